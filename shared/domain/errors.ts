@@ -1,0 +1,42 @@
+/**
+ * Named domain errors. Each carries a machine `code` (the `error.code` of API.md's error body) and the
+ * HTTP status it maps to; shared/http maps them in one place.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number = 400,
+    readonly details?: unknown[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailed extends DomainError {
+  constructor(message: string, details?: unknown[]) { super('validation_failed', message, 400, details); }
+}
+export class NotFound extends DomainError {
+  constructor(what: string) { super('not_found', `${what} not found`, 404); }
+}
+export class Conflict extends DomainError {
+  constructor(code: string, message: string) { super(code, message, 409); }
+}
+export class Forbidden extends DomainError {
+  constructor(message = 'this key may not do that') { super('forbidden', message, 403); }
+}
+export class Unauthorized extends DomainError {
+  constructor(message = 'a valid API key is required: Authorization: Bearer <apiKey>') { super('unauthorized', message, 401); }
+}
+/** A destination no tariff prefix matches: the usage request is refused whole. */
+export class UnknownDestination extends DomainError {
+  constructor(readonly destination: string, kind: string) {
+    super('unknown_destination', `no ${kind} rate matches destination ${destination}`, 400);
+  }
+}
+
+/** Narrows an unknown thrown value without `as Error`. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

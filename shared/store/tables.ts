@@ -1,0 +1,60 @@
+/**
+ * The three tables, declared once: the CDK stack (lib/constructs/tables.ts) and the local twin
+ * (local/) both build their tables from these definitions, and test/infra checks they agree with the
+ * synthesised template.
+ *
+ * Projects: pk/sk. Items: the project (`project#<id>` / `project`), its timeline changes
+ *   (`change#<at>#<seq>`), daily sessions (`sessions#<date>`), open telecom totals (`telecom#<date>`),
+ *   API keys (`apikey#<sha256>` / `apikey`, and `apikeyid#<id>` / `apikeyid` pointing at the hash).
+ *   GSI `byChargedThrough`: pk `chargeShard` (`shard#0`..`shard#N`), sk `chargedThrough` (date):
+ *   the nightly fan-out queries `chargedThrough < date` per shard instead of scanning every item.
+ * Ledger: pk `project#<id>`, sk `<date>#<entryId>`: append-only entries, read by date range.
+ *   Idempotency records live here too: pk `payment#<paymentId>` / `payment`.
+ * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), with a
+ *   NEW_IMAGE stream for the real-time debit. GSI `byProjectDay`: pk `projectDay` (`<projectId>#<date>`),
+ *   sk `occurredAt`.
+ */
+export type KeyAttr = { name: string; type: 'S' | 'N' };
+
+export interface TableDefinition {
+  /** Logical id in the stack and the env var a function reads the name from. */
+  id: 'Projects' | 'Ledger' | 'Usage';
+  envVar: 'PROJECTS_TABLE' | 'LEDGER_TABLE' | 'USAGE_TABLE';
+  partitionKey: KeyAttr;
+  sortKey?: KeyAttr;
+  stream?: 'NEW_IMAGE';
+  globalSecondaryIndexes: { indexName: string; partitionKey: KeyAttr; sortKey?: KeyAttr }[];
+}
+
+export const CHARGE_SHARDS = 16;
+
+export const TABLES = {
+  projects: {
+    id: 'Projects',
+    envVar: 'PROJECTS_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalSecondaryIndexes: [
+      { indexName: 'byChargedThrough', partitionKey: { name: 'chargeShard', type: 'S' }, sortKey: { name: 'chargedThrough', type: 'S' } },
+    ],
+  },
+  ledger: {
+    id: 'Ledger',
+    envVar: 'LEDGER_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalSecondaryIndexes: [],
+  },
+  usage: {
+    id: 'Usage',
+    envVar: 'USAGE_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    stream: 'NEW_IMAGE',
+    globalSecondaryIndexes: [
+      { indexName: 'byProjectDay', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'occurredAt', type: 'S' } },
+    ],
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof TABLES;
+export type TableAccess = 'read' | 'write' | 'readWrite';

@@ -1,0 +1,20 @@
+/**
+ * Per-file tables on the run's DynamoDB Local: sets the table env vars, resets config and runtime, and
+ * returns a document client on the emulator. Call at the top of a test file (or in beforeAll).
+ */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { createTables, type TableNames } from '../../local/dynamo';
+import { resetConfig } from '../../shared/config';
+import { makeDocumentClient, resetRuntime, setRuntime } from '../../shared/runtime';
+
+export async function useTables(): Promise<{ endpoint: string; tables: TableNames; doc: ReturnType<typeof makeDocumentClient> }> {
+  const endpoint = inject('dynamoEndpoint');
+  const tables = await createTables(endpoint, `t${randomUUID().slice(0, 8)}`);
+  Object.assign(process.env, tables, { DYNAMODB_ENDPOINT: endpoint });
+  resetConfig();
+  resetRuntime();
+  const doc = makeDocumentClient(endpoint);
+  setRuntime({ doc });
+  return { endpoint, tables, doc };
+}
