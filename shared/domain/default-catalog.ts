@@ -1,0 +1,85 @@
+/**
+ * The catalog a deployment starts with (API.md "Catalog"): UAH prices in kopecks, Ukrainian and a few
+ * international destinations. An operator can replace it per deployment; it is parsed with the same
+ * schema as an operator's catalog, at module load, so a typo here fails every test at once.
+ */
+import { Catalog } from './catalog';
+import { ValidationFailed } from './errors';
+
+type CallRow = readonly [prefix: string, perMinute: number, connectFee: number, initialSec: number, incrementSec: number];
+
+// Mobile operators share one rate per operator; the 380 fallback catches other Ukrainian numbers.
+const VODAFONE = ['38050', '38066', '38095', '38099'];
+const KYIVSTAR = ['38067', '38068', '38096', '38097', '38098'];
+const LIFECELL = ['38063', '38073', '38093'];
+
+//                      perMinute connectFee initialSec incrementSec (kopecks, seconds)
+const CALLS: readonly CallRow[] = [
+  ['380', 180, 0, 60, 60], //          other Ukrainian numbers: per started minute
+  ['38044', 60, 0, 1, 1], //           Kyiv landlines: per second
+  ...VODAFONE.map((p): CallRow => [p, 150, 0, 30, 6]),
+  ...KYIVSTAR.map((p): CallRow => [p, 150, 0, 30, 6]),
+  ...LIFECELL.map((p): CallRow => [p, 140, 0, 60, 60]),
+  ['1', 300, 50, 30, 6], //            USA and Canada
+  ['44', 450, 100, 60, 60], //         United Kingdom
+  ['48', 400, 50, 30, 6], //           Poland
+  ['49', 500, 100, 60, 60], //         Germany
+];
+
+const SMS: readonly (readonly [prefix: string, perSegment: number])[] = [
+  ['380', 150],
+  ...VODAFONE.map((p) => [p, 120] as const),
+  ...KYIVSTAR.map((p) => [p, 120] as const),
+  ...LIFECELL.map((p) => [p, 110] as const),
+  ['1', 250],
+  ['44', 300],
+  ['48', 280],
+  ['49', 320],
+];
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The default catalog, validated and deeply frozen: it is shared by every request of a warm function,
+ * so a handler that tried to edit it in place would throw instead of changing prices for the next one.
+ */
+export const DEFAULT_CATALOG: Catalog = deepFreeze(Catalog.parse({
+  currency: 'UAH',
+  products: [
+    { productId: 'telephony', name: 'Business telephony', monthlyPrice: 49_900, includedSeats: 3, extraSeatMonthlyPrice: 9_900 },
+    { productId: 'calltracking', name: 'Call tracking', monthlyPrice: 79_900 },
+    { productId: 'callback', name: 'Callback widget', monthlyPrice: 29_900 },
+    {
+      productId: 'analytics', name: 'Analytics', monthlyPrice: 39_900,
+      includedSessions: 7_000, extraSessionsBlock: 1_000, extraSessionsBlockMonthlyPrice: 4_900,
+    },
+  ],
+  numbers: { local: 15_000, mobile: 20_000, tollfree: 50_000 },
+  multiProductDiscounts: [{ minProducts: 2, percent: 5 }, { minProducts: 3, percent: 10 }],
+  tariff: {
+    calls: CALLS.map(([prefix, perMinute, connectFee, initialSec, incrementSec]) => ({ prefix, perMinute, connectFee, initialSec, incrementSec })),
+    sms: SMS.map(([prefix, perSegment]) => ({ prefix, perSegment })),
+  },
+}));
+
+const byCurrency = new Map<string, Catalog>([[DEFAULT_CATALOG.currency, DEFAULT_CATALOG]]);
+
+/**
+ * The default catalog labelled with `currency` (ISO 4217), prices unchanged. The result shares the
+ * default's frozen parts, tariff included, so `raterFor(catalog.tariff)` indexes it only once.
+ */
+export function catalogFor(currency: string): Catalog {
+  let catalog = byCurrency.get(currency);
+  if (catalog === undefined) {
+    if (!/^[A-Z]{3}$/.test(currency)) throw new ValidationFailed(`currency must be an ISO 4217 code such as UAH, got ${currency}`);
+    catalog = Object.freeze({ ...DEFAULT_CATALOG, currency });
+    byCurrency.set(currency, catalog);
+  }
+  return catalog;
+}

@@ -1,0 +1,66 @@
+/**
+ * GET /openapi.json, generated from the contract's zod schemas (never written by hand): OpenAPI 3.1,
+ * whose schema dialect is JSON Schema 2020-12, which is what zod emits.
+ */
+import { z } from 'zod';
+import { CONTRACT, type Operation } from './contract';
+import { ErrorBody } from './schemas';
+
+type JsonObject = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonObject;
+  delete out.$schema;
+  return out;
+}
+
+const ERROR_STATUSES: Record<number, string> = {
+  400: 'Invalid input', 401: 'Missing or unknown API key', 403: 'Not allowed for this key', 404: 'Not found',
+  409: 'Conflicts with what is stored', 413: 'Body too large', 500: 'Internal error',
+};
+
+function operationObject(key: string, op: Operation): JsonObject {
+  const [method, path] = key.split(' ') as [string, string];
+  const parameters: JsonObject[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  if (op.query) {
+    const q = schemaOf(op.query, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
+    for (const [name, schema] of Object.entries(q.properties ?? {})) {
+      parameters.push({ name, in: 'query', required: (q.required ?? []).includes(name), schema });
+    }
+  }
+  const responses: JsonObject = {};
+  for (const [status, schema] of Object.entries(op.responses)) {
+    const content: JsonObject = schema ? { 'application/json': { schema: schemaOf(schema, 'output') } } : {};
+    if (op.csv && schema) content['text/csv'] = { schema: { type: 'string' } };
+    responses[status] = { description: op.summary, ...(Object.keys(content).length ? { content } : {}) };
+  }
+  const errors = op.roles === 'public' ? [500] : [400, 401, 403, 404, 409, 413, 500];
+  for (const s of errors) responses[String(s)] = { description: ERROR_STATUSES[s], content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } };
+  return {
+    operationId: `${method.toLowerCase()}${path.replace(/[{}]/g, '').split(/[/.-]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
+    summary: op.summary,
+    ...(op.roles === 'public' ? { security: [] } : { description: `Roles: ${op.roles.join(', ')}` }),
+    ...(parameters.length ? { parameters } : {}),
+    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body, 'input') } } } } : {}),
+    responses,
+  };
+}
+
+let cached: JsonObject | undefined;
+
+export function openApiDocument(): JsonObject {
+  if (cached) return cached;
+  const paths: Record<string, JsonObject> = {};
+  for (const [key, op] of Object.entries(CONTRACT) as [string, Operation][]) {
+    const [method, path] = key.split(' ') as [string, string];
+    (paths[path] ??= {})[method.toLowerCase()] = operationObject(key, op);
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: { title: 'paygo', version: '1.0.0', description: 'Pay-as-you-go billing for telephony and call tracking. Money is integer minor units.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+  return cached;
+}

@@ -1,0 +1,150 @@
+/**
+ * The one route factory: every API handler is `httpRoute('<METHOD> <path>').handler(fn)`. It checks the
+ * caller's role and project scope, parses the body and query with the contract's zod schemas, and maps
+ * every error to API.md's error body in one place. A handler only parses, calls the store, answers.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { DomainError, Forbidden, Unauthorized, ValidationFailed } from '../domain/errors';
+import { logger } from '../logger';
+import { CONTRACT, type Operation, type OperationKey } from './contract';
+import type { Role } from './schemas';
+
+/** What the authorizer puts in the request context (functions/auth/authorize-key.ts). */
+export interface AuthContext {
+  role: Role;
+  projectId?: string;
+  apiKeyId: string;
+}
+
+export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthContext> | undefined>;
+export type HttpResponse = APIGatewayProxyStructuredResultV2;
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  /** Served instead of the JSON body when the client sends `Accept: text/csv` and the route has csv. */
+  csv?: string;
+  headers?: Record<string, string>;
+}
+
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+type BodyOf<K extends OperationKey> = (typeof CONTRACT)[K] extends { body: infer B } ? Out<B> : undefined;
+type QueryOf<K extends OperationKey> = (typeof CONTRACT)[K] extends { query: infer Q } ? Out<Q> : undefined;
+type AuthOf<K extends OperationKey> = (typeof CONTRACT)[K] extends { roles: 'public' } ? AuthContext | null : AuthContext;
+
+export interface RouteRequest<K extends OperationKey> {
+  auth: AuthOf<K>;
+  body: BodyOf<K>;
+  query: QueryOf<K>;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+  requestId: string;
+  event: HttpEvent;
+}
+
+/** Request bodies above this are refused before parsing (the largest legal one, 500 events, is ~150 KB). */
+export const MAX_BODY_BYTES = 1_048_576;
+
+export const ok = (body: unknown): HttpResult => ({ status: 200, body });
+export const created = (body: unknown): HttpResult => ({ status: 201, body });
+export const accepted = (body: unknown): HttpResult => ({ status: 202, body });
+export const noContent = (): HttpResult => ({ status: 204 });
+
+const ROLES: readonly string[] = ['admin', 'project', 'telephony'];
+
+/** The caller, or null when the authorizer found no valid key. */
+export function authOf(event: HttpEvent): AuthContext | null {
+  const ctx = event.requestContext.authorizer?.lambda;
+  if (!ctx || typeof ctx.role !== 'string' || !ROLES.includes(ctx.role) || typeof ctx.apiKeyId !== 'string') return null;
+  return { role: ctx.role as Role, apiKeyId: ctx.apiKeyId, ...(ctx.projectId ? { projectId: ctx.projectId } : {}) };
+}
+
+/** A project key may act on its own project only; admin and telephony keys are not project-scoped. */
+export function assertProjectScope(auth: AuthContext, projectId: string): void {
+  if (auth.role === 'project' && auth.projectId !== projectId) throw new Forbidden('this key belongs to another project');
+}
+
+function issuesOf(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const details = issuesOf(r.error);
+    throw new ValidationFailed(`invalid ${what}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+  }
+  return r.data;
+}
+
+function readBody(event: HttpEvent, op: Operation): unknown {
+  if (!op.body) return undefined;
+  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new DomainError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`, 413);
+  if (raw.trim() === '') throw new ValidationFailed('a JSON body is required');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new DomainError('invalid_json', 'the body is not valid JSON', 400);
+  }
+}
+
+function lowerHeaders(event: HttpEvent): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return body === undefined
+    ? { statusCode: status, headers }
+    : { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** The error body of API.md; unknown errors become a 500 naming the request id and nothing else. */
+export function errorResponse(error: unknown, requestId: string): HttpResponse {
+  if (error instanceof DomainError) {
+    const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+    return json(error.status, body);
+  }
+  if (error instanceof z.ZodError) {
+    return json(400, { error: { code: 'validation_failed', message: 'invalid input', details: issuesOf(error) } });
+  }
+  logger.error('unhandled error', { requestId, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  return json(500, { error: { code: 'internal', message: `internal error; quote request id ${requestId}` } });
+}
+
+export function httpRoute<K extends OperationKey>(key: K) {
+  const op: Operation = CONTRACT[key];
+  return {
+    handler(fn: (req: RouteRequest<K>) => Promise<HttpResult>) {
+      const core = async (event: HttpEvent): Promise<HttpResponse> => {
+        const requestId = event.requestContext?.requestId ?? 'local';
+        try {
+          const auth = authOf(event);
+          if (op.roles !== 'public') {
+            if (!auth) throw new Unauthorized();
+            if (!op.roles.includes(auth.role)) throw new Forbidden(`a ${auth.role} key may not call ${key}`);
+          }
+          const params: Record<string, string> = {};
+          for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
+          if (auth && params.projectId) assertProjectScope(auth, params.projectId);
+          const headers = lowerHeaders(event);
+          const body = op.body ? parseWith(op.body, readBody(event, op), 'body') : undefined;
+          const query = op.query ? parseWith(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
+          const result = await fn({ auth: auth as AuthOf<K>, body: body as BodyOf<K>, query: query as QueryOf<K>, params, headers, requestId, event });
+          if (result.csv !== undefined && op.csv && (headers.accept ?? '').includes('text/csv')) {
+            return { statusCode: result.status, headers: { 'content-type': 'text/csv; charset=utf-8', ...result.headers }, body: result.csv };
+          }
+          return json(result.status, result.body, result.headers);
+        } catch (error) {
+          return errorResponse(error, requestId);
+        }
+      };
+      const handler = middy<HttpEvent, HttpResponse>().handler(core);
+      return Object.assign(handler, { core });
+    },
+  };
+}

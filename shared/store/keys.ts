@@ -1,0 +1,43 @@
+/**
+ * Every DynamoDB key paygo writes, built in one place (layout: shared/store/tables.ts).
+ * Money-moving keys are deterministic (RELIABILITY.md rule 1): the same movement always lands on the
+ * same key, so a conditional put refuses it the second time.
+ */
+import { createHash } from 'node:crypto';
+import { CHARGE_SHARDS } from './tables';
+
+export const keys = {
+  project: (projectId: string) => ({ pk: `project#${projectId}`, sk: 'project' }),
+  /** Timeline change: sorted by instant (UTC ISO, fixed width) then a unique suffix. */
+  change: (projectId: string, atIso: string, unique: string) => ({ pk: `project#${projectId}`, sk: `change#${atIso}#${unique}` }),
+  changePrefix: 'change#',
+  sessions: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `sessions#${date}` }),
+  sessionsPrefix: 'sessions#',
+  /** The running telecom total of one open (not yet charged) day. */
+  telecom: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `telecom#${date}` }),
+  telecomPrefix: 'telecom#',
+  apiKey: (keyHash: string) => ({ pk: `apikey#${keyHash}`, sk: 'apikey' }),
+  apiKeyId: (apiKeyId: string) => ({ pk: `apikeyid#${apiKeyId}`, sk: 'apikeyid' }),
+  ledgerPk: (projectId: string) => `project#${projectId}`,
+  ledger: (projectId: string, date: string, entryId: string) => ({ pk: `project#${projectId}`, sk: `${date}#${entryId}` }),
+  payment: (paymentId: string) => ({ pk: `payment#${paymentId}`, sk: 'payment' }),
+  usage: (eventId: string) => ({ pk: `usage#${eventId}` }),
+  projectDay: (projectId: string, date: string) => `${projectId}#${date}`,
+};
+
+/** Entry ids (API.md LedgerEntry.entryId): deterministic per money movement. */
+export const entryIds = {
+  payment: (paymentId: string) => `payment#${paymentId}`,
+  telecom: (date: string) => `telecom#${date}`,
+};
+
+/** SHA-256 of an API key: the only form a key is ever stored in. */
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex');
+}
+
+/** Spreads projects over the fan-out index's partitions so the nightly query never hits one hot key. */
+export function chargeShardOf(projectId: string): string {
+  const h = createHash('sha256').update(projectId).digest();
+  return `shard#${h.readUInt32BE(0) % CHARGE_SHARDS}`;
+}
