@@ -39,7 +39,9 @@ function checkedZone(zone: string): string {
 
 /** The billing day an instant falls on, in `zone`. */
 export function billingDayOf(instant: string | number, zone: string): BillingDay {
-  const dt = typeof instant === 'number' ? DateTime.fromMillis(instant) : DateTime.fromISO(instant, { setZone: true });
+  // An instant without an offset is read as UTC, never in the host's zone: the same input must give
+  // the same day on Lambda (UTC) and on a developer's machine running the local twin.
+  const dt = typeof instant === 'number' ? DateTime.fromMillis(instant) : DateTime.fromISO(instant, { zone: 'utc', setZone: true });
   if (!dt.isValid) throw new DomainError('invalid_instant', `${String(instant)} is not an ISO 8601 instant`);
   return dt.setZone(checkedZone(zone)).toISODate()!;
 }

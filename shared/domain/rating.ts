@@ -58,7 +58,8 @@ export function billedSeconds(rate: CallRate, durationSec: number): number {
 /**
  * round_half_up(perMinute * billed / 60). The exact integer path covers every realistic call (the
  * doubled product stays below 2^53, where `%` and `/` by 120 are exact); beyond that the BigInt helper
- * decides. The hot path matters: a BigInt round trip per event would halve rating throughput.
+ * decides. The hot path matters: a BigInt round trip per event cost ~40% of rating throughput
+ * (bench/rating.ts).
  */
 function minutesCost(perMinute: number, billed: number): Money {
   const twice = perMinute * billed * 2 + 60; // floor((2ab + 60) / 120) == round_half_up(ab / 60)

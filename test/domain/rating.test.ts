@@ -206,6 +206,10 @@ describe('maxDurationSec', () => {
     // budget 1000 with the fee: B = 900, bMax = floor(54029/450) = 120 -> 120 s (100 + 900 = 1000)
     expect(maxCallDurationSec(withFee, 1000)).toBe(120);
     expect(maxCallDurationSec(perSecond, -5)).toBe(0);
+    // A half kopeck rounds up, so it does not fit: 1/1 at 30/min, budget 1: 2 s = 30*2/60 = 1 fits,
+    // 3 s = 30*3/60 = 1.5 -> 2 does not. (bMax = floor((60*1 + 29)/30) = 2.)
+    expect(maxCallDurationSec(rate(30, 0, 1, 1), 1)).toBe(2);
+    expect(callCost(rate(30, 0, 1, 1), 3)).toBe(2);
   });
 
   it('is unlimited (null) for a free per-minute rate whose connect fee fits', () => {
@@ -234,6 +238,21 @@ describe('maxDurationSec', () => {
       expect(callCost(r, max)).toBeLessThanOrEqual(budget);
       expect(callCost(r, max + 1)).toBeGreaterThan(budget);
     }));
+  });
+
+  it('holds at the rounding edges too: small rates and budgets, where halves are common (property)', () => {
+    const small = fc.record({
+      perMinute: fc.integer({ min: 1, max: 240 }),
+      connectFee: fc.integer({ min: 0, max: 5 }),
+      initialSec: fc.integer({ min: 1, max: 12 }),
+      incrementSec: fc.integer({ min: 1, max: 12 }),
+    }).map((r): CallRate => ({ prefix: '1', ...r }));
+    fc.assert(fc.property(small, fc.integer({ min: 0, max: 300 }), (r, budget) => {
+      const max = maxCallDurationSec(r, budget);
+      expect(max).not.toBeNull();
+      if (max! > 0) expect(callCost(r, max!)).toBeLessThanOrEqual(budget);
+      expect(callCost(r, max! + 1)).toBeGreaterThan(budget);
+    }), { numRuns: 500 });
   });
 });
 
