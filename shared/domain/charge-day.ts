@@ -1,0 +1,124 @@
+/**
+ * A billing day's ledger lines (API.md "Billing rules"), from the timeline alone: the same inputs
+ * always give the same lines, so a day can be charged again identically and a re-run is detectable
+ * by its deterministic entry ids.
+ *
+ * Signs: a line's `amount` is its effect on the balance. Charges (`product_daily`, `number_daily`,
+ * `telecom_daily`) are negative; the `discount` line gives money back and is positive. The contract's
+ * "-round_half_up(sum * percent / 100)" is the same discount written against positive charges.
+ */
+import { dayOfMonth, daysInMonth, type BillingDay } from './billing-days';
+import type { Catalog } from './catalog';
+import { discountAmount, discountPercent } from './discount';
+import { assertMoney, sum, type Money } from './money';
+import { extraSeats, extraSessionBlocks, formatCount, formatMoney, monthlyPriceOf } from './product-view';
+import { dayShare } from './proration';
+import { dayState, dayStates, type DayState } from './timeline';
+import type { LedgerEntry, Timeline } from './types';
+
+/** -x without producing -0 (which JSON hides but `Object.is` and strict tests do not). */
+function negate(x: Money): Money {
+  return x === 0 ? 0 : -x;
+}
+
+function seatsText(seats: number, extra: number): string {
+  return `${formatCount(seats)} ${seats === 1 ? 'seat' : 'seats'}${extra > 0 ? `: ${formatCount(extra)} extra` : ''}`;
+}
+
+/**
+ * The lines for a day from its already-resolved state. `chargeDay` is this over `dayState`; the
+ * forecast calls it with a projected state.
+ */
+export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDay): LedgerEntry[] {
+  const cur = catalog.currency;
+  const fraction = `${dayOfMonth(day)}/${daysInMonth(day)}`;
+  const lines: LedgerEntry[] = [];
+  const productShares: Money[] = [];
+
+  for (const product of catalog.products) {
+    const on = state.products.get(product.productId);
+    if (!on) continue;
+    const monthly = monthlyPriceOf(product, on.seats, state.sessions30);
+    const share = dayShare(monthly, day);
+    productShares.push(share);
+    let detail = '';
+    if (product.productId === 'telephony') detail = ` (${seatsText(on.seats, extraSeats(product, on.seats))})`;
+    if (product.productId === 'analytics') {
+      const blocks = extraSessionBlocks(product, state.sessions30);
+      detail = ` (${formatCount(state.sessions30)} sessions in 30 days${blocks > 0 ? `: ${formatCount(blocks)} extra ${blocks === 1 ? 'block' : 'blocks'} of ${formatCount(product.extraSessionsBlock)}` : ''})`;
+    }
+    lines.push({
+      entryId: `charge#${day}#product#${product.productId}`,
+      date: day,
+      type: 'product_daily',
+      description: `${product.name}${detail}, ${fraction} of ${formatMoney(monthly, cur)} per month`,
+      amount: negate(share),
+      balanceEffect: true,
+      productId: product.productId,
+    });
+  }
+
+  const numbers = [...state.numbers].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [number, type] of numbers) {
+    const monthly = catalog.numbers[type];
+    lines.push({
+      entryId: `charge#${day}#number#${number}`,
+      date: day,
+      type: 'number_daily',
+      description: `Number ${number} (${type}), ${fraction} of ${formatMoney(monthly, cur)} per month`,
+      amount: negate(dayShare(monthly, day)),
+      balanceEffect: true,
+      number,
+    });
+  }
+
+  const percent = discountPercent(catalog, productShares.length);
+  const subtotal = sum(productShares);
+  const discount = discountAmount(subtotal, percent);
+  if (discount > 0) {
+    lines.push({
+      entryId: `charge#${day}#discount`,
+      date: day,
+      type: 'discount',
+      description: `Multi-product discount: ${percent}% of ${formatMoney(subtotal, cur)} for ${productShares.length} products`,
+      amount: discount,
+      balanceEffect: true,
+    });
+  }
+  return lines;
+}
+
+/**
+ * The products, numbers and discount lines of `day` (API.md): each product enabled at any moment of
+ * the day costs the day share of its monthly price (seats: the most in force; analytics: sessions of
+ * the 30 days ending on the day), each number held at any moment the day share of its type's price,
+ * and the multi-product discount applies to the products' shares. Order: products in catalog order,
+ * numbers sorted, discount last (omitted when 0).
+ */
+export function chargeDay(timeline: Timeline, catalog: Catalog, day: BillingDay): LedgerEntry[] {
+  return chargeDayState(dayState(timeline, day, catalog.products[0].includedSeats), catalog, day);
+}
+
+/** `chargeDay` for several days (ascending) in one sweep of the timeline: a missed night's catch-up. */
+export function chargeDays(timeline: Timeline, catalog: Catalog, days: readonly BillingDay[]): LedgerEntry[][] {
+  const states = dayStates(timeline, days, catalog.products[0].includedSeats);
+  return states.map((state, i) => chargeDayState(state, catalog, days[i]!));
+}
+
+/** The day's telecom total as its ledger line: informational, the events already moved the balance. */
+export function telecomDailyLine(day: BillingDay, telecomTotal: Money): LedgerEntry {
+  assertMoney(telecomTotal, 'telecom total');
+  return {
+    entryId: `telecom#${day}`,
+    date: day,
+    type: 'telecom_daily',
+    description: `Calls and SMS on ${day}`,
+    amount: negate(telecomTotal),
+    balanceEffect: false,
+  };
+}
+
+/** The net effect of lines on the balance: the sum of the `balanceEffect` amounts (negative for a charge). */
+export function chargeTotal(lines: readonly LedgerEntry[]): Money {
+  return sum(lines.filter((l) => l.balanceEffect).map((l) => l.amount));
+}

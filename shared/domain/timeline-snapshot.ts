@@ -1,0 +1,94 @@
+/**
+ * A compact "state as of an instant" of a project's timeline, so the nightly charge reads only the
+ * changes of the days it charges (DESIGN.md: per-project work O(changes of that day), never
+ * O(history)). The store keeps one snapshot per project, written in the same transaction that
+ * charges a day, standing for every change before the next day's first instant.
+ *
+ * The fold applies changes exactly as shared/domain/timeline.ts does (ordered by instant, then
+ * `seq`, then content; a product change without seats keeps the last seats given), and keeps what a
+ * later sweep needs that "what is in force" alone does not: the seats last given to a product that
+ * is now disabled (re-enabling it without seats brings them back). `snapshotChanges` turns the
+ * snapshot back into changes, so the domain's own functions run on snapshot + newer changes and give
+ * what they give on the full history (test/domain/timeline-snapshot.test.ts checks this).
+ * Pure: no I/O, no clock.
+ */
+import type { NumberType, ProductId } from './catalog';
+import { DomainError } from './errors';
+import type { TimelineChange } from './types';
+
+export interface TimelineSnapshot {
+  /** Products with any recorded change: whether enabled, and the seats last given (if ever). */
+  products: Partial<Record<ProductId, { enabled: boolean; seats?: number }>>;
+  /** Numbers held, with their type. */
+  numbers: Record<string, NumberType>;
+}
+
+export function emptySnapshot(): TimelineSnapshot {
+  return { products: {}, numbers: {} };
+}
+
+function msOf(at: string): number {
+  const ms = Date.parse(at);
+  if (!Number.isFinite(ms)) throw new DomainError('invalid_instant', `${at} is not an ISO 8601 instant`);
+  return ms;
+}
+
+// Must match timeline.ts's tie-break, or a snapshot could resolve same-instant changes differently.
+function contentKey(c: TimelineChange): string {
+  return c.kind === 'product'
+    ? `p|${c.productId}|${c.enabled ? 1 : 0}|${c.seats ?? -1}`
+    : `n|${c.number}|${c.held ? 1 : 0}|${c.numberType}`;
+}
+
+/** The changes in the order the domain applies them. */
+export function inEffectiveOrder(changes: readonly TimelineChange[]): TimelineChange[] {
+  return changes
+    .map((change) => ({ ms: msOf(change.at), seq: change.seq ?? 0, key: contentKey(change), change }))
+    .sort((a, b) => a.ms - b.ms || a.seq - b.seq || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((x) => x.change);
+}
+
+/**
+ * The snapshot after applying `changes` (any order; they must all be later than what `base` covers).
+ * `base` is not modified.
+ */
+export function foldChanges(base: TimelineSnapshot, changes: readonly TimelineChange[]): TimelineSnapshot {
+  const products: TimelineSnapshot['products'] = {};
+  for (const [id, p] of Object.entries(base.products) as [ProductId, { enabled: boolean; seats?: number }][]) products[id] = { ...p };
+  const numbers: Record<string, NumberType> = { ...base.numbers };
+  for (const c of inEffectiveOrder(changes)) {
+    if (c.kind === 'product') {
+      const prev = products[c.productId];
+      const seats = c.seats ?? prev?.seats;
+      products[c.productId] = seats === undefined ? { enabled: c.enabled } : { enabled: c.enabled, seats };
+    } else if (c.held) {
+      numbers[c.number] = c.numberType;
+    } else {
+      delete numbers[c.number];
+    }
+  }
+  return { products, numbers };
+}
+
+/**
+ * Changes at instant `atIso` that rebuild `snapshot` from an empty timeline. `atIso` must be earlier
+ * than every change they are combined with (the store uses the last millisecond the snapshot covers).
+ * They carry `seq: -1`, below any real change's.
+ */
+export function snapshotChanges(snapshot: TimelineSnapshot, atIso: string): TimelineChange[] {
+  const out: TimelineChange[] = [];
+  for (const [productId, p] of Object.entries(snapshot.products) as [ProductId, { enabled: boolean; seats?: number }][]) {
+    // A disabled product that never had seats is the same as no change at all.
+    if (!p.enabled && p.seats === undefined) continue;
+    out.push({ kind: 'product', at: atIso, seq: -1, productId, enabled: p.enabled, ...(p.seats !== undefined ? { seats: p.seats } : {}) });
+  }
+  for (const [number, numberType] of Object.entries(snapshot.numbers)) {
+    out.push({ kind: 'number', at: atIso, seq: -1, number, numberType, held: true });
+  }
+  return out;
+}
+
+/** The seats a product would have if (re-)enabled now without a seat count. */
+export function seatsOf(snapshot: TimelineSnapshot, productId: ProductId, defaultSeats: number): number {
+  return snapshot.products[productId]?.seats ?? defaultSeats;
+}
