@@ -1,0 +1,77 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { WORKERS } from '../shared/http/routes';
+import { resolveBillingSettings, type BillingSettings } from './billing-settings';
+import { PaygoAlarms } from './constructs/alarms';
+import { PaygoApi } from './constructs/api';
+import { PaygoEvents } from './constructs/events';
+import { NightlyBilling } from './constructs/nightly-billing';
+import { RealtimeDebit } from './constructs/realtime-debit';
+import { PaygoTables } from './constructs/tables';
+
+/** Props of {@link PaygoStack}. */
+export interface PaygoStackProps extends StackProps {
+  /** @default - CDK context `billingTimeZone`, else `Europe/Kyiv` */
+  readonly billingTimeZone?: string;
+  /** @default - CDK context `currency`, else `UAH` */
+  readonly currency?: string;
+  /** @default - alarms without an action */
+  readonly alarmAction?: IAlarmAction;
+}
+
+/**
+ * paygo in one stack. Composition order follows the data: tables and the bus first; nightly billing
+ * before the API because it owns the charge queue that CreateBillingRun sends to; the real-time debit
+ * on the Usage stream; alarms last, over what the others expose.
+ */
+export class PaygoStack extends Stack {
+  readonly settings: BillingSettings;
+  readonly tables: PaygoTables;
+  readonly events: PaygoEvents;
+  readonly nightlyBilling: NightlyBilling;
+  readonly api: PaygoApi;
+  readonly realtimeDebit: RealtimeDebit;
+  readonly alarms: PaygoAlarms;
+
+  constructor(scope: Construct, id: string, props: PaygoStackProps = {}) {
+    super(scope, id, props);
+    this.settings = resolveBillingSettings({
+      billingTimeZone: props.billingTimeZone ?? this.node.tryGetContext('billingTimeZone'),
+      currency: props.currency ?? this.node.tryGetContext('currency'),
+    });
+    const settings = this.settings;
+
+    this.tables = new PaygoTables(this, 'Tables');
+    this.events = new PaygoEvents(this, 'Events');
+    const eventBus = this.events.bus;
+
+    this.nightlyBilling = new NightlyBilling(this, 'NightlyBilling', { settings, tables: this.tables, eventBus });
+    this.api = new PaygoApi(this, 'Api', {
+      settings,
+      tables: this.tables,
+      eventBus,
+      chargeQueue: this.nightlyBilling.chargeQueue,
+    });
+    this.realtimeDebit = new RealtimeDebit(this, 'RealtimeDebit', { settings, tables: this.tables, eventBus });
+
+    const nightly = this.nightlyBilling;
+    this.alarms = new PaygoAlarms(this, 'Alarms', {
+      debit: this.realtimeDebit,
+      tables: this.tables,
+      alarmAction: props.alarmAction,
+      deadLetterQueues: {
+        ChargeDeadLetterQueue: nightly.chargeDeadLetterQueue,
+        ScheduleDeadLetterQueue: nightly.scheduleDeadLetterQueue,
+        FanOutFailureQueue: nightly.fanOutFailureQueue,
+      },
+      functions: {
+        [WORKERS.authorizer.name]: this.api.authorizerFunction,
+        ...Object.fromEntries(this.api.routeFunctions),
+        [WORKERS.debit.name]: this.realtimeDebit.debitFunction,
+        [WORKERS.fanOut.name]: nightly.fanOutFunction,
+        [WORKERS.chargeDay.name]: nightly.chargeDayFunction,
+      },
+    });
+  }
+}

@@ -1,0 +1,193 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { grantsOfRole, synthPaygo } from './template';
+
+const { stack, template, logicalId } = synthPaygo();
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+const props = (construct: Parameters<typeof logicalId>[0]) => resources[logicalId(construct)]!.Properties;
+
+describe('usage stream → debit (RELIABILITY.md rule 6)', () => {
+  const debit = stack.realtimeDebit;
+  const mapping = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping'
+    && r.Properties.FunctionName.Ref === logicalId(debit.debitFunction))!.Properties;
+
+  it('reads the Usage stream from the oldest record with partial batch responses, bisecting, bounded retries', () => {
+    expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.tables.usage.table), 'StreamArn'] });
+    expect(mapping).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 1,
+      MetricsConfig: { Metrics: ['EventCount'] },
+    });
+    // Bounded: -1 (the default) would let one poison record stall a shard for the stream's 24 h.
+    expect(mapping.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+  });
+
+  it('passes INSERTs only, so the debit\'s own MODIFY marks never come back', () => {
+    expect(mapping.FilterCriteria).toEqual({ Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] });
+  });
+
+  it('parks exhausted records in an S3 bucket (which keeps the records, unlike SQS/SNS)', () => {
+    const bucketId = logicalId(debit.failureBucket);
+    expect(mapping.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } });
+    expect(resources[bucketId]).toMatchObject({ Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain' });
+    expect(props(debit.failureBucket)).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('lets the debit function put failed records but not read or delete them', () => {
+    const onBucket = grantsOfRole(template, logicalId(debit.debitFunction.executionRole))
+      .filter((g) => g.resources.includes(logicalId(debit.failureBucket)));
+    expect(onBucket.flatMap((g) => g.actions).sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+  });
+});
+
+describe('nightly billing (rules 9, 10)', () => {
+  const nightly = stack.nightlyBilling;
+  const schedule = props(nightly.schedule);
+
+  it('runs at 00:05 in the billing time zone, invoking the fan-out with retries and a DLQ', () => {
+    expect(schedule.ScheduleExpression).toBe('cron(5 0 * * ? *)');
+    expect(schedule.ScheduleExpressionTimezone).toBe('Europe/Kyiv');
+    expect(schedule.Target.Arn).toEqual({ 'Fn::GetAtt': [logicalId(nightly.fanOutFunction), 'Arn'] });
+    expect(schedule.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 6 * 3600 });
+    expect(schedule.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [logicalId(nightly.scheduleDeadLetterQueue), 'Arn'] } });
+    expect(JSON.parse(schedule.Target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+  });
+
+  it('keeps fan-out invocations that failed after Lambda retried them', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(nightly.fanOutFunction) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(nightly.fanOutFailureQueue), 'Arn'] } } },
+    });
+  });
+
+  it('gives the charge queue a visibility timeout of at least 6× the charge function timeout and a DLQ after 5 receives', () => {
+    const timeout = props(nightly.chargeDayFunction).Timeout as number;
+    const queue = props(nightly.chargeQueue);
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(nightly.chargeDeadLetterQueue), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+  });
+
+  it('feeds charge-day in batches of 10 with partial batch responses', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(nightly.chargeDayFunction) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(nightly.chargeQueue), 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('encrypts every queue and refuses plain HTTP on each', () => {
+    const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(4);
+    for (const [id, queue] of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+
+  it('lets the CreateBillingRun route send to the same charge queue', () => {
+    const env = props(stack.api.routeFunctions.get('CreateBillingRun')!).Environment.Variables;
+    expect(env.CHARGE_QUEUE_URL).toEqual({ Ref: logicalId(nightly.chargeQueue) });
+  });
+});
+
+describe('a billing time zone and currency from context', () => {
+  const other = synthPaygo({ billingTimeZone: 'America/New_York', currency: 'USD' });
+
+  it('moves the schedule and the functions to that zone and currency', () => {
+    const schedule = other.template.toJSON().Resources[other.logicalId(other.stack.nightlyBilling.schedule)].Properties;
+    expect(schedule.ScheduleExpressionTimezone).toBe('America/New_York');
+    expect(schedule.ScheduleExpression).toBe('cron(5 0 * * ? *)');
+    other.template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ BILLING_TIME_ZONE: 'America/New_York', CURRENCY: 'USD' }) },
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('has a $default stage with access logs and an output URL', () => {
+    const stage = props(stack.api.stage);
+    expect(stage.StageName).toBe('$default');
+    expect(stage.AutoDeploy).toBe(true);
+    expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    expect(template.toJSON().Outputs.ApiUrl).toBeDefined();
+  });
+
+  it('authorizes with the API-key function: simple responses from Authorization, cached 1 minute', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+    const authorizer = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer')!;
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stack.api.authorizerFunction));
+  });
+});
+
+describe('alarms (rule 8)', () => {
+  const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
+  const alarmOn = (metricName: string, dimension?: [string, unknown]) => alarms.filter((a) => a.MetricName === metricName
+    && (!dimension || a.Dimensions?.some((d: { Name: string; Value: unknown }) => d.Name === dimension[0] && JSON.stringify(d.Value) === JSON.stringify(dimension[1]))));
+
+  it('alarms on the debit iterator age', () => {
+    const found = alarmOn('IteratorAge', ['FunctionName', { Ref: logicalId(stack.realtimeDebit.debitFunction) }]);
+    expect(found).toHaveLength(1);
+    const alarm = found[0]!;
+    expect(alarm).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm.Threshold).toBeLessThanOrEqual(60_000);
+  });
+
+  it('alarms on dropped and parked stream records of the debit mapping', () => {
+    const mapping = stack.realtimeDebit.debitFunction.node.findAll()
+      .find((c) => c.node.id === 'Resource' && c.node.scope?.node.id.startsWith('DynamoDBEventSource'))!;
+    for (const metric of ['DroppedEventCount', 'OnFailureDestinationDeliveredEventCount']) {
+      const found = alarmOn(metric, ['EventSourceMappingUUID', { Ref: logicalId(mapping) }]);
+      expect(found, metric).toHaveLength(1);
+      expect(found[0]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    }
+  });
+
+  it('alarms on every DLQ as soon as it holds a message', () => {
+    const n = stack.nightlyBilling;
+    for (const dlq of [n.chargeDeadLetterQueue, n.scheduleDeadLetterQueue, n.fanOutFailureQueue]) {
+      const found = alarmOn('ApproximateNumberOfMessagesVisible', ['QueueName', { 'Fn::GetAtt': [logicalId(dlq), 'QueueName'] }]);
+      expect(found, dlq.node.path).toHaveLength(1);
+      expect(found[0]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    }
+  });
+
+  it('alarms on errors of every function and throttles of every table', () => {
+    const functionIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+    const alarmed = alarmOn('Errors').map((a) => a.Dimensions.find((d: { Name: string }) => d.Name === 'FunctionName').Value.Ref);
+    expect(alarmed.sort()).toEqual(functionIds.sort());
+    const throttledTables = alarms
+      .filter((a) => a.Metrics?.some((m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName === 'ThrottledRequests'))
+      .map((a) => JSON.stringify(a.Metrics).match(/"TableName","Value":\{"Ref":"(\w+)"/)?.[1]);
+    expect(throttledTables.sort()).toEqual([stack.tables.projects, stack.tables.ledger, stack.tables.usage].map((t) => logicalId(t.table)).sort());
+  });
+
+  it('has a dashboard', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
