@@ -2,7 +2,7 @@
  * Configuration: one zod schema over process.env, parsed once (at cold start in Lambda, at boot in
  * the local twin). Handlers never read process.env themselves.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Env = z.object({
   PROJECTS_TABLE: z.string().min(3).default('paygo-projects'),

@@ -2,7 +2,7 @@
  * The catalog: products, number types, multi-product discounts and the telecom tariff, as API.md
  * shapes it. The schema validates an operator's catalog as strictly as the default one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const money = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const prefix = z.string().regex(/^\d{1,15}$/, 'a prefix is 1 to 15 digits');

@@ -3,7 +3,7 @@
  * prices for the seats and sessions asked, the discount earned by the number of products quoted on
  * their sum (a negative line), and numbers at their monthly prices.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NumberType, ProductId, type Catalog } from './catalog';
 import { discountAmount, discountPercent } from './discount';
 import { mulDivFloor, sum, type Money } from './money';

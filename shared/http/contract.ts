@@ -33,7 +33,7 @@ export const CONTRACT = {
   'POST /quote': { roles: ALL, summary: 'Monthly quote before signing up', body: S.QuoteRequest, responses: { 200: S.QuoteBody } },
   'POST /api-keys': { roles: ADMIN, summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated } },
   'DELETE /api-keys/{apiKeyId}': { roles: ADMIN, summary: 'Revoke an API key (stops working within a minute)', responses: { 204: null } },
-  'POST /projects': { roles: ADMIN, summary: 'Create a project and its key', body: S.CreateProject, responses: { 201: S.ProjectCreated }, idempotent: true },
+  'POST /projects': { roles: ADMIN, summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true },
   'GET /projects/{projectId}': { roles: OWNER, summary: 'A project with its balance', responses: { 200: S.Project } },
   'POST /projects/{projectId}/payments': { roles: ADMIN, summary: 'Record a payment (idempotent by paymentId)', body: S.CreatePayment, responses: { 200: S.PaymentRecorded, 201: S.PaymentRecorded } },
   'GET /projects/{projectId}/products': { roles: OWNER, summary: 'Every product with its price, what it includes, and whether it is on', responses: { 200: S.ProductList } },

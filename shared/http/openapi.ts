@@ -2,7 +2,7 @@
  * GET /openapi.json, generated from the contract's zod schemas (never written by hand): OpenAPI 3.1,
  * whose schema dialect is JSON Schema 2020-12, which is what zod emits.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTRACT, type Operation } from './contract';
 import { ErrorBody } from './schemas';
 

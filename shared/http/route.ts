@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError, Forbidden, Unauthorized, ValidationFailed } from '../domain/errors';
 import { logger } from '../logger';
 import { CONTRACT, type Operation, type OperationKey } from './contract';

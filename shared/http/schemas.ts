@@ -3,7 +3,7 @@
  * response shapes. The handlers parse with them and GET /openapi.json is generated from them, so the
  * document cannot drift from what the code accepts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isBillingDay } from '../domain/billing-days';
 import { NumberType, ProductId } from '../domain/catalog';
 
@@ -47,7 +47,8 @@ export const CreateProject = z.strictObject({
   creditLimit: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   billingStartDate: Day.optional(),
 });
-export const ProjectCreated = Project.extend({ apiKey: z.string(), apiKeyId: z.string() });
+/** A replay by Idempotency-Key answers without `apiKey`: the key is stored only as its hash. */
+export const ProjectCreated = Project.extend({ apiKey: z.string().optional(), apiKeyId: z.string() });
 
 // --- payments
 export const CreatePayment = z.strictObject({ paymentId: Id, amount: PositiveMoney });

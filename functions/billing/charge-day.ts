@@ -1,0 +1,72 @@
+/**
+ * The charge queue's consumer: each message `{projectId, date}` charges the project up to `date`
+ * (shared/store/charges.ts). Partial batch responses: a message that fails is reported in
+ * `batchItemFailures` and comes back after the visibility timeout (then the DLQ); the others are
+ * done. Repeats and duplicates are harmless: a charged day is never charged again.
+ *
+ * Messages of one project in a batch are merged (the latest date), so the project is charged once
+ * rather than by several racing calls; projects are charged a few at a time.
+ */
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from 'zod';
+import { isBillingDay } from '../../shared/domain/billing-days';
+import { NotFound } from '../../shared/domain/errors';
+import { logger } from '../../shared/logger';
+import { chargeThrough } from '../../shared/store/charges';
+import { storeContext } from '../../shared/store/context';
+
+const Message = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay) });
+
+/** Projects charged at once: each is a chain of dependent reads and one transaction per day. */
+const CONCURRENCY = 4;
+
+function parse(record: SQSRecord): z.infer<typeof Message> | null {
+  try {
+    const r = Message.safeParse(JSON.parse(record.body));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const ctx = storeContext();
+  const failed: string[] = [];
+  const byProject = new Map<string, { date: string; messageIds: string[] }>();
+  for (const record of event.Records) {
+    const m = parse(record);
+    if (!m) {
+      // Malformed: retrying cannot fix it, but failing it sends it to the DLQ, where an alarm sees it.
+      logger.error('malformed charge message', { messageId: record.messageId });
+      failed.push(record.messageId);
+      continue;
+    }
+    const group = byProject.get(m.projectId);
+    if (!group) byProject.set(m.projectId, { date: m.date, messageIds: [record.messageId] });
+    else {
+      group.messageIds.push(record.messageId);
+      if (m.date > group.date) group.date = m.date;
+    }
+  }
+
+  const work = [...byProject];
+  const worker = async (): Promise<void> => {
+    for (let next = work.shift(); next; next = work.shift()) {
+      const [projectId, { date, messageIds }] = next;
+      try {
+        const result = await chargeThrough(ctx, projectId, date);
+        if (result.days.length > 0) logger.info('charged', { projectId, through: result.chargedThrough, days: result.days.length });
+      } catch (e) {
+        if (e instanceof NotFound) {
+          // A project that does not exist has nothing to charge; a retry cannot change that.
+          logger.warn('charge message for an unknown project', { projectId });
+          continue;
+        }
+        logger.error('charge failed', { projectId, date, error: e instanceof Error ? e.message : String(e) });
+        failed.push(...messageIds);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}

@@ -1,0 +1,46 @@
+/**
+ * DESIGN.md's busy project: a burst of 2,000 events for one project, posted twice concurrently (eight
+ * POST /usage requests of 500 at once), debited from the real stream by a poller running alongside,
+ * settles to the exact balance. The settle time is printed, never asserted (the machine is shared).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { handler as postUsage } from '../../functions/api/post-usage';
+import { debitStream } from '../../functions/usage/debit-usage';
+import { call, TELEPHONY } from '../support/http';
+import { deliver, inserts } from '../support/stream';
+import { costOf, expectSettled, paidProject, setup, usageEvents, type Env } from './fixtures';
+
+let env: Env;
+beforeAll(async () => { env = await setup(); });
+afterAll(() => env.reader.close());
+
+it('settles a burst of 2,000 events sent twice concurrently to the exact balance', async () => {
+  const paid = 1_000_000;
+  const p = await paidProject(paid);
+  const events = usageEvents(p, 2_000, 'burst');
+  const requests = [0, 500, 1000, 1500].map((i) => events.slice(i, i + 500));
+
+  const started = performance.now();
+  let postedAt = 0;
+  const posting = Promise.all([...requests, ...requests].map((batch) => call(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: batch } })))
+    .then((r) => { postedAt = performance.now(); return r; });
+
+  // The twin's poller in miniature: read what the stream has, hand it over in Lambda-sized batches.
+  const seen = new Set<string>();
+  let invocations = 0;
+  while (seen.size < events.length) {
+    if (performance.now() - started > 120_000) throw new Error(`only ${seen.size} events reached the stream`);
+    const fresh = inserts(await env.reader.read()).filter((r) => r.dynamodb?.NewImage?.projectId?.S === p);
+    if (fresh.length === 0) { await new Promise((r) => setTimeout(r, 20)); continue; }
+    invocations += (await deliver((e) => debitStream(e), fresh, { batchSize: 100 })).invocations;
+    for (const r of fresh) seen.add(String(r.dynamodb?.NewImage?.eventId?.S));
+  }
+  const settledAt = performance.now();
+
+  const answers = await posting;
+  expect(answers.map((a) => a.status)).toEqual(Array(8).fill(202));
+  expect(answers.reduce((s, a) => s + a.body.accepted, 0)).toBe(2_000);
+  expect(answers.reduce((s, a) => s + a.body.duplicates, 0)).toBe(2_000);
+  await expectSettled(env, p, paid, costOf(events));
+  console.log(`burst: 4,000 events posted (2,000 unique) in ${Math.round(postedAt - started)} ms; balance exact after ${Math.round(settledAt - started)} ms (${invocations} debit invocations)`);
+});

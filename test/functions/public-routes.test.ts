@@ -1,0 +1,47 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as getCatalog } from '../../functions/api/get-catalog';
+import { handler as getHealth } from '../../functions/api/get-health';
+import { handler as getOpenapi } from '../../functions/api/get-openapi';
+import { CONTRACT } from '../../shared/http/contract';
+import { useTables } from '../support/dynamo';
+import { call, projectAuth, TELEPHONY } from '../support/http';
+
+beforeAll(async () => { await useTables(); });
+
+describe('GET /health', () => {
+  it('answers ok without a key', async () => {
+    const res = await call(getHealth, 'GET /health', { auth: null });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document naming every route of the contract', async () => {
+    const res = await call(getOpenapi, 'GET /openapi.json', { auth: null });
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    for (const key of Object.keys(CONTRACT)) {
+      const [method, path] = key.split(' ') as [string, string];
+      expect(res.body.paths[path]?.[method.toLowerCase()], key).toBeDefined();
+    }
+  });
+});
+
+describe('GET /catalog', () => {
+  it('answers the catalog in force to any role', async () => {
+    for (const auth of [TELEPHONY, projectAuth('prj_x')]) {
+      const res = await call(getCatalog, 'GET /catalog', { auth });
+      expect(res.status).toBe(200);
+      expect(res.body.currency).toBe('UAH');
+      expect(res.body.tariff.calls.length).toBeGreaterThan(0);
+      expect(res.body.products.map((p: { productId: string }) => p.productId)).toEqual(['telephony', 'calltracking', 'callback', 'analytics']);
+    }
+  });
+
+  it('answers 401 with the error body without a key', async () => {
+    const res = await call(getCatalog, 'GET /catalog', { auth: null });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthorized');
+  });
+});
