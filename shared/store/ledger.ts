@@ -1,0 +1,159 @@
+/**
+ * Reading a project's ledger (Ledger table, pk `project#<id>`, sk `<date>#<entryId>`): pages by date
+ * range in sort-key order (oldest first, then by entry id within a day), an opaque cursor, the CSV
+ * form, and the telecom history the forecast needs. Writes happen only inside the transactions that
+ * move money (payments, charges), never here.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { isBillingDay, type BillingDay } from '../domain/billing-days';
+import { DomainError, ValidationFailed } from '../domain/errors';
+import type { DayHistory, LedgerEntry, LedgerType } from '../domain/types';
+import type { ProductId } from '../domain/catalog';
+import type { StoreContext } from './context';
+import { keys } from './keys';
+import { withRetries } from './transactions';
+
+export const DEFAULT_LEDGER_LIMIT = 100;
+export const MAX_LEDGER_LIMIT = 1000;
+
+// `#` (0x23) separates date and entry id; `$` (0x24) sorts right after it, so `<to>$` bounds every
+// entry of day `to` without matching any real key.
+const FIRST_DAY = '0000-01-01';
+const LAST_DAY = '9999-12-31';
+
+export class InvalidCursor extends DomainError {
+  constructor() { super('invalid_cursor', 'the cursor is not one this listing returned', 400); }
+}
+
+export interface LedgerQuery {
+  from?: BillingDay;
+  to?: BillingDay;
+  /** 1..1000; @default 100 */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  nextCursor: string | null;
+}
+
+/** The API's LedgerEntry from a stored item: keys and bookkeeping attributes dropped. */
+export function toLedgerEntry(item: Record<string, unknown>): LedgerEntry {
+  const entry: LedgerEntry = {
+    entryId: String(item.entryId),
+    date: String(item.date),
+    type: item.type as LedgerType,
+    description: String(item.description),
+    amount: Number(item.amount),
+    balanceEffect: item.balanceEffect === true,
+  };
+  if (typeof item.productId === 'string') entry.productId = item.productId as ProductId;
+  if (typeof item.number === 'string') entry.number = item.number;
+  return entry;
+}
+
+/** The stored item of a ledger entry (written with attribute_not_exists(pk) by the money movement). */
+export function ledgerItem(projectId: string, entry: LedgerEntry, createdAt: string): Record<string, unknown> {
+  return { ...keys.ledger(projectId, entry.date, entry.entryId), projectId, createdAt, ...entry };
+}
+
+export function encodeCursor(sk: string): string {
+  return Buffer.from(sk, 'utf8').toString('base64url');
+}
+
+/** The sort key a cursor stands for; InvalidCursor unless it is a ledger key inside [from, to]. */
+export function decodeCursor(cursor: string, from: BillingDay, to: BillingDay): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursor();
+  const sk = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (encodeCursor(sk) !== cursor) throw new InvalidCursor();
+  const m = /^(\d{4}-\d{2}-\d{2})#[\x21-\x7e]+$/.exec(sk);
+  if (!m || !isBillingDay(m[1]!) || m[1]! < from || m[1]! > to) throw new InvalidCursor();
+  return sk;
+}
+
+/**
+ * One page of a project's ledger between `from` and `to` (inclusive), oldest first. `nextCursor` is
+ * null on the last page: one more item than asked is read, so a page that ends exactly at the last
+ * entry says so instead of sending the caller for an empty page.
+ */
+export async function listLedger(ctx: StoreContext, projectId: string, q: LedgerQuery = {}): Promise<LedgerPage> {
+  const from = q.from ?? FIRST_DAY;
+  const to = q.to ?? LAST_DAY;
+  if (from > to) throw new ValidationFailed(`from (${from}) is after to (${to})`);
+  const limit = q.limit ?? DEFAULT_LEDGER_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LEDGER_LIMIT) throw new ValidationFailed(`limit must be 1..${MAX_LEDGER_LIMIT}`);
+  const pk = keys.ledgerPk(projectId);
+  let start: Record<string, unknown> | undefined = q.cursor !== undefined ? { pk, sk: decodeCursor(q.cursor, from, to) } : undefined;
+  const items: Record<string, unknown>[] = [];
+  // DynamoDB stops a page at 1 MB whatever the Limit, so keep reading until limit + 1 or the end.
+  while (items.length <= limit) {
+    const page = await withRetries(() => ctx.doc.send(new QueryCommand({
+      TableName: ctx.tables.ledger,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+      ExpressionAttributeValues: { ':pk': pk, ':lo': `${from}#`, ':hi': `${to}$` },
+      Limit: limit + 1 - items.length,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    })));
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    start = page.LastEvaluatedKey;
+    if (!start) break;
+  }
+  const more = items.length > limit;
+  const shown = items.slice(0, limit);
+  return {
+    entries: shown.map(toLedgerEntry),
+    nextCursor: more ? encodeCursor(String(shown[shown.length - 1]!.sk)) : null,
+  };
+}
+
+/** Every entry between `from` and `to` (all pages). */
+export async function listAllLedger(ctx: StoreContext, projectId: string, from?: BillingDay, to?: BillingDay): Promise<LedgerEntry[]> {
+  const out: LedgerEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listLedger(ctx, projectId, { from, to, limit: MAX_LEDGER_LIMIT, cursor });
+    out.push(...page.entries);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * The telecom totals of the closed days in `from..to` (their `telecom_daily` lines), for the
+ * forecast. Reads the days' lines and keeps the telecom ones; a day's lines are few (products,
+ * numbers, discount, telecom), so 28 days fit in a page or two.
+ */
+export async function telecomHistory(ctx: StoreContext, projectId: string, from: BillingDay, to: BillingDay): Promise<DayHistory[]> {
+  const out: DayHistory[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await withRetries(() => ctx.doc.send(new QueryCommand({
+      TableName: ctx.tables.ledger,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+      FilterExpression: '#type = :telecom',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':pk': keys.ledgerPk(projectId), ':lo': `${from}#`, ':hi': `${to}$`, ':telecom': 'telecom_daily' },
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    })));
+    for (const item of page.Items ?? []) out.push({ date: String(item.date), telecom: -Number(item.amount) || 0 });
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+export const CSV_HEADER = ['entryId', 'date', 'type', 'description', 'amount', 'balanceEffect', 'productId', 'number'] as const;
+
+/** RFC 4180 quoting: a field with a comma, a quote or a line break is quoted, quotes doubled. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The entries as CSV (RFC 4180, CRLF line ends), header first, the same rows and order as the JSON. */
+export function toCsv(entries: readonly LedgerEntry[]): string {
+  const rows = [CSV_HEADER.join(',')];
+  for (const e of entries) {
+    rows.push([e.entryId, e.date, e.type, e.description, String(e.amount), String(e.balanceEffect), e.productId ?? '', e.number ?? ''].map(csvField).join(','));
+  }
+  return rows.join('\r\n') + '\r\n';
+}
