@@ -58,4 +58,6 @@ export const WORKERS = {
   debit: { name: 'DebitUsage', entry: 'functions/usage/debit-usage.ts', tables: { projects: 'readWrite', usage: 'readWrite' }, events: true },
   fanOut: { name: 'FanOutDays', entry: 'functions/billing/fan-out-days.ts', tables: { projects: 'read' }, chargeQueue: true },
   chargeDay: { name: 'ChargeDay', entry: 'functions/billing/charge-day.ts', tables: { projects: 'readWrite', ledger: 'readWrite' }, events: true },
+  /** Read-only: recomputes balances and closed days; never writes money. */
+  reconcile: { name: 'Reconcile', entry: 'functions/billing/reconcile.ts', tables: { projects: 'read', ledger: 'read', usage: 'read' }, events: true },
 } as const satisfies Record<string, Omit<RouteDefinition, 'method' | 'path' | 'auth'>>;
