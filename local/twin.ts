@@ -1,0 +1,179 @@
+/**
+ * The local twin, assembled: DynamoDB Local with the stack's tables, the HTTP API on the real handlers,
+ * the usage stream poller feeding the debit handler, the 00:05 schedule feeding the fan-out, and an
+ * in-process charge queue feeding charge-day. `startTwin` is what `npm start` runs and what the tests
+ * start on a free port.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { validateCurrency, validateTimeZone } from '../lib/billing-settings';
+import { config, resetConfig } from '../shared/config';
+import { ROUTES, WORKERS } from '../shared/http/routes';
+import { logger } from '../shared/logger';
+import { makeDocumentClient, resetRuntime, setRuntime } from '../shared/runtime';
+import { generateAdminKey, registerAdminKey } from './admin-key';
+import { InProcessChargeQueue, type InProcessQueueOptions } from './charge-queue';
+import { createTables, killSpawnedNow, startDynamoLocal, type DynamoLocal, type TableNames } from './dynamo';
+import { EventLog } from './event-log';
+import { createHttpServer, type HttpServerOptions } from './http-server';
+import { loadHandler } from './lambda';
+import { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler';
+import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from './stream-poller';
+
+export interface TwinOptions {
+  /** 0 picks a free port. @default Number(process.env.PORT ?? 3000) */
+  port?: number;
+  /** @default process.env.HOST ?? '127.0.0.1' */
+  host?: string;
+  /** Persist DynamoDB Local's data here; in memory when absent. */
+  dataDir?: string;
+  /** @default process.env.PAYGO_ADMIN_KEY, else a generated key */
+  adminKey?: string;
+  /** @default process.env.BILLING_TIME_ZONE ?? 'Europe/Kyiv' */
+  billingTimeZone?: string;
+  /** @default process.env.CURRENCY ?? 'UAH' */
+  currency?: string;
+  /** Use a running DynamoDB Local instead of starting one (tests); the twin then never stops it. */
+  dynamoEndpoint?: string;
+  /** Table name prefix. @default 'paygo' */
+  tablePrefix?: string;
+  http?: Omit<HttpServerOptions, 'now'>;
+  poller?: Omit<StreamPollerOptions, 'endpoint' | 'tableName'>;
+  queue?: InProcessQueueOptions;
+  scheduler?: Omit<SchedulerOptions, 'timeZone'> | false;
+  /** Load every handler in the background once ready, and warn about missing ones. @default true */
+  warmUp?: boolean;
+}
+
+export interface Twin {
+  /** Base URL of the HTTP API, no trailing slash. */
+  url: string;
+  port: number;
+  adminKey: string;
+  /** Whether the admin key was generated (and so must be printed). */
+  adminKeyGenerated: boolean;
+  dynamoEndpoint: string;
+  /** The Java process of DynamoDB Local, when the twin started it. */
+  dynamoPid: number | undefined;
+  tables: TableNames;
+  billingTimeZone: string;
+  currency: string;
+  events: EventLog;
+  chargeQueue: InProcessChargeQueue;
+  poller: StreamPoller;
+  scheduler: Scheduler | undefined;
+  server: Server;
+  /** Stops everything (idempotent): HTTP, schedule, poller, queue, then DynamoDB Local's process. */
+  stop(): Promise<void>;
+}
+
+/**
+ * SIGKILLs every DynamoDB Local this process started that still runs, one still starting included
+ * (for `process.on('exit')` and crash handlers of the CLI).
+ */
+export function killDynamosNow(): void {
+  killSpawnedNow();
+}
+
+/**
+ * Starts the twin and resolves once `/health` can be served. The process environment gets the table
+ * names and DynamoDB Local's endpoint before any handler module is loaded (they load lazily), so each
+ * handler's config sees the twin's tables.
+ */
+export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
+  const billingTimeZone = validateTimeZone(opts.billingTimeZone ?? process.env.BILLING_TIME_ZONE ?? 'Europe/Kyiv');
+  const currency = validateCurrency(opts.currency ?? process.env.CURRENCY ?? 'UAH');
+  const port = opts.port ?? Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${String(opts.port ?? process.env.PORT)}`);
+  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
+  const envKey = opts.adminKey ?? process.env.PAYGO_ADMIN_KEY;
+  const adminKey = envKey && envKey.trim() !== '' ? envKey.trim() : generateAdminKey();
+
+  let dynamo: DynamoLocal | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn('twin: stop step failed', { error: String(e) }));
+    cleanups.length = 0;
+  };
+  try {
+    let endpoint = opts.dynamoEndpoint;
+    if (!endpoint) {
+      dynamo = await startDynamoLocal(opts.dataDir ? { dataDir: opts.dataDir } : {});
+      const d = dynamo;
+      cleanups.push(() => d.stop());
+      endpoint = d.endpoint;
+    }
+    const tables = await createTables(endpoint, opts.tablePrefix ?? 'paygo');
+
+    Object.assign(process.env, tables, { DYNAMODB_ENDPOINT: endpoint, BILLING_TIME_ZONE: billingTimeZone, CURRENCY: currency });
+    // The twin injects its own bus and queue; a stray AWS setting must not send anything to AWS.
+    delete process.env.EVENT_BUS_NAME;
+    delete process.env.CHARGE_QUEUE_URL;
+    resetConfig();
+    resetRuntime();
+    config();
+    const doc = makeDocumentClient(endpoint);
+    cleanups.push(async () => { doc.destroy(); });
+    const events = new EventLog();
+    const chargeQueue = new InProcessChargeQueue(opts.queue);
+    cleanups.push(() => chargeQueue.stop());
+    setRuntime({ doc, events, chargeQueue, now: Date.now });
+
+    await registerAdminKey(adminKey);
+
+    const poller = await startStreamPoller({ ...opts.poller, endpoint, tableName: tables.USAGE_TABLE });
+    cleanups.push(() => poller.stop());
+
+    const scheduler = opts.scheduler === false ? undefined : startScheduler({ ...opts.scheduler, timeZone: billingTimeZone });
+    if (scheduler) cleanups.push(() => scheduler.stop());
+
+    const server = createHttpServer(opts.http);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    });
+    cleanups.push(() => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Keep-alive connections would hold close() open.
+      server.closeAllConnections();
+    }));
+    const actualPort = (server.address() as AddressInfo).port;
+    const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+    let stopping: Promise<void> | undefined;
+    if (opts.warmUp !== false) void warmUp(() => stopping !== undefined);
+
+    return {
+      url: `http://${urlHost}:${actualPort}`,
+      port: actualPort,
+      adminKey,
+      adminKeyGenerated: adminKey !== envKey?.trim(),
+      dynamoEndpoint: endpoint,
+      dynamoPid: dynamo?.pid,
+      tables,
+      billingTimeZone,
+      currency,
+      events,
+      chargeQueue,
+      poller,
+      scheduler,
+      server,
+      stop: () => (stopping ??= cleanup()),
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** Loads every handler now so the first requests are fast, and names the ones that cannot load. */
+async function warmUp(stopped: () => boolean): Promise<void> {
+  const entries = [...ROUTES.map((r) => r.entry), ...Object.values(WORKERS).map((w) => w.entry)];
+  const missing: { entry: string; error: string }[] = [];
+  for (const entry of entries) {
+    // Imports fail while the process shuts down (the loader goes first): not worth a warning.
+    if (stopped()) return;
+    await loadHandler(entry).catch((e: unknown) => { missing.push({ entry, error: e instanceof Error ? e.message.split('\n')[0]! : String(e) }); });
+  }
+  if (missing.length && !stopped()) logger.warn('twin: some handlers cannot be loaded; their routes answer 500', { missing });
+}
