@@ -11,6 +11,19 @@ type JsonObject = Record<string, unknown>;
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonObject;
   delete out.$schema;
+  // Requests are strict (API.md: unknown fields are a 400); responses may grow new fields without
+  // breaking a client that validates against this document (API.md: "add routes and fields freely").
+  return io === 'output' ? openObjects(out) as JsonObject : out;
+}
+
+function openObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(openObjects);
+  if (node === null || typeof node !== 'object') return node;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'additionalProperties' && v === false) continue;
+    out[k] = openObjects(v);
+  }
   return out;
 }
 

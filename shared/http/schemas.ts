@@ -150,6 +150,11 @@ export const QuoteBody = z.object({ currency: Currency, monthlyTotal: Money, lin
 
 // --- admin
 export const CreateBillingRun = z.strictObject({ date: Day });
-export const BillingRunStarted = z.object({ date: Day, projects: z.number().int() });
+export const BillingRunStarted = z.object({
+  date: Day,
+  projects: z.number().int(),
+  /** true when the run stopped early; posting the same date again carries on. */
+  incomplete: z.boolean().optional(),
+});
 
 export const CatalogBody = z.record(z.string(), z.unknown()).meta({ id: 'Catalog', description: 'the catalog of API.md' });
