@@ -6,10 +6,11 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { DomainError, Forbidden, Unauthorized, ValidationFailed } from '../domain/errors';
+import { DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed } from '../domain/errors';
 import { logger } from '../logger';
+import { observabilityMiddlewares } from '../observability';
 import { CONTRACT, type Operation, type OperationKey } from './contract';
-import type { Role } from './schemas';
+import { Id, type Role } from './schemas';
 
 /** What the authorizer puts in the request context (functions/auth/authorize-key.ts). */
 export interface AuthContext {
@@ -59,6 +60,20 @@ export function authOf(event: HttpEvent): AuthContext | null {
   const ctx = event.requestContext.authorizer?.lambda;
   if (!ctx || typeof ctx.role !== 'string' || !ROLES.includes(ctx.role) || typeof ctx.apiKeyId !== 'string') return null;
   return { role: ctx.role as Role, apiKeyId: ctx.apiKeyId, ...(ctx.projectId ? { projectId: ctx.projectId } : {}) };
+}
+
+/**
+ * Path parameters that name a stored thing. A value no id can take (10k characters, `/`, quotes) is
+ * not found before any read: DynamoDB refuses keys over 2048 bytes with an error that would be a 500.
+ */
+const PATH_IDS: Readonly<Record<string, string>> = { projectId: 'project', apiKeyId: 'API key', productId: 'product' };
+
+/** NotFound for a path id that cannot exist (see PATH_IDS); the value is not echoed back. */
+export function assertPathIds(params: Record<string, string>): void {
+  for (const [name, what] of Object.entries(PATH_IDS)) {
+    const value = params[name];
+    if (value !== undefined && !Id.safeParse(value).success) throw new NotFound(what);
+  }
 }
 
 /** A project key may act on its own project only; admin and telephony keys are not project-scoped. */
@@ -131,6 +146,7 @@ export function httpRoute<K extends OperationKey>(key: K) {
           const params: Record<string, string> = {};
           for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
           if (auth && params.projectId) assertProjectScope(auth, params.projectId);
+          assertPathIds(params);
           const headers = lowerHeaders(event);
           const body = op.body ? parseWith(op.body, readBody(event, op), 'body') : undefined;
           const query = op.query ? parseWith(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
@@ -143,7 +159,8 @@ export function httpRoute<K extends OperationKey>(key: K) {
           return errorResponse(error, requestId);
         }
       };
-      const handler = middy<HttpEvent, HttpResponse>().handler(core);
+      // Logs with the Lambda context, EMF metrics (cold starts), X-Ray; `core` stays undecorated for tests.
+      const handler = middy<HttpEvent, HttpResponse>().use(observabilityMiddlewares()).handler(core);
       return Object.assign(handler, { core });
     },
   };

@@ -1,0 +1,477 @@
+/**
+ * The bad-input table: for every route of ROUTES, requests that must be refused with a 4xx and the
+ * error body, changing nothing, and one valid control request (run after them) that proves the cases
+ * are near misses of a request the route accepts, not refused for some other reason.
+ *
+ * Cases are generated from a valid base request and a description of its fields: each field is
+ * removed, given the wrong type, and given the bad values of its kind (numbers: negative, zero,
+ * fractional, 1e308, 2**53; dates: 2026-02-30, 2026-13-01, 26-1-1; instants without or with an
+ * impossible offset; ids: injection-looking strings, path traversal, 10k characters).
+ */
+import type { CallOptions, Method } from './api';
+import type { World } from './world';
+
+export interface Req extends CallOptions {
+  method: Method;
+  /** The raw path, parameters already percent-encoded. */
+  path: string;
+}
+
+export interface FuzzCase {
+  name: string;
+  req: Req;
+  /** The exact status wanted; absent: any 4xx. */
+  status?: number;
+  /**
+   * An open defect (see OPEN_DEFECTS): the case may answer a 5xx until it is fixed; it must still
+   * change nothing and leak nothing. Once it answers a 4xx the test says to drop the marker.
+   */
+  openDefect?: keyof typeof OPEN_DEFECTS;
+}
+
+/** Defects found by this table whose fix lies outside test/ and shared/http (reported to the lead). */
+export const OPEN_DEFECTS = {
+  paymentOverflow:
+    'shared/store/payments.ts: a payment whose new balance passes Number.MAX_SAFE_INTEGER reaches the DynamoDB marshaller, ' +
+    'which throws: 500 instead of a 4xx (nothing is written). Fix: refuse it before the transaction, e.g. ' +
+    "DomainError('balance_out_of_range', ..., 409/422) when !Number.isSafeInteger(project.balance + amount).",
+} as const;
+
+/** The cast plus the state the cases lean on (made by fuzz.test.ts before the first case). */
+export interface FuzzWorld extends World {
+  /** A key id nobody needs, revoked by the control of DELETE /api-keys/{apiKeyId}. */
+  spareKeyId: string;
+  /** A payment already recorded into A (amount 1000). */
+  seenPaymentId: string;
+  /** A number project A holds. */
+  heldNumber: string;
+  /** The last day charged for A (changes into it or before are 409). */
+  chargedThrough: string;
+  /** The Idempotency-Key of a project already made (with another body than the base). */
+  usedIdempotencyKey: string;
+  /** A cursor a real ledger listing of A returned for ?from=2026-03-10&to=2026-03-10&limit=1. */
+  cursor: string;
+}
+
+export interface RouteFuzz {
+  cases(w: FuzzWorld): FuzzCase[];
+  /** A valid request: 2xx. */
+  control(w: FuzzWorld): Req;
+  /** Routes that take no input: junk that must be ignored (2xx, nothing changed). */
+  ignored?(w: FuzzWorld): Req[];
+}
+
+// ---------------------------------------------------------------- values
+
+const TEN_K = 'x'.repeat(10_000);
+/** Strings that look like attacks on a database, a browser or a file system. */
+export const INJECTIONS = [
+  "'; DROP TABLE projects;--",
+  '{"$ne":1}',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  '..\\..\\windows\\win.ini',
+  '${jndi:ldap://x/a}',
+  'a\u0000b',
+  TEN_K,
+] as const;
+
+const WRONG_TYPES: readonly unknown[] = [null, true, [], {}];
+
+type Kind =
+  | { kind: 'id' }
+  | { kind: 'posInt'; max?: number }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'date' }
+  | { kind: 'instant' }
+  | { kind: 'e164' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'bool' }
+  | { kind: 'text'; max: number }
+  | { kind: 'currency' };
+
+interface Field { path: string; type: Kind; required: boolean }
+
+const BAD_DATES: readonly unknown[] = ['2026-02-30', '2026-13-01', '26-1-1', '2026-1-1', '2026/03/01', '2025-02-29', '2026-03-01T00:00:00+02:00', '', 'yesterday', 20260301, '2026-03-01\n'];
+const BAD_INSTANTS: readonly unknown[] = [
+  '2026-02-30T10:00:00+02:00', // no such day
+  '2026-03-10T25:00:00+02:00', // no such hour
+  '2026-03-10T10:00:00', // no time zone
+  '2026-03-10T10:00:00+25:00', // no such offset
+  '2026-03-10T10:00:00 Europe/Kyiv',
+  '2026-03-10T10:00:00[Europe/Kyiv]',
+  '2026-03-10 10:00:00+02:00',
+  '2026-03-10',
+  '+275760-09-13T00:00:00Z',
+  'now',
+  1773136800000,
+];
+const BAD_E164: readonly unknown[] = ['0441234567', '+0441234567', '+380', '+3804412345678901', '380441234567', '+380 44 123 45 67', '+38044abc4567', 380441234567, ...INJECTIONS];
+
+function badValues(t: Kind): unknown[] {
+  switch (t.kind) {
+    case 'id': return ['', 'x'.repeat(129), 'a b', 'проект', 123, { $ne: 1 }, ...INJECTIONS];
+    case 'posInt': return [0, -1, 1.5, 1e308, 2 ** 53, ...(t.max !== undefined ? [t.max + 1] : []), '100', -0.5];
+    case 'int': return [t.min - 1, 1.5, 1e308, 2 ** 53, -(2 ** 53), t.max + 1, '5'];
+    case 'date': return [...BAD_DATES];
+    case 'instant': return [...BAD_INSTANTS];
+    case 'e164': return [...BAD_E164];
+    case 'enum': return ['nope', t.values[0]!.toUpperCase(), '', 1, ` ${t.values[0]}`];
+    case 'bool': return ['true', 1, 0, 'yes'];
+    case 'text': return ['', '   ', 'x'.repeat(t.max + 1), TEN_K, 123];
+    case 'currency': return ['uah', 'UA', 'UAHX', 'USD', 980, 'U$D'];
+  }
+}
+
+const show = (v: unknown): string => {
+  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 30)}…(${s.length} chars)` : s;
+};
+
+// ---------------------------------------------------------------- generators
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** `obj` with the value at dotted `path` set (or deleted when `value` is DELETE). */
+const DELETE = Symbol('delete');
+function setAt(obj: unknown, path: string, value: unknown): unknown {
+  const out = clone(obj) as Record<string, unknown>;
+  const parts = path.split('.');
+  let cur: Record<string, unknown> = out;
+  for (const p of parts.slice(0, -1)) cur = cur[p] as Record<string, unknown>;
+  const last = parts[parts.length - 1]!;
+  if (value === DELETE) delete cur[last];
+  else cur[last] = value;
+  return out;
+}
+
+/** Malformed and ill-shaped bodies, oversize bodies, unknown fields, and every field's bad values. */
+export function bodyCases(base: Req, fields: readonly Field[]): FuzzCase[] {
+  const out: FuzzCase[] = [];
+  const raws = ['{', '{"a":1,}', 'not json', "{'a':1}", '{"a":1}{"b":2}', '\u0000', '', '   ', 'null', '[]', '"text"', '42', 'true', '[{}]'];
+  for (const raw of raws) out.push({ name: `raw body ${show(raw)}`, req: { ...base, body: undefined, rawBody: raw }, status: 400 });
+  // Just over 1 MiB: refused before parsing, whether the JSON is well-formed or not.
+  const pad = 'p'.repeat(1_048_577);
+  out.push({ name: 'oversize body (valid JSON, > 1 MiB)', req: { ...base, body: { ...(base.body as object), pad } }, status: 413 });
+  out.push({ name: 'oversize body (garbage, > 1 MiB)', req: { ...base, body: undefined, rawBody: `{${pad}` }, status: 413 });
+  out.push({ name: 'unknown field', req: { ...base, body: { ...(base.body as object), extra: 1 } }, status: 400 });
+  out.push({ name: 'unknown field __proto__', req: { ...base, body: undefined, rawBody: `{"__proto__":{"role":"admin"},${JSON.stringify(base.body).slice(1)}` }, status: 400 });
+  out.push({ name: 'unknown field $where', req: { ...base, body: { ...(base.body as object), $where: 'sleep(1000)' } }, status: 400 });
+  for (const f of fields) {
+    if (f.required) out.push({ name: `${f.path} missing`, req: { ...base, body: setAt(base.body, f.path, DELETE) }, status: 400 });
+    const wrongTypes = WRONG_TYPES.filter((v) => !(f.type.kind === 'bool' && typeof v === 'boolean'));
+    for (const v of [...wrongTypes, ...badValues(f.type)]) {
+      out.push({ name: `${f.path} = ${show(v)}`, req: { ...base, body: setAt(base.body, f.path, v) } });
+    }
+  }
+  return out;
+}
+
+/** A path template's parameter replaced by hostile values (the other parameters stay valid). */
+export function pathCases(method: Method, template: (v: string) => string, key: string, extra: Partial<Req> = {}, values: readonly string[] = ['prj_missing', '..', '.', ...INJECTIONS, '%', 'a/b']): FuzzCase[] {
+  return values.map((v) => ({ name: `path ${show(v)}`, req: { method, path: template(encodeURIComponent(v)), key, ...extra } }));
+}
+
+/** Authorization headers that name no valid key: 401 on every route with an authorizer. */
+export function authCases(req: Req): FuzzCase[] {
+  const headers = [`Bearer ${INJECTIONS[0]}`, 'Bearer {"$ne":1}', 'Bearer <script>alert(1)</script>', `Bearer ${TEN_K}`, 'Basic YWRtaW46YWRtaW4=', 'Bearer', 'bearer pg_x pg_y'];
+  return [
+    { name: 'no Authorization header', req: { ...req, key: null }, status: 401 },
+    ...headers.map((h) => ({ name: `Authorization ${show(h)}`, req: { ...req, key: null, headers: { ...req.headers, authorization: h } }, status: 401 })),
+  ];
+}
+
+/** Query parameters: each replaced by bad values, unknown ones added. */
+export function queryCases(base: Req, params: Record<string, readonly unknown[]>): FuzzCase[] {
+  const out: FuzzCase[] = [{ name: 'unknown query parameter', req: { ...base, query: { ...base.query, projectId: 'prj_other' } }, status: 400 }];
+  for (const [name, values] of Object.entries(params)) {
+    for (const v of values) out.push({ name: `?${name}=${show(v)}`, req: { ...base, query: { ...base.query, [name]: String(v) } } });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the table
+
+const E = encodeURIComponent;
+
+function usageEvent(w: FuzzWorld, i = 0): Record<string, unknown> {
+  return { eventId: `fuzz-ok-${i}`, projectId: w.a.id, kind: 'outgoing_call', destination: '+380441234567', occurredAt: '2026-03-10T09:00:00+02:00', durationSec: 30 };
+}
+
+export const FUZZ: Record<string, RouteFuzz> = {
+  'GET /health': {
+    cases: () => [],
+    control: () => ({ method: 'GET', path: '/health' }),
+    ignored: (w) => [
+      { method: 'GET', path: '/health', query: { q: INJECTIONS[0], limit: 'abc' }, rawBody: '{', key: w.unknown },
+      { method: 'GET', path: '/health', headers: { authorization: `Bearer ${TEN_K}` }, rawBody: 'x'.repeat(1_100_000) },
+    ],
+  },
+  'GET /openapi.json': {
+    cases: () => [],
+    control: () => ({ method: 'GET', path: '/openapi.json' }),
+    ignored: (w) => [{ method: 'GET', path: '/openapi.json', query: { '../../etc/passwd': '1' }, rawBody: 'not json', key: w.revoked }],
+  },
+  'GET /catalog': {
+    cases: (w) => authCases({ method: 'GET', path: '/catalog', key: w.admin }),
+    control: (w) => ({ method: 'GET', path: '/catalog', key: w.admin }),
+    ignored: (w) => [{ method: 'GET', path: '/catalog', key: w.admin, query: { currency: INJECTIONS[1] }, rawBody: '{' }],
+  },
+  'POST /quote': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: '/quote', key: w.telephony, body: { products: ['telephony', 'analytics'], seats: 5, sessionsPer30Days: 12_000, numbers: { local: 2 } } };
+      return [
+        ...authCases(base),
+        ...bodyCases(base, [
+          { path: 'seats', type: { kind: 'int', min: 0, max: 10_000 }, required: false },
+          { path: 'sessionsPer30Days', type: { kind: 'int', min: 0, max: 1_000_000_000 }, required: false },
+          { path: 'numbers.local', type: { kind: 'int', min: 0, max: 10_000 }, required: false },
+        ]),
+        ...[[], ['telephony', 'telephony'], ['voicemail'], 'telephony', ['telephony', 'calltracking', 'callback', 'analytics', 'telephony'], [1], [INJECTIONS[0]], null]
+          .map((p) => ({ name: `products = ${show(p)}`, req: { ...base, body: { ...(base.body as object), products: p } } })),
+        { name: 'products missing', req: { ...base, body: { seats: 5 } }, status: 400 },
+        { name: 'numbers.premium (unknown type)', req: { ...base, body: { ...(base.body as object), numbers: { premium: 1 } } }, status: 400 },
+        { name: 'numbers = "x"', req: { ...base, body: { ...(base.body as object), numbers: 'x' } } },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: '/quote', key: w.telephony, body: { products: ['telephony', 'analytics'], seats: 5, sessionsPer30Days: 12_000, numbers: { local: 2 } } }),
+  },
+  'POST /api-keys': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: '/api-keys', key: w.admin, body: { role: 'project', projectId: w.a.id } };
+      return [
+        ...authCases(base),
+        ...bodyCases(base, [
+          { path: 'role', type: { kind: 'enum', values: ['project', 'admin', 'telephony'] }, required: true },
+          { path: 'projectId', type: { kind: 'id' }, required: false },
+        ]),
+        { name: 'project key without projectId', req: { ...base, body: { role: 'project' } }, status: 400 },
+        { name: 'project key for an unknown project', req: { ...base, body: { role: 'project', projectId: 'prj_missing' } }, status: 404 },
+        { name: 'admin key with a projectId', req: { ...base, body: { role: 'admin', projectId: w.a.id } }, status: 400 },
+        { name: 'role root', req: { ...base, body: { role: 'root' } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: '/api-keys', key: w.admin, body: { role: 'project', projectId: w.a.id } }),
+  },
+  'DELETE /api-keys/{apiKeyId}': {
+    cases: (w) => [
+      ...authCases({ method: 'DELETE', path: `/api-keys/${w.spareKeyId}`, key: w.admin }),
+      ...pathCases('DELETE', (v) => `/api-keys/${v}`, w.admin, {}, ['ak_missing', '..', ...INJECTIONS, 'apikey', '%', w.a.id]),
+      // The admin's own key's hash is no key id; neither is a project key's value.
+      { name: 'a key value instead of its id', req: { method: 'DELETE', path: `/api-keys/${E(w.a.key)}`, key: w.admin }, status: 404 },
+    ],
+    control: (w) => ({ method: 'DELETE', path: `/api-keys/${w.spareKeyId}`, key: w.admin }),
+  },
+  'POST /projects': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: '/projects', key: w.admin, body: { name: 'fuzz control', currency: 'UAH', creditLimit: 0, billingStartDate: '2026-03-01' } };
+      return [
+        ...authCases(base),
+        ...bodyCases(base, [
+          { path: 'name', type: { kind: 'text', max: 200 }, required: true },
+          { path: 'currency', type: { kind: 'currency' }, required: false },
+          { path: 'creditLimit', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: false },
+          { path: 'billingStartDate', type: { kind: 'date' }, required: false },
+        ]),
+        ...['', "'; DROP TABLE projects;--", 'x'.repeat(129), '../../etc/passwd', 'a b', TEN_K].map((k) => ({
+          name: `Idempotency-Key ${show(k)}`, req: { ...base, headers: { 'idempotency-key': k } }, status: 400,
+        })),
+        { name: 'Idempotency-Key reused with another body', req: { ...base, headers: { 'idempotency-key': w.usedIdempotencyKey } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: '/projects', key: w.admin, body: { name: 'fuzz control', currency: 'UAH', creditLimit: 0, billingStartDate: '2026-03-01' } }),
+  },
+  'GET /projects/{projectId}': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}`, key: w.admin }),
+  },
+  'POST /projects/{projectId}/payments': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/payments`, key: w.admin, body: { paymentId: 'pay-fuzz-control', amount: 500 } };
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/projects/${v}/payments`, w.admin, { body: { paymentId: 'pay-fuzz-path', amount: 500 } }),
+        ...bodyCases(base, [
+          { path: 'paymentId', type: { kind: 'id' }, required: true },
+          { path: 'amount', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+        ]),
+        { name: 'a seen paymentId with another amount', req: { ...base, body: { paymentId: w.seenPaymentId, amount: 999 } }, status: 409 },
+        { name: 'a seen paymentId on another project', req: { ...base, path: `/projects/${w.b.id}/payments`, body: { paymentId: w.seenPaymentId, amount: 1000 } }, status: 409 },
+        // The balance (1000 paid) plus this would pass 2**53: no exact integer balance exists.
+        { name: 'amount that overflows the balance', req: { ...base, body: { paymentId: 'pay-fuzz-overflow', amount: Number.MAX_SAFE_INTEGER } }, openDefect: 'paymentOverflow' },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/payments`, key: w.admin, body: { paymentId: 'pay-fuzz-control', amount: 500 } }),
+  },
+  'GET /projects/{projectId}/products': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/products`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/products`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/products`, key: w.admin }),
+  },
+  'PUT /projects/{projectId}/products/{productId}': {
+    cases: (w) => {
+      const base: Req = { method: 'PUT', path: `/projects/${w.a.id}/products/telephony`, key: w.admin, body: { enabled: true, seats: 4, effectiveAt: '2026-03-10T12:00:00+02:00' } };
+      return [
+        ...authCases(base),
+        ...pathCases('PUT', (v) => `/projects/${v}/products/telephony`, w.admin, { body: { enabled: true } }),
+        ...pathCases('PUT', (v) => `/projects/${w.a.id}/products/${v}`, w.admin, { body: { enabled: true } }, ['voicemail', 'TELEPHONY', '..', ...INJECTIONS]),
+        ...bodyCases(base, [
+          { path: 'enabled', type: { kind: 'bool' }, required: true },
+          { path: 'seats', type: { kind: 'int', min: 0, max: 10_000 }, required: false },
+          { path: 'effectiveAt', type: { kind: 'instant' }, required: false },
+        ]),
+        { name: 'seats on a product without seats', req: { ...base, path: `/projects/${w.a.id}/products/calltracking`, body: { enabled: true, seats: 2 } }, status: 400 },
+        { name: 'effectiveAt in a charged day', req: { ...base, body: { enabled: true, effectiveAt: `${w.chargedThrough}T12:00:00+02:00` } }, status: 409 },
+        { name: 'effectiveAt from a project key', req: { ...base, key: w.a.key }, status: 403 },
+      ];
+    },
+    control: (w) => ({ method: 'PUT', path: `/projects/${w.a.id}/products/telephony`, key: w.admin, body: { enabled: true, seats: 4, effectiveAt: '2026-03-10T12:00:00+02:00' } }),
+  },
+  'POST /projects/{projectId}/numbers': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/numbers`, key: w.admin, body: { number: '+380442220000', type: 'local', effectiveAt: '2026-03-10T12:00:00+02:00' } };
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/projects/${v}/numbers`, w.admin, { body: { number: '+380442220001', type: 'local' } }),
+        ...bodyCases(base, [
+          { path: 'number', type: { kind: 'e164' }, required: true },
+          { path: 'type', type: { kind: 'enum', values: ['local', 'mobile', 'tollfree'] }, required: true },
+          { path: 'effectiveAt', type: { kind: 'instant' }, required: false },
+        ]),
+        { name: 'a number already held', req: { ...base, body: { number: w.heldNumber, type: 'local' } }, status: 409 },
+        { name: 'effectiveAt in a charged day', req: { ...base, body: { number: '+380442220002', type: 'local', effectiveAt: `${w.chargedThrough}T12:00:00+02:00` } }, status: 409 },
+        { name: 'effectiveAt from a project key', req: { ...base, key: w.a.key }, status: 403 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/numbers`, key: w.admin, body: { number: '+380442220000', type: 'local', effectiveAt: '2026-03-10T12:00:00+02:00' } }),
+  },
+  'DELETE /projects/{projectId}/numbers/{number}': {
+    cases: (w) => {
+      const base: Req = { method: 'DELETE', path: `/projects/${w.a.id}/numbers/${E(w.heldNumber)}`, key: w.admin, query: { effectiveAt: '2026-03-10T13:00:00+02:00' } };
+      return [
+        ...authCases(base),
+        ...pathCases('DELETE', (v) => `/projects/${v}/numbers/${E(w.heldNumber)}`, w.admin),
+        ...pathCases('DELETE', (v) => `/projects/${w.a.id}/numbers/${v}`, w.admin, {}, ['+380449999999', 'abc', '0', '..', '%2B', ...BAD_E164.filter((v): v is string => typeof v === 'string')]),
+        ...queryCases(base, { effectiveAt: BAD_INSTANTS.filter((v) => typeof v === 'string') }),
+        { name: 'effectiveAt in a charged day', req: { ...base, query: { effectiveAt: `${w.chargedThrough}T12:00:00+02:00` } }, status: 409 },
+        { name: 'effectiveAt from a project key', req: { ...base, key: w.a.key }, status: 403 },
+      ];
+    },
+    control: (w) => ({ method: 'DELETE', path: `/projects/${w.a.id}/numbers/${E(w.heldNumber)}`, key: w.admin, query: { effectiveAt: '2026-03-10T13:00:00+02:00' } }),
+  },
+  'POST /projects/{projectId}/sessions': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/sessions`, key: w.telephony, body: { date: '2026-03-09', count: 100 } };
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/projects/${v}/sessions`, w.admin, { body: { date: '2026-03-09', count: 100 } }),
+        ...bodyCases(base, [
+          { path: 'date', type: { kind: 'date' }, required: true },
+          { path: 'count', type: { kind: 'int', min: 0, max: 1_000_000_000 }, required: true },
+        ]),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/sessions`, key: w.telephony, body: { date: '2026-03-09', count: 100 } }),
+  },
+  'POST /usage': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: '/usage', key: w.telephony, body: { events: [usageEvent(w)] } };
+      const sms = { ...usageEvent(w), kind: 'sms', segments: 1, durationSec: undefined };
+      const batch = (n: number, bad?: Record<string, unknown>) => ({ events: Array.from({ length: n }, (_, i) => (bad && i === n - 1 ? { ...usageEvent(w, 1000 + i), ...bad } : usageEvent(w, 1000 + i))) });
+      return [
+        ...authCases(base),
+        ...bodyCases(base, [
+          { path: 'events.0.eventId', type: { kind: 'id' }, required: true },
+          { path: 'events.0.projectId', type: { kind: 'id' }, required: true },
+          { path: 'events.0.kind', type: { kind: 'enum', values: ['outgoing_call', 'forwarded_call', 'sms'] }, required: true },
+          { path: 'events.0.destination', type: { kind: 'e164' }, required: true },
+          { path: 'events.0.occurredAt', type: { kind: 'instant' }, required: true },
+          { path: 'events.0.durationSec', type: { kind: 'int', min: 0, max: 86_400 }, required: true },
+        ]),
+        ...[[], 'x', null, [null], [1], {}, [[]]].map((v) => ({ name: `events = ${show(v)}`, req: { ...base, body: { events: v } }, status: 400 })),
+        { name: 'events missing', req: { ...base, body: {} }, status: 400 },
+        { name: '501 events', req: { ...base, body: batch(501) }, status: 400 },
+        { name: '500 events, the last for an unknown destination', req: { ...base, body: batch(500, { destination: '+861012345678' }) }, status: 400 },
+        { name: '500 events, the last for an unknown project', req: { ...base, body: batch(500, { projectId: 'prj_missing' }) }, status: 400 },
+        { name: '500 events, the last with an unknown field', req: { ...base, body: batch(500, { cost: 0 }) }, status: 400 },
+        { name: 'an unknown destination', req: { ...base, body: { events: [{ ...usageEvent(w), destination: '+861012345678' }] } }, status: 400 },
+        { name: 'a call with segments', req: { ...base, body: { events: [{ ...usageEvent(w), segments: 1 }] } }, status: 400 },
+        { name: 'an sms without segments', req: { ...base, body: { events: [{ ...sms, segments: undefined }] } }, status: 400 },
+        { name: 'an sms with durationSec', req: { ...base, body: { events: [{ ...sms, durationSec: 5 }] } }, status: 400 },
+        ...[0, -1, 1.5, 1001, 1e308, '1'].map((s) => ({ name: `sms segments = ${show(s)}`, req: { ...base, body: { events: [{ ...sms, segments: s }] } }, status: 400 })),
+        { name: 'the cost sent by the client', req: { ...base, body: { events: [{ ...usageEvent(w), cost: -100_000 }] } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: '/usage', key: w.telephony, body: { events: [usageEvent(w)] } }),
+  },
+  'POST /projects/{projectId}/authorize': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/authorize`, key: w.telephony, body: { kind: 'outgoing_call', destination: '+380441234567' } };
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/projects/${v}/authorize`, w.admin, { body: { kind: 'outgoing_call', destination: '+380441234567' } }),
+        ...bodyCases(base, [
+          { path: 'kind', type: { kind: 'enum', values: ['outgoing_call', 'forwarded_call', 'sms'] }, required: true },
+          { path: 'destination', type: { kind: 'e164' }, required: true },
+        ]),
+        { name: 'an unknown destination', req: { ...base, body: { kind: 'outgoing_call', destination: '+861012345678' } }, status: 400 },
+        { name: 'an sms to an unknown destination', req: { ...base, body: { kind: 'sms', destination: '+861012345678' } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/authorize`, key: w.telephony, body: { kind: 'outgoing_call', destination: '+380441234567' } }),
+  },
+  'GET /projects/{projectId}/ledger': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/ledger`, key: w.a.key, query: { from: '2026-03-01', to: '2026-03-10', limit: '10' } };
+      const b64 = (s: string) => Buffer.from(s).toString('base64url');
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/ledger`, w.admin),
+        ...queryCases(base, {
+          limit: ['0', '1001', 'abc', '1.5', '-1', '1e308', '', String(2 ** 53), 'Infinity'],
+          cursor: ['!!!', 'abc', 'x'.repeat(3000), b64('2026-02-01#payment#x'), b64('garbage'), `${w.cursor}=`, `${w.cursor}!`, b64("2026-03-05#' OR 1=1 --"), INJECTIONS[1], INJECTIONS[3]],
+          from: BAD_DATES.filter((v) => typeof v === 'string'),
+          to: ['2026-13-01', '2026-02-30', '26-1-1', '2026-02-28'],
+        }),
+        { name: 'from after to', req: { ...base, query: { from: '2026-03-10', to: '2026-03-01' } }, status: 400 },
+        { name: 'a cursor outside from..to', req: { ...base, query: { from: '2026-03-01', to: '2026-03-09', cursor: w.cursor } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/ledger`, key: w.a.key, query: { from: '2026-03-10', to: '2026-03-10', limit: '1', cursor: w.cursor } }),
+  },
+  'GET /projects/{projectId}/usage': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/usage`, key: w.a.key, query: { date: '2026-03-10' } };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/usage`, w.admin, { query: { date: '2026-03-10' } }),
+        ...queryCases(base, { date: BAD_DATES.filter((v) => typeof v === 'string') }),
+        { name: 'date missing', req: { ...base, query: {} }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/usage`, key: w.a.key, query: { date: '2026-03-10' } }),
+  },
+  'GET /projects/{projectId}/forecast': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/forecast`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/forecast`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/forecast`, key: w.a.key }),
+  },
+  'POST /admin/billing-runs': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: '/admin/billing-runs', key: w.admin, body: { date: '2026-03-09' } };
+      return [
+        ...authCases(base),
+        ...bodyCases(base, [{ path: 'date', type: { kind: 'date' }, required: true }]),
+        ...['2026-03-10', '2026-03-11', '9999-12-31'].map((d) => ({ name: `date ${d} (not over yet)`, req: { ...base, body: { date: d } }, status: 400 })),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: '/admin/billing-runs', key: w.admin, body: { date: '2026-03-09' } }),
+  },
+};

@@ -1,0 +1,224 @@
+/**
+ * The role × route matrix (issue 5 §3), from API.md's role column, through the real authorizer and
+ * handlers: admin, project (own), project (another project's key), telephony, no key, an unknown key
+ * and a revoked key, against every route of ROUTES with a valid request, so the outcome depends on
+ * the caller alone. A refused call changes nothing (whole-table snapshots) and an answer to another
+ * project's key carries none of the project's data.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingEnv } from '../support/billing';
+import { callApi, declaredStatuses, ROUTE_KEYS, type ApiAnswer, type Method } from './api';
+import { diffSnapshots, snapshotTables } from './snapshot';
+import { errorProblems, makeWorld, type World } from './world';
+
+type Who = 'admin' | 'own' | 'other' | 'telephony' | 'none' | 'unknown' | 'revoked';
+const WHO: readonly Who[] = ['admin', 'own', 'other', 'telephony', 'none', 'unknown', 'revoked'];
+
+/** API.md's role column. */
+type Column = 'public' | 'any' | 'admin' | 'owner' | 'platform';
+/** `ok`: any 2xx; `hidden`: 403, or 404 where that avoids revealing the project. */
+type Outcome = 'ok' | 401 | 403 | 'hidden';
+
+const ROLE_COLUMN: Record<string, Column> = {
+  'GET /health': 'public',
+  'GET /openapi.json': 'public',
+  'GET /catalog': 'any',
+  'POST /quote': 'any',
+  'POST /api-keys': 'admin',
+  'DELETE /api-keys/{apiKeyId}': 'admin',
+  'POST /projects': 'admin',
+  'GET /projects/{projectId}': 'owner',
+  'POST /projects/{projectId}/payments': 'admin',
+  'GET /projects/{projectId}/products': 'owner',
+  'PUT /projects/{projectId}/products/{productId}': 'owner',
+  'POST /projects/{projectId}/numbers': 'owner',
+  'DELETE /projects/{projectId}/numbers/{number}': 'owner',
+  'POST /projects/{projectId}/sessions': 'platform',
+  'POST /usage': 'platform',
+  'POST /projects/{projectId}/authorize': 'platform',
+  'GET /projects/{projectId}/ledger': 'owner',
+  'GET /projects/{projectId}/usage': 'owner',
+  'GET /projects/{projectId}/forecast': 'owner',
+  'POST /admin/billing-runs': 'admin',
+};
+
+function expected(column: Column, who: Who): Outcome {
+  if (column === 'public') return 'ok';
+  if (who === 'none' || who === 'unknown' || who === 'revoked') return 401;
+  switch (column) {
+    case 'any': return 'ok';
+    case 'admin': return who === 'admin' ? 'ok' : 403;
+    case 'owner': return who === 'admin' || who === 'own' ? 'ok' : who === 'other' ? 'hidden' : 403;
+    case 'platform': return who === 'admin' || who === 'telephony' ? 'ok' : who === 'other' ? 'hidden' : 403;
+  }
+}
+
+interface Req { method: Method; path: string; body?: unknown; query?: Record<string, string> }
+
+let w: World;
+let seq = 0;
+const next = () => ++seq;
+
+function keyOf(who: Who): string | null {
+  switch (who) {
+    case 'admin': return w.admin;
+    case 'own': return w.a.key;
+    case 'other': return w.b.key;
+    case 'telephony': return w.telephony;
+    case 'none': return null;
+    case 'unknown': return w.unknown;
+    case 'revoked': return w.revoked;
+  }
+}
+
+async function asAdmin(method: Method, path: string, body?: unknown): Promise<ApiAnswer> {
+  const res = await callApi(method, path, { key: w.admin, body });
+  if (res.status >= 300) throw new Error(`setup ${method} ${path}: ${res.status} ${res.text}`);
+  return res;
+}
+
+/** A valid request for each route, always aimed at project A; fresh ids so a repeat also succeeds. */
+const REQUESTS: Record<string, () => Promise<Req>> = {
+  'GET /health': async () => ({ method: 'GET', path: '/health' }),
+  'GET /openapi.json': async () => ({ method: 'GET', path: '/openapi.json' }),
+  'GET /catalog': async () => ({ method: 'GET', path: '/catalog' }),
+  'POST /quote': async () => ({ method: 'POST', path: '/quote', body: { products: ['telephony', 'analytics'], seats: 5, sessionsPer30Days: 12_000, numbers: { local: 2 } } }),
+  'POST /api-keys': async () => ({ method: 'POST', path: '/api-keys', body: { role: 'project', projectId: w.a.id } }),
+  'DELETE /api-keys/{apiKeyId}': async () => {
+    const made = await asAdmin('POST', '/api-keys', { role: 'telephony' });
+    return { method: 'DELETE', path: `/api-keys/${made.body.apiKeyId}` };
+  },
+  'POST /projects': async () => ({ method: 'POST', path: '/projects', body: { name: `roles ${next()}` } }),
+  'GET /projects/{projectId}': async () => ({ method: 'GET', path: `/projects/${w.a.id}` }),
+  'POST /projects/{projectId}/payments': async () => ({ method: 'POST', path: `/projects/${w.a.id}/payments`, body: { paymentId: `pay-roles-${next()}`, amount: 100 } }),
+  'GET /projects/{projectId}/products': async () => ({ method: 'GET', path: `/projects/${w.a.id}/products` }),
+  'PUT /projects/{projectId}/products/{productId}': async () => ({ method: 'PUT', path: `/projects/${w.a.id}/products/telephony`, body: { enabled: true, seats: 3 + (next() % 5) } }),
+  'POST /projects/{projectId}/numbers': async () => ({ method: 'POST', path: `/projects/${w.a.id}/numbers`, body: { number: `+38044300${String(next()).padStart(4, '0')}`, type: 'local' } }),
+  'DELETE /projects/{projectId}/numbers/{number}': async () => {
+    const number = `+38044400${String(next()).padStart(4, '0')}`;
+    await asAdmin('POST', `/projects/${w.a.id}/numbers`, { number, type: 'local' });
+    return { method: 'DELETE', path: `/projects/${w.a.id}/numbers/${encodeURIComponent(number)}` };
+  },
+  'POST /projects/{projectId}/sessions': async () => ({ method: 'POST', path: `/projects/${w.a.id}/sessions`, body: { date: '2026-03-09', count: next() } }),
+  'POST /usage': async () => ({
+    method: 'POST', path: '/usage',
+    body: { events: [{ eventId: `ev-roles-${next()}`, projectId: w.a.id, kind: 'outgoing_call', destination: '+380441234567', occurredAt: '2026-03-10T09:00:00+02:00', durationSec: 30 }] },
+  }),
+  'POST /projects/{projectId}/authorize': async () => ({ method: 'POST', path: `/projects/${w.a.id}/authorize`, body: { kind: 'outgoing_call', destination: '+380441234567' } }),
+  'GET /projects/{projectId}/ledger': async () => ({ method: 'GET', path: `/projects/${w.a.id}/ledger`, query: { limit: '1000' } }),
+  'GET /projects/{projectId}/usage': async () => ({ method: 'GET', path: `/projects/${w.a.id}/usage`, query: { date: '2026-03-10' } }),
+  'GET /projects/{projectId}/forecast': async () => ({ method: 'GET', path: `/projects/${w.a.id}/forecast` }),
+  'POST /admin/billing-runs': async () => ({ method: 'POST', path: '/admin/billing-runs', body: { date: '2026-03-09' } }),
+};
+
+/** Strings that only project A's data contains: its name, its payment ids, its numbers, its event ids. */
+async function secretsOfA(): Promise<string[]> {
+  const ledger = await asAdmin('GET', `/projects/${w.a.id}/ledger`, undefined);
+  return [w.a.name, 'pay-roles-', 'ev-roles-', '+38044300', '+38044400', ...ledger.body.entries.map((e: { entryId: string }) => e.entryId)];
+}
+
+beforeAll(async () => {
+  await billingEnv('2026-03-10T10:00:00Z'); // today in Kyiv: 2026-03-10
+  w = await makeWorld('roles');
+  // A has data to leak: a payment, a product, a number, usage.
+  await asAdmin('POST', `/projects/${w.a.id}/payments`, { paymentId: 'pay-roles-0', amount: 50_000 });
+  await asAdmin('PUT', `/projects/${w.a.id}/products/telephony`, { enabled: true, seats: 4 });
+  await asAdmin('POST', `/projects/${w.a.id}/numbers`, { number: '+380443000000', type: 'local' });
+  await callApi('POST', '/usage', { key: w.telephony, body: (await REQUESTS['POST /usage']!()).body });
+});
+
+describe('the role matrix', () => {
+  it('has a row for every route of ROUTES', () => {
+    expect(ROUTE_KEYS.filter((k) => !(k in ROLE_COLUMN) || !(k in REQUESTS))).toEqual([]);
+    expect(Object.keys(ROLE_COLUMN).filter((k) => !ROUTE_KEYS.includes(k))).toEqual([]);
+  });
+
+  it.each(ROUTE_KEYS.map((k) => [k]))('%s', async (key) => {
+    const column = ROLE_COLUMN[key]!;
+    const secrets = await secretsOfA();
+    const failures: string[] = [];
+    const declared = await declaredStatuses(key);
+    for (const who of WHO) {
+      const want = expected(column, who);
+      const req = await REQUESTS[key]!();
+      const before = want === 'ok' ? undefined : await snapshotTables();
+      const res = await callApi(req.method, req.path, { key: keyOf(who), body: req.body, query: req.query });
+      const cell = `${who}: ${res.status} ${res.text.slice(0, 120)}`;
+      if (res.routeKey !== key) failures.push(`${cell} :: reached ${res.routeKey}`);
+      if (res.via === 'handler' && !declared.has(res.status)) failures.push(`${cell} :: status not declared in /openapi.json`);
+      if (want === 'ok') {
+        if (res.status < 200 || res.status >= 300) failures.push(`${cell} :: want 2xx`);
+        continue;
+      }
+      const allowed = want === 'hidden' ? [403, 404] : [want];
+      if (!allowed.includes(res.status)) failures.push(`${cell} :: want ${allowed.join(' or ')}`);
+      const problems = errorProblems(res);
+      if (problems.length) failures.push(`${cell} :: ${problems.join(' | ')}`);
+      const leaked = secrets.filter((s) => res.text.includes(s));
+      if (leaked.length) failures.push(`${cell} :: shows project A's ${leaked.join(', ')}`);
+      const changed = diffSnapshots(before!, await snapshotTables());
+      if (changed.length) failures.push(`${cell} :: CHANGED DATA ${changed.slice(0, 3).join('; ')}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe("another project's data", () => {
+  it("is never readable with a project key of another project, and the key's own project is", async () => {
+    for (const sub of ['', '/products', '/ledger', '/usage?date=2026-03-10', '/forecast']) {
+      const [path, q] = sub.split('?');
+      const query = q ? Object.fromEntries(new URLSearchParams(q)) : undefined;
+      const theirs = await callApi('GET', `/projects/${w.a.id}${path}`, { key: w.b.key, query });
+      expect([403, 404], `GET A${sub} with B's key`).toContain(theirs.status);
+      expect(errorProblems(theirs)).toEqual([]);
+      expect(theirs.text).not.toContain(w.a.name);
+      expect(theirs.text).not.toContain('pay-roles-0');
+      expect(theirs.text).not.toContain('"balance"');
+      const own = await callApi('GET', `/projects/${w.b.id}${path}`, { key: w.b.key, query });
+      expect(own.status, `GET B${sub} with B's key`).toBe(200);
+    }
+    const mine = await callApi('GET', `/projects/${w.a.id}`, { key: w.a.key });
+    expect(mine.body).toMatchObject({ projectId: w.a.id, name: w.a.name });
+    expect(mine.body.balance).toBeGreaterThanOrEqual(50_000);
+  });
+
+  it('is never writable with a project key of another project: products, numbers, API keys stay as they were', async () => {
+    const before = await snapshotTables();
+    const attempts: [Method, string, unknown][] = [
+      ['PUT', `/projects/${w.a.id}/products/calltracking`, { enabled: true }],
+      ['PUT', `/projects/${w.a.id}/products/telephony`, { enabled: false }],
+      ['POST', `/projects/${w.a.id}/numbers`, { number: '+380445550000', type: 'local' }],
+      ['DELETE', `/projects/${w.a.id}/numbers/${encodeURIComponent('+380443000000')}`, undefined],
+      ['POST', `/projects/${w.a.id}/sessions`, { date: '2026-03-09', count: 1 }],
+      ['POST', `/projects/${w.a.id}/payments`, { paymentId: 'pay-by-b', amount: 1 }],
+      ['POST', '/api-keys', { role: 'project', projectId: w.a.id }],
+      ['DELETE', `/api-keys/${w.a.apiKeyId}`, undefined],
+      ['POST', '/usage', { events: [{ eventId: 'ev-by-b', projectId: w.a.id, kind: 'sms', destination: '+380501234567', occurredAt: '2026-03-10T09:00:00+02:00', segments: 1 }] }],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await callApi(method, path, { key: w.b.key, body });
+      expect([403, 404], `${method} ${path} with B's key: ${res.text}`).toContain(res.status);
+    }
+    expect(diffSnapshots(before, await snapshotTables())).toEqual([]);
+    // A's key still works: revoking it was refused.
+    expect((await callApi('GET', `/projects/${w.a.id}`, { key: w.a.key })).status).toBe(200);
+  });
+});
+
+describe('revocation', () => {
+  it('a key works until DELETE /api-keys/{apiKeyId}, then answers 401 everywhere it worked', async () => {
+    const made = await asAdmin('POST', '/api-keys', { role: 'project', projectId: w.a.id });
+    const key: string = made.body.apiKey;
+    expect((await callApi('GET', `/projects/${w.a.id}`, { key })).status).toBe(200);
+    expect((await callApi('GET', '/catalog', { key })).status).toBe(200);
+    expect((await callApi('DELETE', `/api-keys/${made.body.apiKeyId}`, { key: w.admin })).status).toBe(204);
+    for (const [method, path] of [['GET', `/projects/${w.a.id}`], ['GET', '/catalog'], ['GET', `/projects/${w.a.id}/ledger`]] as const) {
+      const res = await callApi(method, path, { key });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(errorProblems(res)).toEqual([]);
+    }
+    // A revoked key cannot revoke its way back, nor can a project key revoke anything.
+    expect((await callApi('DELETE', `/api-keys/${w.telephonyKeyId}`, { key: w.a.key })).status).toBe(403);
+    expect((await callApi('GET', '/catalog', { key: w.telephony })).status).toBe(200);
+  });
+});
