@@ -28,7 +28,7 @@ const PLATFORM = ['admin', 'telephony'] as const;
 
 export const CONTRACT = {
   'GET /health': { roles: 'public', summary: 'Liveness', responses: { 200: S.Health } },
-  'GET /openapi.json': { roles: 'public', summary: 'This document', responses: { 200: null } },
+  'GET /openapi.json': { roles: 'public', summary: 'This document', responses: { 200: S.OpenApiDocument } },
   'GET /catalog': { roles: ALL, summary: 'Products, numbers, discounts and the tariff', responses: { 200: Catalog } },
   'POST /quote': { roles: ALL, summary: 'Monthly quote before signing up', body: S.QuoteRequest, responses: { 200: S.QuoteBody } },
   'POST /api-keys': { roles: ADMIN, summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated } },

@@ -8,12 +8,30 @@ import { ErrorBody } from './schemas';
 
 type JsonObject = Record<string, unknown>;
 
+/** Named schemas (zod `.meta({ id })`), hoisted from each operation into `components.schemas`. */
+let components: Record<string, unknown> = {};
+
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
-  const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonObject;
-  delete out.$schema;
+  const raw = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonObject;
+  delete raw.$schema;
   // Requests are strict (API.md: unknown fields are a 400); responses may grow new fields without
   // breaking a client that validates against this document (API.md: "add routes and fields freely").
-  return io === 'output' ? openObjects(out) as JsonObject : out;
+  const out = (io === 'output' ? openObjects(raw) : raw) as JsonObject;
+  // zod puts named schemas in a local `$defs`; OpenAPI resolves `$ref`s from the document root.
+  const defs = (out.$defs ?? {}) as Record<string, unknown>;
+  delete out.$defs;
+  for (const [name, def] of Object.entries(defs)) components[name] = rootRefs(def);
+  return rootRefs(out) as JsonObject;
+}
+
+function rootRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(rootRefs);
+  if (node === null || typeof node !== 'object') return node;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\/\$defs\//, '#/components/schemas/') : rootRefs(v);
+  }
+  return out;
 }
 
 function openObjects(node: unknown): unknown {
@@ -63,6 +81,7 @@ let cached: JsonObject | undefined;
 
 export function openApiDocument(): JsonObject {
   if (cached) return cached;
+  components = {};
   const paths: Record<string, JsonObject> = {};
   for (const [key, op] of Object.entries(CONTRACT) as [string, Operation][]) {
     const [method, path] = key.split(' ') as [string, string];
@@ -71,7 +90,7 @@ export function openApiDocument(): JsonObject {
   cached = {
     openapi: '3.1.0',
     info: { title: 'paygo', version: '1.0.0', description: 'Pay-as-you-go billing for telephony and call tracking. Money is integer minor units.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,
   };

@@ -22,6 +22,8 @@ export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()).optional() }),
 }).meta({ id: 'Error' });
 
+export const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
+
 export const Health = z.object({ status: z.literal('ok') });
 
 // --- keys

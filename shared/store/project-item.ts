@@ -7,7 +7,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { addDays, type BillingDay } from '../domain/billing-days';
 import type { Money } from '../domain/money';
-import { NotFound } from '../domain/errors';
+import { Conflict, NotFound } from '../domain/errors';
 import type { ProjectView } from '../http/schemas';
 import { keys } from './keys';
 
@@ -67,6 +67,8 @@ export async function getProjectItem(doc: DynamoDBDocumentClient, table: string,
  */
 export function balanceUpdate(table: string, item: ProjectItem, delta: Money, extra: { set?: string[]; values?: Record<string, unknown> } = {}) {
   const balance = item.balance + delta;
+  // Past 2^53 no exact integer balance exists: refuse the movement rather than round money.
+  if (!Number.isSafeInteger(balance)) throw new Conflict('balance_out_of_range', `project ${item.projectId}'s balance would leave the range of exact integers`);
   return {
     TableName: table,
     Key: keys.project(item.projectId),

@@ -11,7 +11,7 @@ import { inject } from 'vitest';
 import { addDays, billingDayOf } from '../../shared/domain/billing-days';
 import { startTwin, type Twin } from '../../local/twin';
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>> };
+type Doc = { components: Record<string, unknown>; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>> };
 
 let twin: Twin;
 let doc: Doc;
@@ -51,7 +51,8 @@ async function api(method: string, path: string, opts: { key?: string; body?: un
     const schema = declared!.content?.['application/json']?.schema;
     if (path !== '/openapi.json') {
       expect(schema, `${method} ${path} ${res.status} has a JSON schema`).toBeDefined();
-      const validate = ajv.compile(schema!);
+      // Refs point at #/components/schemas: compile with the document's components at the root.
+      const validate = ajv.compile({ ...schema!, components: doc.components });
       expect(validate(body), `${method} ${path} ${res.status}: ${ajv.errorsText(validate.errors)} in ${text.slice(0, 500)}`).toBe(true);
     }
   } else if (text) {
