@@ -8,6 +8,7 @@ import { PaygoApi } from './constructs/api';
 import { PaygoEvents } from './constructs/events';
 import { NightlyBilling } from './constructs/nightly-billing';
 import { RealtimeDebit } from './constructs/realtime-debit';
+import { Reconciler } from './constructs/reconciler';
 import { PaygoTables } from './constructs/tables';
 
 /** Props of {@link PaygoStack}. */
@@ -23,7 +24,8 @@ export interface PaygoStackProps extends StackProps {
 /**
  * paygo in one stack. Composition order follows the data: tables and the bus first; nightly billing
  * before the API because it owns the charge queue that CreateBillingRun sends to; the real-time debit
- * on the Usage stream; alarms last, over what the others expose.
+ * on the Usage stream; the daily reconciler, read-only over all three tables; alarms last, over what
+ * the others expose.
  */
 export class PaygoStack extends Stack {
   readonly settings: BillingSettings;
@@ -32,6 +34,7 @@ export class PaygoStack extends Stack {
   readonly nightlyBilling: NightlyBilling;
   readonly api: PaygoApi;
   readonly realtimeDebit: RealtimeDebit;
+  readonly reconciler: Reconciler;
   readonly alarms: PaygoAlarms;
 
   constructor(scope: Construct, id: string, props: PaygoStackProps = {}) {
@@ -54,6 +57,7 @@ export class PaygoStack extends Stack {
       chargeQueue: this.nightlyBilling.chargeQueue,
     });
     this.realtimeDebit = new RealtimeDebit(this, 'RealtimeDebit', { settings, tables: this.tables, eventBus });
+    this.reconciler = new Reconciler(this, 'Reconciler', { settings, tables: this.tables, eventBus });
 
     const nightly = this.nightlyBilling;
     this.alarms = new PaygoAlarms(this, 'Alarms', {
@@ -62,15 +66,22 @@ export class PaygoStack extends Stack {
       alarmAction: props.alarmAction,
       deadLetterQueues: {
         ChargeDeadLetterQueue: nightly.chargeDeadLetterQueue,
-        ScheduleDeadLetterQueue: nightly.scheduleDeadLetterQueue,
+        NightlyScheduleDeadLetterQueue: nightly.scheduleDeadLetterQueue,
         FanOutFailureQueue: nightly.fanOutFailureQueue,
+        ReconcileScheduleDeadLetterQueue: this.reconciler.scheduleDeadLetterQueue,
       },
+      scheduleGroups: {
+        NightlySchedule: nightly.scheduleGroup,
+        ReconcileSchedule: this.reconciler.scheduleGroup,
+      },
+      reconciler: this.reconciler,
       functions: {
         [WORKERS.authorizer.name]: this.api.authorizerFunction,
         ...Object.fromEntries(this.api.routeFunctions),
         [WORKERS.debit.name]: this.realtimeDebit.debitFunction,
         [WORKERS.fanOut.name]: nightly.fanOutFunction,
         [WORKERS.chargeDay.name]: nightly.chargeDayFunction,
+        [WORKERS.reconcile.name]: this.reconciler.reconcileFunction,
       },
     });
   }

@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from './config';
+import { tracer } from './observability';
 
 /** A domain event for the EventBridge bus. */
 export interface PaygoEvent {
@@ -47,6 +48,8 @@ export function makeDocumentClient(endpoint = config().DYNAMODB_ENDPOINT): Dynam
   const client = new DynamoDBClient(endpoint
     ? { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
     : {});
+  // One X-Ray subsegment per DynamoDB call in Lambda; the tracer is off elsewhere, and so is this.
+  if (!endpoint) tracer.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -58,40 +61,47 @@ export function runtime(): Runtime {
   return current as Runtime;
 }
 
+/**
+ * The AWS-backed defaults live in their own modules (shared/event-bus.ts, shared/charge-queue.ts),
+ * which register here when imported: only the functions that publish or enqueue import them, so the
+ * EventBridge and SQS clients are bundled into those functions alone.
+ */
+let publisherFactory: ((bus: string) => EventPublisher) | undefined;
+let chargeQueueFactory: ((url: string) => ChargeQueue) | undefined;
+
+/** Called by shared/event-bus.ts on import: how to publish when EVENT_BUS_NAME is set. */
+export function registerDefaultPublisher(factory: (bus: string) => EventPublisher): void {
+  publisherFactory = factory;
+}
+
+/** Called by shared/charge-queue.ts on import: how to enqueue when CHARGE_QUEUE_URL is set. */
+export function registerDefaultChargeQueue(factory: (url: string) => ChargeQueue): void {
+  chargeQueueFactory = factory;
+}
+
 function defaultPublisher(): EventPublisher {
   const bus = config().EVENT_BUS_NAME;
   if (!bus) return { publish: async () => undefined };
-  // Loaded lazily so functions that never publish do not pay for the client at cold start.
+  let publisher: EventPublisher | undefined;
   return {
     async publish(events) {
       if (events.length === 0) return;
-      const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
-      const client = new EventBridgeClient({});
-      for (let i = 0; i < events.length; i += 10) {
-        await client.send(new PutEventsCommand({
-          Entries: events.slice(i, i + 10).map((e) => ({ EventBusName: bus, Source: 'paygo', DetailType: e.type, Detail: JSON.stringify(e.detail) })),
-        }));
-      }
+      if (!publisherFactory) throw new Error('EVENT_BUS_NAME is set but this function does not link the EventBridge publisher (import shared/event-bus)');
+      publisher ??= publisherFactory(bus);
+      await publisher.publish(events);
     },
   };
 }
 
 function defaultChargeQueue(): ChargeQueue {
   const url = config().CHARGE_QUEUE_URL;
+  let queue: ChargeQueue | undefined;
   return {
     async send(messages) {
       if (!url) throw new Error('CHARGE_QUEUE_URL is not set and no charge queue was injected');
-      const { SQSClient, SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
-      const client = new SQSClient({});
-      // SendMessageBatch takes at most 10 entries.
-      for (let i = 0; i < messages.length; i += 10) {
-        const batch = messages.slice(i, i + 10);
-        const out = await client.send(new SendMessageBatchCommand({
-          QueueUrl: url,
-          Entries: batch.map((m, j) => ({ Id: String(j), MessageBody: JSON.stringify(m) })),
-        }));
-        if (out.Failed?.length) throw new Error(`SQS refused ${out.Failed.length} charge messages`);
-      }
+      if (!chargeQueueFactory) throw new Error('CHARGE_QUEUE_URL is set but this function does not link the SQS charge queue (import shared/charge-queue)');
+      queue ??= chargeQueueFactory(url);
+      await queue.send(messages);
     },
   };
 }

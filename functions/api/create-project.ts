@@ -6,10 +6,13 @@
  */
 import { currentCatalog } from '../../shared/catalog-source';
 import { DomainError, ValidationFailed } from '../../shared/domain/errors';
+import { daysBetween } from '../../shared/domain/billing-days';
 import { created, httpRoute, ok } from '../../shared/http/route';
 import { Id } from '../../shared/http/schemas';
 import { storeContext, todayOf } from '../../shared/store/context';
 import { createProject } from '../../shared/store/projects';
+
+const MAX_START_OFFSET_DAYS = 366;
 
 export const handler = httpRoute('POST /projects').handler(async ({ body, headers }) => {
   const ctx = storeContext();
@@ -22,11 +25,17 @@ export const handler = httpRoute('POST /projects').handler(async ({ body, header
   if (idempotencyKey !== undefined && !Id.safeParse(idempotencyKey).success) {
     throw new ValidationFailed('Idempotency-Key must be 1 to 128 letters, digits or . _ : @ -');
   }
+  const today = todayOf(ctx);
+  const billingStartDate = body.billingStartDate ?? today;
+  // A start years away would make the next billing run catch up (or wait for) thousands of days.
+  if (Math.abs(daysBetween(today, billingStartDate)) > MAX_START_OFFSET_DAYS) {
+    throw new ValidationFailed(`billingStartDate must be within ${MAX_START_OFFSET_DAYS} days of today (${today})`);
+  }
   const out = await createProject(ctx, {
     name: body.name,
     currency,
     creditLimit: body.creditLimit ?? 0,
-    billingStartDate: body.billingStartDate ?? todayOf(ctx),
+    billingStartDate,
   }, idempotencyKey);
   const view = { ...out.project, apiKeyId: out.apiKeyId, ...(out.apiKey ? { apiKey: out.apiKey } : {}) };
   return out.replayed ? ok(view) : created(view);

@@ -9,6 +9,7 @@
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { storeContext, type StoreContext } from '../../shared/store/context';
+import { observed } from '../../shared/observability';
 import { findApiKey } from '../../shared/store/api-keys';
 
 export type AuthorizerContext = { role: string; apiKeyId: string; projectId?: string } | Record<string, never>;
@@ -42,5 +43,5 @@ export async function authorize(event: Pick<APIGatewayRequestAuthorizerEventV2, 
   };
 }
 
-/** Lambda entry point. */
-export const handler = (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => authorize(event);
+/** Lambda entry point (Powertools logs, metrics, traces; the event, which holds the key, is never logged). */
+export const handler = observed((event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => authorize(event));

@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { isBillingDay } from '../../shared/domain/billing-days';
 import { NotFound } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
+import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { chargeThrough } from '../../shared/store/charges';
 import { storeContext } from '../../shared/store/context';
 
@@ -29,7 +30,8 @@ function parse(record: SQSRecord): z.infer<typeof Message> | null {
   }
 }
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+/** Charges a batch of charge messages (the undecorated `handler`). */
+export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const ctx = storeContext();
   const failed: string[] = [];
   const byProject = new Map<string, { date: string; messageIds: string[] }>();
@@ -56,6 +58,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       try {
         const result = await chargeThrough(ctx, projectId, date);
         if (result.days.length > 0) logger.info('charged', { projectId, through: result.chargedThrough, days: result.days.length });
+        metrics.addMetric('DaysCharged', MetricUnit.Count, result.days.length);
       } catch (e) {
         if (e instanceof NotFound) {
           // A project that does not exist has nothing to charge; a retry cannot change that.
@@ -68,5 +71,9 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
+  metrics.addMetric('ChargeMessagesFailed', MetricUnit.Count, failed.length);
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }
+
+/** Lambda entry point (SQS event source with ReportBatchItemFailures), with Powertools logs, metrics, traces. */
+export const handler = observed(chargeBatch);

@@ -13,6 +13,7 @@ import type { Context } from 'aws-lambda';
 import { addDays, billingDayOf, isBillingDay, type BillingDay } from '../../shared/domain/billing-days';
 import { DomainError } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
+import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { runtime } from '../../shared/runtime';
 import { storeContext, todayOf } from '../../shared/store/context';
 import { fanOut, isFanOutCursor, type FanOutCursor, type FanOutResult } from '../../shared/store/fan-out';
@@ -40,7 +41,8 @@ export async function runFanOut(date: BillingDay, opts: { cursor?: FanOutCursor;
   return fanOut(storeContext(), runtime().chargeQueue, date, opts);
 }
 
-export async function handler(event: FanOutEvent | null | undefined, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<FanOutResult> {
+/** One scheduled (or retried, or continued) fan-out run (the undecorated `handler`). */
+export async function fanOutScheduled(event: FanOutEvent | null | undefined, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<FanOutResult> {
   const ctx = storeContext();
   // From the fire time rather than the clock, so a retry hours later still charges the day meant.
   const date = event?.date ?? addDays(event?.scheduledTime ? billingDayOf(event.scheduledTime, ctx.zone) : todayOf(ctx), -1);
@@ -55,5 +57,9 @@ export async function handler(event: FanOutEvent | null | undefined, context?: P
     throw new FanOutIncomplete(result);
   }
   logger.info('fan-out done', { date, projects: result.projects });
+  metrics.addMetric('ProjectsEnqueued', MetricUnit.Count, result.projects);
   return result;
 }
+
+/** Lambda entry point (EventBridge Scheduler, asynchronous), with Powertools logs, metrics, traces. */
+export const handler = observed(fanOutScheduled);

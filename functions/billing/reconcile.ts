@@ -14,7 +14,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config } from '../../shared/config';
 import { errorMessage } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
+import { observed } from '../../shared/observability';
 import { runtime, type PaygoEvent } from '../../shared/runtime';
+// Links the EventBridge publisher: mismatches are published (the other functions link it through shared/store/events.ts).
+import '../../shared/event-bus';
 import { storeContext, type StoreContext } from '../../shared/store/context';
 import { reconcileAll, reconcileProject, type ReconcileOptions, type ReconcileReport } from '../../shared/store/reconcile';
 
@@ -94,7 +97,7 @@ export async function reconcile(event: ReconcileEvent = {}, ctx: StoreContext = 
 }
 
 /** Lambda entry point (EventBridge Scheduler, daily; `{projectId}` to check one project). */
-export const handler = (event?: ReconcileEvent): Promise<ReconcileRunSummary> => reconcile(event ?? {});
+export const handler = observed((event?: ReconcileEvent): Promise<ReconcileRunSummary> => reconcile(event ?? {}));
 
 if (require.main === module) {
   const projectId = process.argv[2];

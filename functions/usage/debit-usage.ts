@@ -13,6 +13,7 @@ import type { _Record as StreamsApiRecord } from '@aws-sdk/client-dynamodb-strea
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger';
+import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { storeContext, type StoreContext } from '../../shared/store/context';
 import { debitRecords, type DebitOutcome, type DebitRecord } from '../../shared/store/debit';
 import { publishQuietly } from '../../shared/store/events';
@@ -61,11 +62,14 @@ export async function debitStream(event: DynamoDBStreamEvent, ctx: StoreContext 
   if (outcome.debited > 0 || outcome.failed.length > 0) {
     logger.info('debited', { records: records.length, debited: outcome.debited, alreadyDebited: outcome.alreadyDebited, failedProjects: outcome.failed.length });
   }
+  metrics.addMetric('EventsDebited', MetricUnit.Count, outcome.debited);
+  metrics.addMetric('EventsAlreadyDebited', MetricUnit.Count, outcome.alreadyDebited);
+  metrics.addMetric('DebitFailedProjects', MetricUnit.Count, outcome.failed.length);
   return batchResponseOf(outcome, unreadable);
 }
 
 /** Lambda entry point (DynamoDB stream event source mapping with ReportBatchItemFailures). */
-export const handler = (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => debitStream(event);
+export const handler = observed((event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => debitStream(event));
 
 /**
  * Records read with the DynamoDB Streams API (GetRecords), as the stream event Lambda would deliver:

@@ -12,9 +12,11 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Operation } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RealtimeDebit } from './realtime-debit';
+import type { Reconciler } from './reconciler';
 import type { PaygoTables } from './tables';
 
 /** Props of {@link PaygoAlarms}. */
@@ -25,10 +27,33 @@ export interface PaygoAlarmsProps {
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
   /** Functions whose unhandled errors alarm, by name. */
   readonly functions: Readonly<Record<string, IFunction>>;
+  /**
+   * EventBridge Scheduler groups by a readable name, one schedule each (AWS/Scheduler metrics are per
+   * group): each alarms on target errors, dropped invocations, failed DLQ deliveries, and on not
+   * having fired at all within `scheduleSilence`.
+   */
+  readonly scheduleGroups: Readonly<Record<string, IScheduleGroup>>;
+  /** The daily reconciler: mismatches and "did not run" alarms. */
+  readonly reconciler: Reconciler;
   /** @default - no action: the alarms show on the dashboard; wire the on-call topic here */
   readonly alarmAction?: IAlarmAction;
   /** @default Duration.seconds(30) — debits are meant to land within ~1 s */
   readonly maxIteratorAge?: Duration;
+  /**
+   * How long a daily schedule (and the reconciler's report) may stay silent before that is an alarm.
+   * @default Duration.hours(26) — a day plus slack for the run's own duration and retries
+   */
+  readonly scheduleSilence?: Duration;
+}
+
+/** Options of one alarm; the defaults make "more than 0, quiet without data" (anything at all is bad). */
+interface AlarmOptions {
+  readonly description: string;
+  readonly threshold?: number;
+  readonly comparisonOperator?: ComparisonOperator;
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  readonly treatMissingData?: TreatMissingData;
 }
 
 /** The operations paygo's stores issue; ThrottledRequests is reported per operation. */
@@ -38,9 +63,10 @@ const TABLE_OPERATIONS = [
 ];
 
 /**
- * The alarms of RELIABILITY.md rule 8 (reconciler mismatches come with the reconciler): debit lag,
- * stream records dropped or parked in the failure bucket, any message in any DLQ, function errors,
- * DynamoDB throttles per table; plus one dashboard with all of it.
+ * The alarms of RELIABILITY.md rule 8 and issue 5 §4: debit lag, stream records dropped or parked in
+ * the failure bucket, any message in any DLQ, failed or missing schedule invocations, function errors,
+ * DynamoDB throttles per table, reconciler mismatches and a reconciler that did not report; plus one
+ * dashboard with all of it.
  */
 export class PaygoAlarms extends Construct {
   readonly alarms: Alarm[] = [];
@@ -104,6 +130,57 @@ export class PaygoAlarms extends Construct {
       this.add(`${t.definition.id}Throttles`, metric, { description: `DynamoDB throttled requests on the ${t.definition.id} table.` });
     }
 
+    const silence = props.scheduleSilence ?? Duration.hours(26);
+    // Hourly periods, all of them empty to alarm: "no datapoint in the last `silence`".
+    const silentPeriods = Math.max(1, Math.round(silence.toHours()));
+    const scheduleGraphs: GraphWidget[] = [];
+    for (const [name, group] of Object.entries(props.scheduleGroups)) {
+      const fiveMinutes = { statistic: 'Sum', period: Duration.minutes(5) };
+      const targetErrors = group.metricTargetErrors(fiveMinutes);
+      const droppedRuns = group.metricDropped(fiveMinutes);
+      const dlqFailures = group.metricFailedToBeSentToDLQ(undefined, fiveMinutes);
+      const attempts = group.metricAttempts({ statistic: 'Sum', period: Duration.hours(1) });
+      // Lambda refused or failed the invoke call (throttled, no permission); Scheduler retries, but a
+      // schedule that runs once a day should not need to.
+      this.add(`${name}TargetErrors`, targetErrors, { description: `${name}: EventBridge Scheduler could not invoke the target (TargetErrorCount).` });
+      this.add(`${name}Dropped`, droppedRuns, { description: `${name}: EventBridge Scheduler gave up on an invocation (InvocationDroppedCount): that run did not happen.` });
+      this.add(`${name}DeadLetterDeliveryFailures`, dlqFailures, { description: `${name}: a failed invocation could not even be parked in the schedule's DLQ.` });
+      this.add(`${name}NotInvoked`, attempts, {
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: silentPeriods,
+        datapointsToAlarm: silentPeriods,
+        // No datapoint is exactly the failure looked for here: the schedule did not fire.
+        treatMissingData: TreatMissingData.BREACHING,
+        description: `${name} has not fired for ${silentPeriods} h: the daily job is not running (schedule disabled, deleted or broken).`,
+      });
+      scheduleGraphs.push(new GraphWidget({
+        title: `${name} (EventBridge Scheduler)`,
+        left: [attempts.with({ label: 'attempts', period: Duration.minutes(5) })],
+        right: [targetErrors.with({ label: 'target errors' }), droppedRuns.with({ label: 'dropped' }), dlqFailures.with({ label: 'DLQ delivery failures' })],
+        width: 8,
+      }));
+    }
+
+    const reconciler = props.reconciler;
+    // A rolling day: the alarm stays up until the next daily run reports clean.
+    const mismatches = reconciler.metricMismatches({ period: Duration.days(1) });
+    this.add('ReconcileMismatches', mismatches, {
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description: 'The reconciler found money that does not add up (balance vs ledger and usage, a usage event debited other than once, a day charged other than once). Read the Reconcile log and the ReconcileMismatch events; correct with new entries.',
+    });
+    const reports = reconciler.metricReconciledProjects({ period: Duration.hours(1) });
+    this.add('ReconcileDidNotRun', reports, {
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: silentPeriods,
+      datapointsToAlarm: silentPeriods,
+      // The reconciler publishes its counts on every run, 0 included: silence means it did not finish.
+      treatMissingData: TreatMissingData.BREACHING,
+      description: `The reconciler has not reported for ${silentPeriods} h: it did not run or did not finish, so mismatches would go unseen.`,
+    });
+
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     this.dashboard.addWidgets(
       new AlarmStatusWidget({ title: 'paygo alarms', alarms: this.alarms, width: 24 }),
@@ -120,18 +197,30 @@ export class PaygoAlarms extends Construct {
     );
     this.dashboard.addWidgets(new GraphWidget({ title: 'Function errors', left: errors, width: 24 }));
     this.dashboard.addWidgets(...throttles);
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Reconciler (daily)',
+        left: [
+          reconciler.metricMismatches({ period: Duration.hours(1), label: 'mismatches' }),
+          reconciler.metricMismatchedProjects({ period: Duration.hours(1), label: 'mismatched projects' }),
+        ],
+        right: [reconciler.metricReconciledProjects({ statistic: 'Sum', period: Duration.hours(1), label: 'projects reconciled' })],
+        width: 8,
+      }),
+      ...scheduleGraphs,
+    );
   }
 
-  /** An alarm at "more than threshold" (default: anything at all), quiet when no data arrives. */
-  private add(id: string, metric: IMetric, opts: { threshold?: number; evaluationPeriods?: number; datapointsToAlarm?: number; description: string }): Alarm {
+  /** An alarm, by default at "more than 0" (anything at all) and quiet when no data arrives. */
+  private add(id: string, metric: IMetric, opts: AlarmOptions): Alarm {
     const alarm = new Alarm(this, id, {
       metric,
       threshold: opts.threshold ?? 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator: opts.comparisonOperator ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: opts.evaluationPeriods ?? 1,
       datapointsToAlarm: opts.datapointsToAlarm,
       // An idle stream or an empty queue emits nothing; that is the healthy state.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      treatMissingData: opts.treatMissingData ?? TreatMissingData.NOT_BREACHING,
       alarmDescription: opts.description,
     });
     if (this.alarmAction) alarm.addAlarmAction(this.alarmAction);

@@ -4,13 +4,14 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { MetricType, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKERS } from '../../shared/http/routes';
 import type { BillingSettings } from '../billing-settings';
 import { PaygoFunction } from './paygo-function';
+import { secureQueue } from './secure-queue';
 import type { PaygoTables } from './tables';
 
 /** Props of {@link NightlyBilling}. */
@@ -24,20 +25,6 @@ export interface NightlyBillingProps {
   readonly fanOutTimeout?: Duration;
   /** @default 5 — receives before a charge message is parked in the DLQ */
   readonly maxReceiveCount?: number;
-}
-
-const FOURTEEN_DAYS = Duration.days(14);
-
-/** An SQS queue with paygo's baseline: SSE, TLS only, two weeks to look at what landed in it. */
-function secureQueue(scope: Construct, id: string, extra: Partial<ConstructorParameters<typeof Queue>[2]> = {}): Queue {
-  return new Queue(scope, id, {
-    encryption: QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: FOURTEEN_DAYS,
-    // Messages are derived, not kept: the nightly run is date-driven and recomputes what is due.
-    removalPolicy: RemovalPolicy.DESTROY,
-    ...extra,
-  });
 }
 
 /**
@@ -54,6 +41,8 @@ export class NightlyBilling extends Construct {
   readonly scheduleDeadLetterQueue: Queue;
   readonly fanOutFailureQueue: Queue;
   readonly schedule: Schedule;
+  /** The nightly schedule's own group: AWS/Scheduler metrics are per group, so its alarms see this schedule only. */
+  readonly scheduleGroup: ScheduleGroup;
 
   constructor(scope: Construct, id: string, props: NightlyBillingProps) {
     super(scope, id);
@@ -100,7 +89,12 @@ export class NightlyBilling extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     });
+    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', {
+      // The schedule inside is stack-defined and recreated with it; nothing to keep.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.schedule = new Schedule(this, 'NightlySchedule', {
+      scheduleGroup: this.scheduleGroup,
       description: 'Charge yesterday (and any missed day) for every project, 00:05 billing time',
       schedule: ScheduleExpression.cron({ minute: '5', hour: '0', timeZone: TimeZone.of(props.settings.billingTimeZone) }),
       target: new LambdaInvoke(this.fanOutFunction, {

@@ -7,6 +7,8 @@ import type { Money } from '../domain/money';
 import { errorMessage } from '../domain/errors';
 import { logger } from '../logger';
 import { runtime, type PaygoEvent } from '../runtime';
+// Links the EventBridge publisher into the functions that publish (and only those).
+import '../event-bus';
 import type { ProjectItem } from './project-item';
 
 /** The events a move of `before` to `after` (same project, consecutive versions) calls for. */

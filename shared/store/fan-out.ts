@@ -11,6 +11,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BillingDay } from '../domain/billing-days';
 import type { ChargeQueue } from '../runtime';
+// Links the SQS charge queue into the functions that fan out (and only those).
+import '../charge-queue';
 import type { StoreContext } from './context';
 import { CHARGE_SHARDS } from './tables';
 import { withRetries } from './transactions';

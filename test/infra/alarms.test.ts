@@ -1,0 +1,189 @@
+/**
+ * The alarms of RELIABILITY.md rule 8 and issue 5 §4: each exists and watches what it should (metric
+ * name, namespace, dimension, statistic, threshold, missing-data treatment), and the dashboard shows them.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { PaygoStack } from '../../lib/paygo-stack';
+import { synthPaygo, testApp } from './template';
+
+const { stack, template, logicalId } = synthPaygo();
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+
+interface AlarmProps {
+  MetricName?: string;
+  Namespace?: string;
+  Dimensions?: { Name: string; Value: unknown }[];
+  Statistic?: string;
+  Period?: number;
+  Threshold: number;
+  ComparisonOperator: string;
+  EvaluationPeriods: number;
+  DatapointsToAlarm?: number;
+  TreatMissingData: string;
+  Metrics?: unknown[];
+}
+const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties as AlarmProps);
+
+/** Single-metric alarms on `namespace`/`metricName`, optionally with a dimension of that value. */
+function alarmsOn(namespace: string, metricName: string, dimension?: [string, unknown]): AlarmProps[] {
+  return alarms.filter((a) => a.Namespace === namespace && a.MetricName === metricName
+    && (!dimension || a.Dimensions?.some((d) => d.Name === dimension[0] && JSON.stringify(d.Value) === JSON.stringify(dimension[1]))));
+}
+
+/** Exactly one such alarm. */
+function theAlarmOn(namespace: string, metricName: string, dimension?: [string, unknown]): AlarmProps {
+  const found = alarmsOn(namespace, metricName, dimension);
+  expect(found, `${namespace} ${metricName} ${JSON.stringify(dimension)}`).toHaveLength(1);
+  return found[0]!;
+}
+
+const ANY_AT_ALL = { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' };
+
+describe('the usage stream → debit (rule 6)', () => {
+  const debitFn = { Ref: logicalId(stack.realtimeDebit.debitFunction) };
+  const mapping = stack.realtimeDebit.debitFunction.node.findAll()
+    .find((c) => c.node.id === 'Resource' && c.node.scope?.node.id.startsWith('DynamoDBEventSource'))!;
+
+  it('alarms on the debit iterator age (debits falling behind the stream)', () => {
+    const alarm = theAlarmOn('AWS/Lambda', 'IteratorAge', ['FunctionName', debitFn]);
+    expect(alarm).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm.Threshold).toBeLessThanOrEqual(60_000);
+  });
+
+  it.each(['DroppedEventCount', 'OnFailureDestinationDeliveredEventCount'])('alarms on any %s of the debit mapping', (metric) => {
+    expect(theAlarmOn('AWS/Lambda', metric, ['EventSourceMappingUUID', { Ref: logicalId(mapping) }])).toMatchObject({ ...ANY_AT_ALL, Statistic: 'Sum' });
+  });
+
+  it('alarms when Lambda cannot even write to the failure destination', () => {
+    expect(theAlarmOn('AWS/Lambda', 'DestinationDeliveryFailures', ['FunctionName', debitFn])).toMatchObject({ ...ANY_AT_ALL, Statistic: 'Sum' });
+  });
+});
+
+describe('dead-letter queues', () => {
+  it('alarm on every queue but the charge queue itself as soon as it holds a message', () => {
+    const queueIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue').map(([id]) => id);
+    const dlqIds = queueIds.filter((id) => id !== logicalId(stack.nightlyBilling.chargeQueue));
+    expect(dlqIds.sort()).toEqual([
+      stack.nightlyBilling.chargeDeadLetterQueue,
+      stack.nightlyBilling.scheduleDeadLetterQueue,
+      stack.nightlyBilling.fanOutFailureQueue,
+      stack.reconciler.scheduleDeadLetterQueue,
+    ].map((q) => logicalId(q)).sort());
+    for (const id of dlqIds) {
+      const alarm = theAlarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', ['QueueName', { 'Fn::GetAtt': [id, 'QueueName'] }]);
+      expect(alarm, id).toMatchObject({ ...ANY_AT_ALL, Statistic: 'Maximum' });
+    }
+  });
+
+  it('does not alarm on the charge queue (it is work, not failure)', () => {
+    expect(alarmsOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', ['QueueName', { 'Fn::GetAtt': [logicalId(stack.nightlyBilling.chargeQueue), 'QueueName'] }])).toEqual([]);
+  });
+});
+
+describe('schedules (AWS/Scheduler, per schedule group)', () => {
+  const groups = {
+    nightly: resources[logicalId(stack.nightlyBilling.scheduleGroup)]!.Properties.Name as string,
+    reconcile: resources[logicalId(stack.reconciler.scheduleGroup)]!.Properties.Name as string,
+  };
+
+  it('puts each schedule in its own group', () => {
+    expect(groups.nightly).not.toBe(groups.reconcile);
+    const schedules = Object.values(resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule').map((r) => r.Properties.GroupName);
+    expect(schedules.sort()).toEqual([groups.nightly, groups.reconcile].sort());
+  });
+
+  describe.each(Object.entries(groups))('%s schedule', (_name, group) => {
+    it.each(['TargetErrorCount', 'InvocationDroppedCount', 'InvocationsFailedToBeSentToDeadLetterCount'])('alarms on any %s', (metric) => {
+      expect(theAlarmOn('AWS/Scheduler', metric, ['ScheduleGroup', group])).toMatchObject({ ...ANY_AT_ALL, Statistic: 'Sum' });
+    });
+
+    it('alarms when it has not fired for 26 hours (no InvocationAttemptCount datapoint is breaching)', () => {
+      const alarm = theAlarmOn('AWS/Scheduler', 'InvocationAttemptCount', ['ScheduleGroup', group]);
+      expect(alarm).toMatchObject({
+        Statistic: 'Sum', Period: 3600, Threshold: 1, ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 26, DatapointsToAlarm: 26, TreatMissingData: 'breaching',
+      });
+    });
+  });
+});
+
+describe('functions and tables', () => {
+  it('alarm on errors of every function', () => {
+    const functionIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+    const alarmed = alarmsOn('AWS/Lambda', 'Errors').map((a) => (a.Dimensions!.find((d) => d.Name === 'FunctionName')!.Value as { Ref: string }).Ref);
+    expect(alarmed.sort()).toEqual(functionIds.sort());
+    expect(functionIds).toContain(logicalId(stack.reconciler.reconcileFunction));
+    for (const a of alarmsOn('AWS/Lambda', 'Errors')) expect(a).toMatchObject({ ...ANY_AT_ALL, Statistic: 'Sum' });
+  });
+
+  it('alarm on DynamoDB throttles of every table, summed over the operations paygo issues', () => {
+    const throttleAlarms = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('"MetricName":"ThrottledRequests"'));
+    const tables = throttleAlarms.map((a) => JSON.stringify(a.Metrics).match(/"TableName","Value":\{"Ref":"(\w+)"/)?.[1]);
+    expect(tables.sort()).toEqual([stack.tables.projects, stack.tables.ledger, stack.tables.usage].map((t) => logicalId(t.table)).sort());
+    for (const a of throttleAlarms) {
+      expect(a).toMatchObject(ANY_AT_ALL);
+      const ops = JSON.stringify(a.Metrics).match(/"Name":"Operation","Value":"(\w+)"/g) ?? [];
+      expect(ops.join()).toMatch(/TransactWriteItems/);
+      expect(ops.join()).toMatch(/UpdateItem/);
+    }
+  });
+});
+
+describe('reconciler', () => {
+  it('alarms on any mismatch: ReconcileMismatches Sum >= 1 in paygo, service=reconcile, over a rolling day', () => {
+    const alarm = theAlarmOn('paygo', 'ReconcileMismatches', ['service', 'reconcile']);
+    expect(alarm).toMatchObject({
+      Statistic: 'Sum', Period: 86_400, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.Dimensions).toEqual([{ Name: 'service', Value: 'reconcile' }]);
+  });
+
+  it('alarms when no run has reported for 26 hours (ReconciledProjects is published every run, 0 included)', () => {
+    const alarm = theAlarmOn('paygo', 'ReconciledProjects', ['service', 'reconcile']);
+    expect(alarm).toMatchObject({
+      // SampleCount: a run over zero projects still counts as a run.
+      Statistic: 'SampleCount', Period: 3600, Threshold: 1, ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 26, DatapointsToAlarm: 26, TreatMissingData: 'breaching',
+    });
+  });
+});
+
+describe('every alarm', () => {
+  it('says what to do in its description', () => {
+    const all = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    for (const a of all) expect((a.Properties.AlarmDescription as string).length).toBeGreaterThan(20);
+  });
+
+  it('counts as expected: 4 stream + 4 DLQ + 4 per schedule × 2 + 1 per function + 1 per table + 2 reconciler', () => {
+    const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function').length;
+    expect(alarms).toHaveLength(4 + 4 + 8 + functions + 3 + 2);
+  });
+
+  it('takes the alarm action when one is given', () => {
+    const app = testApp();
+    const topic = new Topic(new Stack(app, 'OnCall'), 'Topic');
+    const withAction = Template.fromStack(new PaygoStack(app, 'Paygo', { alarmAction: new SnsAction(topic) }));
+    const actioned = Object.values(withAction.findResources('AWS::CloudWatch::Alarm'));
+    expect(actioned).toHaveLength(alarms.length);
+    for (const a of actioned) expect(a.Properties.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe('dashboard', () => {
+  const dashboard = Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard')!;
+  const body = JSON.stringify(dashboard.Properties.DashboardBody);
+
+  it('is one dashboard with every alarm in its status widget', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const alarmIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
+    for (const id of alarmIds) expect(body, id).toContain(`"${id}","Arn"`);
+  });
+
+  it.each(['IteratorAge', 'ApproximateNumberOfMessagesVisible', 'Errors', 'ThrottledRequests', 'ReconcileMismatches', 'ReconciledProjects', 'InvocationAttemptCount', 'TargetErrorCount', 'InvocationDroppedCount'])('graphs %s', (metric) => {
+    expect(body).toContain(`\\"${metric}\\"`);
+  });
+});
