@@ -41,11 +41,11 @@ export async function paidProject(paid: number, creditLimit = 0): Promise<string
 
 /**
  * A mix of calls and messages: Kyiv landline calls (60/min per second), Vodafone calls (150/min, 30 s
- * then 6 s), unanswered calls and SMS, spread over the day's hours.
+ * then 6 s), unanswered calls and SMS, spread over the morning (before the fixed clock's noon: future events are refused).
  */
 export function usageEvents(projectId: string, n: number, tag: string, day = TODAY): UsageEvent[] {
   return Array.from({ length: n }, (_, i): UsageEvent => {
-    const occurredAt = `${day}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00+02:00`;
+    const occurredAt = `${day}T${String(i % 12).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00+02:00`;
     const eventId = `${tag}-${projectId}-${i}`;
     switch (i % 4) {
       case 0: return { eventId, projectId, kind: 'outgoing_call', destination: '+380441234567', occurredAt, durationSec: 1 + (i % 300) };
