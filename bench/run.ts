@@ -1,14 +1,46 @@
 /**
- * `npm run bench`: runs each bench in order, one line each. Benches share the machine, so they run one
- * after another, never in parallel. Add a bench by importing it and appending it to `benches`.
+ * `npm run bench`: every bench in order, one line each on stdout as it completes, then the total time.
+ * Benches share the machine, so they run one after another, never in parallel; the DynamoDB ones start
+ * their own DynamoDB Local and stop it (api's twin too) before the next begins, and an exit hook
+ * kills any that a crash left behind. A bench that fails is reported on stderr, the others still run,
+ * and the exit code is 1. BENCH_VERBOSE=1 adds the details behind each line on stderr.
+ * Add a bench by importing it and appending it to `benches`.
  */
+import './quiet';
+import { benchApi } from './api';
+import { benchBundle } from './bundle';
+import { benchDebit } from './debit';
 import { benchForecast } from './forecast';
+import { killAllNow } from './harness';
+import { benchNightly } from './nightly';
 import { benchRating } from './rating';
 
-const benches: Array<() => Promise<string>> = [benchRating, benchForecast];
+const benches: Array<[name: string, run: () => Promise<string>]> = [
+  ['rating', benchRating],
+  ['debit', benchDebit],
+  ['nightly', benchNightly],
+  ['bundle', benchBundle],
+  ['api', benchApi],
+  ['forecast', benchForecast],
+];
 
 async function main(): Promise<void> {
-  for (const bench of benches) console.log(await bench());
+  const only = process.argv.slice(2);
+  const started = process.hrtime.bigint();
+  let failed = 0;
+  for (const [name, bench] of benches) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    const t0 = process.hrtime.bigint();
+    try {
+      console.log(await bench());
+    } catch (e) {
+      failed++;
+      console.error(`bench ${name}: FAILED: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    }
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`  (${name}: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(0)} s)\n`);
+  }
+  console.log(`bench total: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s`);
+  if (failed > 0) process.exitCode = 1;
 }
 
-main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main().catch((e: unknown) => { console.error(e); killAllNow(); process.exitCode = 1; });

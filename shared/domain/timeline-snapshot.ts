@@ -14,6 +14,7 @@
  */
 import type { NumberType, ProductId } from './catalog';
 import { DomainError } from './errors';
+import { contentKey, instantMsOf } from './timeline';
 import type { TimelineChange } from './types';
 
 export interface TimelineSnapshot {
@@ -27,23 +28,11 @@ export function emptySnapshot(): TimelineSnapshot {
   return { products: {}, numbers: {} };
 }
 
-function msOf(at: string): number {
-  const ms = Date.parse(at);
-  if (!Number.isFinite(ms)) throw new DomainError('invalid_instant', `${at} is not an ISO 8601 instant`);
-  return ms;
-}
-
-// Must match timeline.ts's tie-break, or a snapshot could resolve same-instant changes differently.
-function contentKey(c: TimelineChange): string {
-  return c.kind === 'product'
-    ? `p|${c.productId}|${c.enabled ? 1 : 0}|${c.seats ?? -1}`
-    : `n|${c.number}|${c.held ? 1 : 0}|${c.numberType}`;
-}
 
 /** The changes in the order the domain applies them. */
 export function inEffectiveOrder(changes: readonly TimelineChange[]): TimelineChange[] {
   return changes
-    .map((change) => ({ ms: msOf(change.at), seq: change.seq ?? 0, key: contentKey(change), change }))
+    .map((change) => ({ ms: instantMsOf(change.at), seq: change.seq ?? 0, key: contentKey(change), change }))
     .sort((a, b) => a.ms - b.ms || a.seq - b.seq || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((x) => x.change);
 }

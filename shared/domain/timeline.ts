@@ -41,14 +41,14 @@ export interface InstantState {
 
 interface Keyed { ms: number; seq: number; change: TimelineChange }
 
-function instantMsOf(at: string): number {
+export function instantMsOf(at: string): number {
   const ms = Date.parse(at);
   if (!Number.isFinite(ms)) throw new DomainError('invalid_instant', `${at} is not an ISO 8601 instant`);
   return ms;
 }
 
-/** Deterministic tie-break for changes at the same (instant, seq): by content. */
-function contentKey(c: TimelineChange): string {
+/** Deterministic tie-break for changes at the same (instant, seq): by content. The snapshot fold uses it too. */
+export function contentKey(c: TimelineChange): string {
   return c.kind === 'product'
     ? `p|${c.productId}|${c.enabled ? 1 : 0}|${c.seats ?? -1}`
     : `n|${c.number}|${c.held ? 1 : 0}|${c.numberType}`;
