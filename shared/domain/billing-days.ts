@@ -1,16 +1,19 @@
 /**
  * Billing days: calendar days in the deployment's IANA time zone. A day is a `YYYY-MM-DD` string;
- * instants are ISO 8601 strings or epoch milliseconds. Luxon resolves offsets from the platform's
- * IANA database, so DST days (23 and 25 hours) come out right without any hand-made offset table.
+ * instants are ISO 8601 strings or epoch milliseconds. Offsets come from the platform's IANA
+ * database through @date-fns/tz (a few KB in a Lambda bundle, where Luxon was 70 KB), so DST days
+ * (23 and 25 hours) come out right without any hand-made offset table. Calendar arithmetic on days
+ * needs no zone at all and is done in UTC.
  * Pure: the clock is never read here; callers pass `now`.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { TZDate, tzOffset } from '@date-fns/tz';
 import { DomainError } from './errors';
 
 /** `YYYY-MM-DD`. */
 export type BillingDay = string;
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MS_PER_DAY = 86_400_000;
 
 export class InvalidDate extends DomainError {
   constructor(value: string) { super('invalid_date', `${value} is not a valid YYYY-MM-DD date`); }
@@ -19,41 +22,92 @@ export class InvalidTimeZone extends DomainError {
   constructor(zone: string) { super('invalid_time_zone', `${zone} is not an IANA time zone`); }
 }
 
+/** Year, month (1-12), day of a valid billing day, or null. */
+function fieldsOf(value: string): { y: number; m: number; d: number } | null {
+  const match = DAY.exec(value);
+  if (!match) return null;
+  const y = +match[1]!, m = +match[2]!, d = +match[3]!;
+  if (m < 1 || m > 12 || d < 1 || d > daysIn(y, m)) return null;
+  return { y, m, d };
+}
+
+function daysIn(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 export function isBillingDay(value: string): boolean {
-  const m = DAY.exec(value);
-  if (!m) return false;
-  return DateTime.fromObject({ year: +m[1]!, month: +m[2]!, day: +m[3]! }, { zone: 'UTC' }).isValid;
+  return fieldsOf(value) !== null;
 }
 
-function parseDay(day: BillingDay, zone = 'UTC'): DateTime {
-  const m = DAY.exec(day);
-  const dt = m ? DateTime.fromObject({ year: +m[1]!, month: +m[2]!, day: +m[3]! }, { zone }) : null;
-  if (!dt || !dt.isValid) throw new InvalidDate(day);
-  return dt;
+function parseDay(day: BillingDay): { y: number; m: number; d: number } {
+  const f = fieldsOf(day);
+  if (!f) throw new InvalidDate(day);
+  return f;
 }
 
-/** Zones already checked: luxon's check builds an Intl.DateTimeFormat each time (~0.1 ms, once per event on the hot paths). */
+/** Epoch ms of UTC midnight of `day`: days as plain calendar positions. */
+function utcMs(day: BillingDay): number {
+  const { y, m, d } = parseDay(day);
+  return Date.UTC(y, m - 1, d);
+}
+
+function dayOfUtcMs(ms: number): BillingDay {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Zones already checked: building an Intl.DateTimeFormat costs ~0.1 ms, and this runs once per event. */
 const validZones = new Set<string>();
 
 function checkedZone(zone: string): string {
   if (validZones.has(zone)) return zone;
-  if (!IANAZone.isValidZone(zone)) throw new InvalidTimeZone(zone);
+  // @date-fns/tz also takes offsets such as +02:00; a billing zone must be a named IANA zone.
+  let valid = /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone);
+  if (valid) {
+    try { new Intl.DateTimeFormat('en-US', { timeZone: zone }); } catch { valid = false; }
+  }
+  if (!valid) throw new InvalidTimeZone(zone);
   validZones.add(zone);
   return zone;
 }
 
-/** The billing day an instant falls on, in `zone`. */
-export function billingDayOf(instant: string | number, zone: string): BillingDay {
+function instantMs(instant: string | number): number {
+  if (typeof instant === 'number') {
+    if (!Number.isFinite(instant)) throw new DomainError('invalid_instant', `${instant} is not an instant`);
+    return instant;
+  }
   // An instant without an offset is read as UTC, never in the host's zone: the same input must give
   // the same day on Lambda (UTC) and on a developer's machine running the local twin.
-  const dt = typeof instant === 'number' ? DateTime.fromMillis(instant) : DateTime.fromISO(instant, { zone: 'utc', setZone: true });
-  if (!dt.isValid) throw new DomainError('invalid_instant', `${String(instant)} is not an ISO 8601 instant`);
-  return dt.setZone(checkedZone(zone)).toISODate()!;
+  const hasTime = instant.includes('T');
+  const hasOffset = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(instant);
+  const ms = Date.parse(hasTime && !hasOffset ? `${instant}Z` : instant);
+  if (!Number.isFinite(ms)) throw new DomainError('invalid_instant', `${instant} is not an ISO 8601 instant`);
+  return ms;
+}
+
+/** The billing day an instant falls on, in `zone`. */
+export function billingDayOf(instant: string | number, zone: string): BillingDay {
+  const ms = instantMs(instant);
+  // Local wall-clock time as if it were UTC: its UTC date is the local date.
+  return dayOfUtcMs(ms + tzOffset(checkedZone(zone), new Date(ms)) * 60_000);
 }
 
 /** Epoch ms of the first instant of `day` in `zone` (local midnight, or the first instant after a gap). */
 export function startOfDay(day: BillingDay, zone: string): number {
-  return parseDay(day, checkedZone(zone)).startOf('day').toMillis();
+  const { y, m, d } = parseDay(day);
+  const ms = new TZDate(y, m - 1, d, checkedZone(zone)).getTime();
+  // Where midnight falls in a DST gap, the day starts at the first instant that exists on it.
+  return billingDayOf(ms, zone) === day ? ms : firstInstantOn(day, zone, ms);
+}
+
+/** The earliest instant whose local day is `day`, searched from a guess that landed on a neighbour. */
+function firstInstantOn(day: BillingDay, zone: string, guess: number): number {
+  let lo = guess - MS_PER_DAY, hi = guess + MS_PER_DAY;
+  // Invariant: billingDayOf(lo) < day <= billingDayOf(hi); offsets change by whole minutes.
+  while (hi - lo > 60_000) {
+    const mid = lo + Math.floor((hi - lo) / 2 / 60_000) * 60_000;
+    if (billingDayOf(mid, zone) < day) lo = mid; else hi = mid;
+  }
+  return hi;
 }
 
 /** Epoch ms of the first instant of the next day: a day is the half-open interval [start, end). */
@@ -67,25 +121,26 @@ export function hoursInDay(day: BillingDay, zone: string): number {
 }
 
 export function addDays(day: BillingDay, n: number): BillingDay {
-  return parseDay(day).plus({ days: n }).toISODate()!;
+  return dayOfUtcMs(utcMs(day) + n * MS_PER_DAY);
 }
 
 /** Whole days from `a` to `b` (b - a). */
 export function daysBetween(a: BillingDay, b: BillingDay): number {
-  return Math.round(parseDay(b).diff(parseDay(a), 'days').days);
+  return Math.round((utcMs(b) - utcMs(a)) / MS_PER_DAY);
 }
 
 export function daysInMonth(day: BillingDay): number {
-  return parseDay(day).daysInMonth!;
+  const { y, m } = parseDay(day);
+  return daysIn(y, m);
 }
 
 export function dayOfMonth(day: BillingDay): number {
-  return parseDay(day).day;
+  return parseDay(day).d;
 }
 
 /** ISO weekday: 1 = Monday … 7 = Sunday. */
 export function weekday(day: BillingDay): number {
-  return parseDay(day).weekday;
+  return new Date(utcMs(day)).getUTCDay() || 7;
 }
 
 /** Days from `from` to `to`, both inclusive, in order. */
