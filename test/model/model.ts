@@ -1,0 +1,179 @@
+/**
+ * The plain in-memory model the real service is compared with: per project the payments, the
+ * timeline of changes (products, seats, numbers), the closed days and, per usage event, its cost (from
+ * the domain's rater), whether it was debited and on which day it was counted. Everything the service
+ * should show follows from it: the balance, the ledger lines of every closed day (the pure chargeDay
+ * over the model's own timeline: no snapshots, no store), the telecom totals.
+ */
+import { addDays, type BillingDay } from '../../shared/domain/billing-days';
+import type { Catalog } from '../../shared/domain/catalog';
+import { chargeDay, chargeTotal, telecomDailyLine } from '../../shared/domain/charge-day';
+import { raterFor, type Rater } from '../../shared/domain/rating';
+import type { LedgerEntry, Timeline, TimelineChange, UsageEvent } from '../../shared/domain/types';
+
+export interface ProjectModel {
+  idx: number;
+  projectId: string;
+  idempotencyKey: string;
+  name: string;
+  creditLimit: number;
+  billingStartDate: BillingDay;
+  chargedThrough: BillingDay;
+  paid: number;
+  /** Sum of the balance effects of the closed days' lines (negative: charges). */
+  charges: number;
+  /** Sum of the costs of the debited events. */
+  debited: number;
+  paymentIds: string[];
+  eventIds: string[];
+  changes: TimelineChange[];
+  /** The product, number and discount lines of each closed day, fixed when the model closed it. */
+  closed: Map<BillingDay, LedgerEntry[]>;
+}
+
+export interface PaymentModel {
+  paymentId: string;
+  projectIdx: number;
+  amount: number;
+  /** The balance the first answer reported. */
+  balanceAfter: number;
+  date: BillingDay;
+}
+
+export interface EventModel {
+  event: UsageEvent;
+  projectIdx: number;
+  cost: number;
+  day: BillingDay;
+  debited: boolean;
+  countedOn?: BillingDay;
+}
+
+/** The day an event is counted on (API.md): its own day, or the first day not yet closed. */
+export function countedOn(day: BillingDay, chargedThrough: BillingDay): BillingDay {
+  const firstOpen = addDays(chargedThrough, 1);
+  return day > firstOpen ? day : firstOpen;
+}
+
+/** The ledger's order: sort key `<date>#<entryId>`. */
+export function ledgerKey(e: Pick<LedgerEntry, 'date' | 'entryId'>): string {
+  return `${e.date}#${e.entryId}`;
+}
+
+export class Model {
+  readonly projects: ProjectModel[] = [];
+  readonly payments = new Map<string, PaymentModel>();
+  readonly paymentOrder: string[] = [];
+  readonly events = new Map<string, EventModel>();
+  readonly eventOrder: string[] = [];
+  readonly rater: Rater;
+  nextEvent = 0;
+  nextPayment = 0;
+  /** Events sent in POST /usage, duplicates included. */
+  posted = 0;
+
+  constructor(readonly zone: string, readonly catalog: Catalog) {
+    this.rater = raterFor(catalog.tariff);
+  }
+
+  project(idx: number): ProjectModel {
+    return this.projects[idx % this.projects.length]!;
+  }
+
+  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough'>): ProjectModel {
+    const project: ProjectModel = {
+      ...p, idx: this.projects.length, chargedThrough: addDays(p.billingStartDate, -1),
+      paid: 0, charges: 0, debited: 0, paymentIds: [], eventIds: [], changes: [], closed: new Map(),
+    };
+    this.projects.push(project);
+    return project;
+  }
+
+  balance(p: ProjectModel): number {
+    return p.paid + p.charges - p.debited;
+  }
+
+  statusOf(p: ProjectModel): 'active' | 'blocked' {
+    return this.balance(p) < -p.creditLimit ? 'blocked' : 'active';
+  }
+
+  timeline(p: ProjectModel): Timeline {
+    return { changes: p.changes, sessions: [], zone: this.zone };
+  }
+
+  addChange(p: ProjectModel, change: TimelineChange): void {
+    // seq as the store gives it: later writes win at the same instant.
+    p.changes.push({ ...change, seq: p.changes.length + 1 });
+  }
+
+  /** True when `day` is already charged for `p` (a change into it is a 409). */
+  isCharged(p: ProjectModel, day: BillingDay): boolean {
+    return p.chargedThrough >= p.billingStartDate && day <= p.chargedThrough;
+  }
+
+  /** The nightly charge as the model sees it: every day after chargedThrough up to `day`, once. */
+  closeThrough(p: ProjectModel, day: BillingDay): BillingDay[] {
+    const days: BillingDay[] = [];
+    for (let d = addDays(p.chargedThrough, 1); d <= day; d = addDays(d, 1)) {
+      const lines = chargeDay(this.timeline(p), this.catalog, d);
+      p.closed.set(d, lines);
+      p.charges += chargeTotal(lines);
+      p.chargedThrough = d;
+      days.push(d);
+    }
+    return days;
+  }
+
+  addPayment(p: ProjectModel, pay: PaymentModel): void {
+    this.payments.set(pay.paymentId, pay);
+    this.paymentOrder.push(pay.paymentId);
+    p.paymentIds.push(pay.paymentId);
+    p.paid += pay.amount;
+  }
+
+  /** Stores a new event (the first occurrence of its id wins, as at ingestion). */
+  addEvent(event: UsageEvent, projectIdx: number, day: BillingDay): EventModel {
+    const e: EventModel = { event, projectIdx, cost: this.rater.rate(event), day, debited: false };
+    this.events.set(event.eventId, e);
+    this.eventOrder.push(event.eventId);
+    this.projects[projectIdx]!.eventIds.push(event.eventId);
+    return e;
+  }
+
+  markDebited(e: EventModel, day: BillingDay): void {
+    if (e.debited) throw new Error(`model: ${e.event.eventId} debited twice`);
+    e.debited = true;
+    e.countedOn = day;
+    this.projects[e.projectIdx]!.debited += e.cost;
+  }
+
+  /** Debited events per counted day: {total, events}, what the telecom totals and lines must say. */
+  telecomByDay(p: ProjectModel): Map<BillingDay, { total: number; events: number }> {
+    const out = new Map<BillingDay, { total: number; events: number }>();
+    for (const id of p.eventIds) {
+      const e = this.events.get(id)!;
+      if (!e.debited) continue;
+      const t = out.get(e.countedOn!) ?? { total: 0, events: 0 };
+      out.set(e.countedOn!, { total: t.total + e.cost, events: t.events + 1 });
+    }
+    return out;
+  }
+
+  /** Every ledger entry the project must have, in the ledger's order. */
+  expectedLedger(p: ProjectModel): LedgerEntry[] {
+    const out: LedgerEntry[] = [];
+    for (const id of p.paymentIds) {
+      const pay = this.payments.get(id)!;
+      out.push({ entryId: `payment#${id}`, date: pay.date, type: 'payment', description: `Payment ${id}`, amount: pay.amount, balanceEffect: true });
+    }
+    const telecom = this.telecomByDay(p);
+    for (const [day, lines] of p.closed) {
+      out.push(...lines, telecomDailyLine(day, telecom.get(day)?.total ?? 0));
+    }
+    return out.sort((a, b) => (ledgerKey(a) < ledgerKey(b) ? -1 : ledgerKey(a) > ledgerKey(b) ? 1 : 0));
+  }
+
+  undebited(): EventModel[] {
+    return this.eventOrder.map((id) => this.events.get(id)!).filter((e) => !e.debited);
+  }
+}
