@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { WORKERS } from '../shared/http/routes';
@@ -46,6 +46,8 @@ export class PaygoStack extends Stack {
     const settings = this.settings;
 
     this.tables = new PaygoTables(this, 'Tables');
+    // `npm run admin-key` writes the first admin key into this table (a new stack has none).
+    new CfnOutput(this, 'ProjectsTableName', { value: this.tables.projects.table.tableName, description: 'PROJECTS_TABLE for npm run admin-key' });
     this.events = new PaygoEvents(this, 'Events');
     const eventBus = this.events.bus;
 

@@ -63,3 +63,11 @@ describe('tables match the shared definitions (shared/store/tables.ts)', () => {
     expect(tableResource('usage').Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
   });
 });
+
+describe('outputs an operator needs', () => {
+  it('names the Projects table, where npm run admin-key writes the first admin key', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const out = Object.entries(outputs).find(([id]) => id.startsWith('ProjectsTableName'));
+    expect(out?.[1].Value).toEqual({ Ref: logicalId(stack.tables.projects.table) });
+  });
+});
