@@ -5,6 +5,7 @@
  * project is a conflict. A payment that lifts the balance to -creditLimit or above unblocks the
  * project in the same transaction (balanceUpdate recomputes the status).
  */
+import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict } from '../domain/errors';
 import type { Money } from '../domain/money';
@@ -13,7 +14,7 @@ import { nowIso, todayOf, type StoreContext } from './context';
 import { balanceEvents, publishQuietly } from './events';
 import { entryIds, keys } from './keys';
 import { balanceUpdate, getProjectItem, statusFor } from './project-item';
-import { transact, withRetries } from './transactions';
+import { transact, withRetries, type TransactOutcome } from './transactions';
 
 export interface PaymentResult {
   paymentId: string;
@@ -31,6 +32,11 @@ export interface PaymentRecord {
   date: string;
   balanceAfter: Money;
   createdAt: string;
+  /**
+   * The write attempt that stored the record: when its commit's answer is lost and the retry is
+   * cancelled (the record exists), this tells our own commit (201) from an earlier request's (200).
+   */
+  attemptId?: string;
 }
 
 /** 201 the first time, 200 when the same payment was already recorded. */
@@ -60,20 +66,31 @@ export async function recordPayment(ctx: StoreContext, projectId: string, paymen
     const balance = project.balance + amount;
     const date = todayOf(ctx);
     const createdAt = nowIso(ctx);
-    const record: PaymentRecord = { ...keys.payment(paymentId), sk: 'payment', projectId, paymentId, amount, date, balanceAfter: balance, createdAt };
+    const attemptId = randomUUID();
+    const record: PaymentRecord = { ...keys.payment(paymentId), sk: 'payment', projectId, paymentId, amount, date, balanceAfter: balance, createdAt, attemptId };
     const entry: LedgerEntry = { entryId: entryIds.payment(paymentId), date, type: 'payment', description: `Payment ${paymentId}`, amount, balanceEffect: true };
-    const out = await withRetries(() => transact(ctx.doc, [
-      { Put: { TableName: ctx.tables.ledger, Item: record, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: ctx.tables.ledger, Item: { ...keys.ledger(projectId, date, entry.entryId), projectId, createdAt, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Update: balanceUpdate(ctx.tables.projects, project, amount) },
-    ]));
-    if (out.committed) {
+    const committedHere = async () => {
       await publishQuietly(balanceEvents(project, { balance, status: statusFor(balance, project.creditLimit) }));
-      return { status: 201, body: { paymentId, amount, balance } };
+      return { status: 201 as const, body: { paymentId, amount, balance } };
+    };
+    let out: TransactOutcome;
+    try {
+      out = await withRetries(() => transact(ctx.doc, [
+        { Put: { TableName: ctx.tables.ledger, Item: record, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: ctx.tables.ledger, Item: { ...keys.ledger(projectId, date, entry.entryId), projectId, createdAt, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Update: balanceUpdate(ctx.tables.projects, project, amount) },
+      ]));
+    } catch (e) {
+      // The call may have committed before failing: our own record means it did.
+      if ((await findPayment(ctx, paymentId))?.attemptId === attemptId) return committedHere();
+      throw e;
     }
+    if (out.committed) return committedHere();
     if (out.reasons[0] === 'ConditionalCheckFailed' || out.reasons[1] === 'ConditionalCheckFailed') {
-      // A concurrent request with the same paymentId won: answer as its replay.
+      // Either this attempt committed and only its answer was lost (the retry found its own record),
+      // or a concurrent request with the same paymentId won: answer as its replay.
       const won = await findPayment(ctx, paymentId);
+      if (won?.attemptId === attemptId) return committedHere();
       if (won) return replay(won, projectId, amount);
     }
     // Otherwise the project's version moved (another balance change committed): read it again, after

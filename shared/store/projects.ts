@@ -12,7 +12,7 @@ import { apiKeyPuts, generateApiKey, generateApiKeyId } from './api-keys';
 import { nowIso, type StoreContext } from './context';
 import { chargeShardOf, keys } from './keys';
 import { findProjectItem, getProjectItem, initialChargedThrough, toProjectView, type ProjectItem } from './project-item';
-import { transact, withRetries } from './transactions';
+import { transact, withRetries, type TransactOutcome } from './transactions';
 
 export interface NewProject {
   name: string;
@@ -70,13 +70,27 @@ export async function createProject(ctx: StoreContext, input: NewProject, idempo
     firstApiKeyId: apiKeyId,
     ...(idempotencyKey ? { requestHash } : {}),
   };
-  const out = await withRetries(() => transact(ctx.doc, [
-    { Put: { TableName: ctx.tables.projects, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-    ...apiKeyPuts(ctx, { apiKeyId, role: 'project', projectId }, apiKey),
-  ]));
-  if (out.committed) return { project: toProjectView(item), apiKeyId, apiKey, replayed: false };
-  if (idempotencyKey && out.reasons[0] === 'ConditionalCheckFailed') {
+  const createdHere: ProjectCreated = { project: toProjectView(item), apiKeyId, apiKey, replayed: false };
+  // firstApiKeyId is random per call, so a stored project carrying ours was created by this call:
+  // the commit's answer was lost and the retry was cancelled (or the call threw after committing).
+  const storedByUs = async () => {
     const stored = (await findProjectItem(ctx.doc, ctx.tables.projects, projectId)) as StoredProject | null;
+    return { stored, ours: stored?.firstApiKeyId === apiKeyId };
+  };
+  let out: TransactOutcome;
+  try {
+    out = await withRetries(() => transact(ctx.doc, [
+      { Put: { TableName: ctx.tables.projects, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...apiKeyPuts(ctx, { apiKeyId, role: 'project', projectId }, apiKey),
+    ]));
+  } catch (e) {
+    if ((await storedByUs()).ours) return createdHere;
+    throw e;
+  }
+  if (out.committed) return createdHere;
+  const { stored, ours } = await storedByUs();
+  if (ours) return createdHere;
+  if (idempotencyKey && out.reasons[0] === 'ConditionalCheckFailed') {
     if (stored && stored.requestHash === requestHash) return { project: toProjectView(stored), apiKeyId: stored.firstApiKeyId, replayed: true };
     throw new Conflict('idempotency_conflict', 'this Idempotency-Key was used for a different project');
   }

@@ -26,7 +26,7 @@ import type { DailySessions, Timeline, TimelineChange } from '../domain/types';
 import type { StoreContext } from './context';
 import { keys } from './keys';
 import { getProjectItem, type ProjectItem } from './project-item';
-import { transact, withRetries, type TransactItem } from './transactions';
+import { transact, withRetries, type TransactItem, type TransactOutcome } from './transactions';
 
 /** Sort key of the snapshot item (Projects table, the project's partition). */
 export const TIMELINE_SNAPSHOT_SK = 'timeline-snapshot';
@@ -211,6 +211,14 @@ export function isDayCharged(project: ProjectItem, day: BillingDay): boolean {
 
 const MAX_APPEND_ATTEMPTS = 10;
 
+/** True when the change item with this exact key (unique suffix included) is stored. */
+async function changeStored(ctx: StoreContext, item: { pk: string; sk: string }): Promise<boolean> {
+  const got = await withRetries(() => ctx.doc.send(new GetCommand({
+    TableName: ctx.tables.projects, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true, ProjectionExpression: 'pk',
+  })));
+  return got.Item !== undefined;
+}
+
 /**
  * Appends one change at `effectiveAt` (default: now). `decide` sees the project and its current
  * timeline and returns the change to write, or throws a DomainError (404/409...) to refuse it. The
@@ -255,7 +263,17 @@ export async function appendChange(
         },
       },
     ];
-    const out = await withRetries(() => transact(ctx.doc, items));
+    // A lost answer: the first try committed, then its retry was cancelled (the item exists, the
+    // revision moved) or the call threw. The change item's key carries a fresh UUID, so finding it
+    // means this very attempt committed; deciding again would refuse (or repeat) our own change.
+    let out: TransactOutcome;
+    try {
+      out = await withRetries(() => transact(ctx.doc, items));
+    } catch (e) {
+      if (!(await changeStored(ctx, item))) throw e;
+      out = { committed: true };
+    }
+    if (!out.committed && (await changeStored(ctx, item))) out = { committed: true };
     if (out.committed) {
       const changes = [...read.changes, change];
       return {

@@ -3,7 +3,8 @@
  * write (and counted), never stored or debited twice. The stream of this table drives the real-time
  * debit (debit.ts); this module only stores rated events and reads a project's day.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { billingDayOf, type BillingDay } from '../domain/billing-days';
 import type { Money } from '../domain/money';
 import type { RatedUsageEvent, UsageKind } from '../domain/types';
@@ -25,6 +26,11 @@ export interface UsageItem {
   day: BillingDay;
   projectDay: string;
   receivedAt: string;
+  /**
+   * The ingest call that stored the item: when that call's put commits but its answer is lost, the
+   * retried put fails its condition, and this tells "our own write" from a real duplicate.
+   */
+  ingestId?: string;
   /** Set once, by the debit, in the transaction that moves the balance. */
   debitedAt?: string;
   /** The open day whose telecom total this event was added to. */
@@ -39,7 +45,7 @@ export interface IngestResult {
 /** Conditional puts in flight at once: enough to hide latency, few enough not to trip throttling. */
 export const INGEST_CONCURRENCY = 25;
 
-export function usageItemOf(ctx: StoreContext, event: RatedUsageEvent, receivedAt: string): UsageItem {
+export function usageItemOf(ctx: StoreContext, event: RatedUsageEvent, receivedAt: string, ingestId?: string): UsageItem {
   const day = billingDayOf(event.occurredAt, ctx.zone);
   return {
     ...keys.usage(event.eventId),
@@ -54,6 +60,7 @@ export function usageItemOf(ctx: StoreContext, event: RatedUsageEvent, receivedA
     day,
     projectDay: keys.projectDay(event.projectId, day),
     receivedAt,
+    ...(ingestId !== undefined ? { ingestId } : {}),
   };
 }
 
@@ -77,16 +84,19 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  * TransactWrite chunks (one duplicate would cancel its 99 neighbours and cost a retry round, and the
  * reasons would be needed to count). An event id repeated inside the request counts as a duplicate
  * without a write. Not atomic across events: if a write fails part way the request errors, and its
- * retry counts the events already stored as duplicates, so nothing is ever stored twice.
+ * retry counts the events already stored as duplicates, so nothing is ever stored twice. A put whose
+ * condition fails is read back: if it carries this call's ingestId, the first try committed and only its
+ * answer was lost (the SDK or withRetries sent it again), so the event counts as accepted.
  */
 export async function ingestUsage(ctx: StoreContext, events: readonly RatedUsageEvent[]): Promise<IngestResult> {
   const receivedAt = nowIso(ctx);
+  const ingestId = randomUUID();
   const seen = new Set<string>();
   const fresh: UsageItem[] = [];
   for (const e of events) {
     if (seen.has(e.eventId)) continue;
     seen.add(e.eventId);
-    fresh.push(usageItemOf(ctx, e, receivedAt));
+    fresh.push(usageItemOf(ctx, e, receivedAt, ingestId));
   }
   let duplicates = events.length - fresh.length;
   const written = await mapLimit(fresh, INGEST_CONCURRENCY, async (item) => {
@@ -94,8 +104,11 @@ export async function ingestUsage(ctx: StoreContext, events: readonly RatedUsage
       await withRetries(() => ctx.doc.send(new PutCommand({ TableName: ctx.tables.usage, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
       return true;
     } catch (e) {
-      if (isConditionFailed(e)) return false;
-      throw e;
+      if (!isConditionFailed(e)) throw e;
+      const got = await withRetries(() => ctx.doc.send(new GetCommand({
+        TableName: ctx.tables.usage, Key: keys.usage(item.eventId), ConsistentRead: true, ProjectionExpression: 'ingestId',
+      })));
+      return got.Item?.ingestId === ingestId;
     }
   });
   for (const w of written) if (!w) duplicates++;
