@@ -117,7 +117,8 @@ describe('startTwin', () => {
 });
 
 function startCli(script: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // One process, as `npm start` runs it: signals reach the twin itself, with no tsx relay in between.
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const state = { out: '' };
   child.stdout.on('data', (b: Buffer) => { state.out += b.toString(); });
   child.stderr.on('data', (b: Buffer) => { state.out += b.toString(); });
