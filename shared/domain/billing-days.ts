@@ -126,7 +126,8 @@ export function addDays(day: BillingDay, n: number): BillingDay {
 
 /** Whole days from `a` to `b` (b - a). */
 export function daysBetween(a: BillingDay, b: BillingDay): number {
-  return Math.round((utcMs(b) - utcMs(a)) / MS_PER_DAY);
+  // UTC days are all 86,400,000 ms long, so the quotient is exact.
+  return (utcMs(b) - utcMs(a)) / MS_PER_DAY;
 }
 
 export function daysInMonth(day: BillingDay): number {
