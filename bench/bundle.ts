@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { ROUTES, WORKERS } from '../shared/http/routes';
 import { note, runAlone } from './harness';
-import { CREDENTIALS_ALIAS } from '../lib/constructs/paygo-function';
+import { BUNDLE_ALIASES } from '../lib/constructs/paygo-function';
 
 const REPO_ROOT = resolve(__dirname, '..');
 /** Fresh processes per bundle, interleaved across bundles so a burst of load does not hit one bundle only. */
@@ -37,7 +37,7 @@ export const LAMBDA_BUILD_OPTIONS = {
   sourcesContent: false,
   mainFields: ['module', 'main'],
   external: [],
-  alias: { [CREDENTIALS_ALIAS.from]: CREDENTIALS_ALIAS.to },
+  alias: BUNDLE_ALIASES,
   logLevel: 'error',
 } as const;
 

@@ -15,12 +15,13 @@ import type { BillingSettings } from '../billing-settings';
 import type { PaygoTable } from './tables';
 
 /**
- * In Lambda, credentials come from the environment: the SDK's default provider chain is swapped for
- * the environment provider alone (shared/aws/lambda-credentials.ts), ~130 KB less per bundle.
+ * Modules swapped for smaller stand-ins in Lambda bundles (esbuild aliases), ~160 KB less each:
+ * in Lambda, credentials come from the environment, so the SDK's default provider chain becomes the
+ * environment provider alone; `semver` is only reached by X-Ray's AWS SDK v2 patcher, never used here.
  */
-export const CREDENTIALS_ALIAS = {
-  from: '@aws-sdk/credential-provider-node',
-  to: path.join(__dirname, '..', '..', 'shared', 'aws', 'lambda-credentials.ts'),
+export const BUNDLE_ALIASES: Record<string, string> = {
+  '@aws-sdk/credential-provider-node': path.join(__dirname, '..', '..', 'shared', 'aws', 'lambda-credentials.ts'),
+  semver: path.join(__dirname, '..', '..', 'shared', 'aws', 'semver-stub.ts'),
 };
 
 /** The repository root: ROUTES/WORKERS entries are relative to it. */
@@ -101,7 +102,7 @@ export class PaygoFunction extends NodejsFunction {
         // runtime's copy changes under us), and tree-shaken v3 clients add little to cold start.
         bundleAwsSDK: true,
         externalModules: [],
-        esbuildArgs: { [`--alias:${CREDENTIALS_ALIAS.from}`]: CREDENTIALS_ALIAS.to },
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
       },
       environment: {
         [ENV.billingTimeZone]: props.settings.billingTimeZone,
