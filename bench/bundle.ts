@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { ROUTES, WORKERS } from '../shared/http/routes';
 import { note, runAlone } from './harness';
 import { BUNDLE_ALIASES } from '../lib/constructs/paygo-function';
@@ -27,7 +27,7 @@ const REPO_ROOT = resolve(__dirname, '..');
 const LOADS = 5;
 
 /** The options NodejsFunction passes esbuild for a PaygoFunction (keep in step with paygo-function.ts). */
-export const LAMBDA_BUILD_OPTIONS = {
+export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node22',
@@ -39,7 +39,7 @@ export const LAMBDA_BUILD_OPTIONS = {
   external: [],
   alias: BUNDLE_ALIASES,
   logLevel: 'error',
-} as const;
+};
 
 export interface BundleFigure {
   entry: string;
@@ -96,7 +96,7 @@ export async function measureBundles(): Promise<BundleFigure[]> {
   const outdir = mkdtempSync(join(tmpdir(), 'paygo-bundles-'));
   try {
     const list = entries();
-    const result = await build({ ...LAMBDA_BUILD_OPTIONS, external: [...LAMBDA_BUILD_OPTIONS.external], mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields], absWorkingDir: REPO_ROOT, entryPoints: list, outdir, metafile: true });
+    const result = await build({ ...LAMBDA_BUILD_OPTIONS, absWorkingDir: REPO_ROOT, entryPoints: list, outdir, metafile: true });
     const files = list.map((entry) => outputOf(result.metafile, entry));
     const loads = files.map(() => [] as { wall: number; cpu: number }[]);
     for (let round = 0; round < LOADS; round++) files.forEach((file, i) => loads[i]!.push(loadMs(file)));
