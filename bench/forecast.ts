@@ -13,6 +13,7 @@ import { addDays } from '../shared/domain/billing-days';
 import { estimateTelecom, expectedTelecomOn } from '../shared/domain/forecast';
 import { mulDivRoundHalfUp, sum } from '../shared/domain/money';
 import type { DayHistory } from '../shared/domain/types';
+import { prng } from './prng';
 
 const PROJECTS = 200;
 const DAYS = 120;
@@ -20,17 +21,6 @@ const WINDOW = 28;
 const TRAILING = 7;
 const FIRST_DAY = '2025-09-01'; // a Monday
 
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A standard normal draw (Box–Muller). */
 function gauss(rand: () => number): number {

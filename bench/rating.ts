@@ -6,23 +6,13 @@
 import type { CallRate, SmsRate } from '../shared/domain/catalog';
 import { UnknownDestination } from '../shared/domain/errors';
 import { callCost, Rater, smsCost, type RatableEvent, type Tariff } from '../shared/domain/rating';
+import { prng } from './prng';
 
 const PREFIXES = 10_000;
 const EVENTS = 1_000_000;
 /** The scan is ~1000x slower: a bounded sample keeps the run short, compared per event. */
 const LINEAR_SAMPLE = 20_000;
 
-/** mulberry32: a tiny seeded PRNG, good enough to spread prefixes and durations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function digits(rand: () => number, n: number): string {
   let s = '';

@@ -13,7 +13,6 @@
  * Pure: no I/O, no clock.
  */
 import type { NumberType, ProductId } from './catalog';
-import { DomainError } from './errors';
 import { contentKey, instantMsOf } from './timeline';
 import type { TimelineChange } from './types';
 

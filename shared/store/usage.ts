@@ -6,22 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { billingDayOf, type BillingDay } from '../domain/billing-days';
-import type { Money } from '../domain/money';
-import type { RatedUsageEvent, UsageKind } from '../domain/types';
+import type { RatedUsageEvent } from '../domain/types';
 import { nowIso, type StoreContext } from './context';
 import { keys } from './keys';
 import { isConditionFailed, withRetries } from './transactions';
 
-export interface UsageItem {
+/** A rated event as stored, keyed by its eventId. */
+export interface UsageItem extends RatedUsageEvent {
   pk: string;
-  eventId: string;
-  projectId: string;
-  kind: UsageKind;
-  destination: string;
-  occurredAt: string;
-  durationSec?: number;
-  segments?: number;
-  cost: Money;
   /** The billing day of occurredAt. */
   day: BillingDay;
   projectDay: string;

@@ -7,7 +7,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { InvalidBillingSetting, resolveBillingSettings } from '../../lib/billing-settings';
-import { PaygoFunction, REPO_ROOT } from '../../lib/constructs/paygo-function';
+import { PaygoFunction } from '../../lib/constructs/paygo-function';
 import { PaygoStack } from '../../lib/paygo-stack';
 import { ROUTES } from '../../shared/http/routes';
 import { testApp } from './template';

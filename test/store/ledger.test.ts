@@ -6,11 +6,10 @@ import { decodeCursor, encodeCursor, InvalidCursor, listLedger, telecomHistory, 
 import { recordPayment } from '../../shared/store/payments';
 import { billingEnv, change, ledgerOf, newProject, number, product, useCalls } from '../support/billing';
 
-let env: Awaited<ReturnType<typeof billingEnv>>;
 let id: string;
 
 beforeAll(async () => {
-  env = await billingEnv('2026-03-10T10:00:00Z');
+  await billingEnv('2026-03-10T10:00:00Z');
   id = await newProject({ billingStartDate: '2026-03-01', balance: 1_000_000 });
   await change(id, '2026-03-01T08:00:00Z', product('telephony', true));
   await change(id, '2026-03-01T08:00:00Z', product('analytics', true));
