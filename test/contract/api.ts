@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import type { HttpEvent, HttpResponse } from '../../shared/http/route';
 import { ROUTES, WORKERS, type RouteDefinition } from '../../shared/http/routes';
+import { lambdaContext as twinLambdaContext } from '../../local/lambda';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -99,23 +100,8 @@ export function matchRoute(method: string, rawPath: string): Match | null | 'bad
   return best?.m ?? null;
 }
 
-function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    // middy answers early when the remaining time runs out; a loaded test machine must not trip that.
-    getRemainingTimeInMillis: () => 600_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+// middy answers early when the remaining time runs out; a loaded test machine must not trip that.
+const lambdaContext = (functionName: string): Context => twinLambdaContext(functionName, 600_000);
 
 function gateway(status: number, code: string, message: string): ApiAnswer {
   const body = { error: { code, message } };
