@@ -1,16 +1,15 @@
-import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { MetricType, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { MetricType } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { ContextAttribute, Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { ContextAttribute, type Schedule, type ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKERS } from '../../shared/http/routes';
 import type { BillingSettings } from '../billing-settings';
 import { PaygoFunction } from './paygo-function';
+import { dailySchedule } from './daily-schedule';
 import { secureQueue } from './secure-queue';
 import type { PaygoTables } from './tables';
 
@@ -83,41 +82,20 @@ export class NightlyBilling extends Construct {
       onFailure: new SqsDestination(this.fanOutFailureQueue),
     });
 
-    this.scheduleDeadLetterQueue = secureQueue(this, 'ScheduleDeadLetterQueue');
-    const schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    });
-    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', {
-      // The schedule inside is stack-defined and recreated with it; nothing to keep.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.schedule = new Schedule(this, 'NightlySchedule', {
-      scheduleGroup: this.scheduleGroup,
+    ({ schedule: this.schedule, scheduleGroup: this.scheduleGroup, scheduleDeadLetterQueue: this.scheduleDeadLetterQueue } = dailySchedule(this, {
+      id: 'NightlySchedule',
       description: 'Charge yesterday (and any missed day) for every project, 00:05 billing time',
-      schedule: ScheduleExpression.cron({ minute: '5', hour: '0', timeZone: TimeZone.of(props.settings.billingTimeZone) }),
-      target: new LambdaInvoke(this.fanOutFunction, {
-        role: schedulerRole,
-        retryAttempts: 20,
-        maxEventAge: Duration.hours(6),
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-        // The intended run time, not the delivery time: a retried or late invocation charges the same night.
-        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
-      }),
+      target: this.fanOutFunction,
+      hour: '0',
+      minute: '5',
+      timeZone: props.settings.billingTimeZone,
+      // The intended run time, not the delivery time: a retried or late invocation charges the same night.
+      input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+    }));
+    // cdk-nag recognises the charge DLQ from the charge queue's redrive policy, not this one.
+    Validations.of(this.fanOutFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue (the fan-out\'s Lambda async on-failure destination), alarmed when not empty; a DLQ of a DLQ would only hide the messages.',
     });
-
-    const fanOutId = Stack.of(this).getLogicalId(this.fanOutFunction.node.defaultChild as CfnFunction);
-    Validations.of(schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${fanOutId}.Arn>:*]`,
-      reason: 'LambdaInvoke grants lambda:InvokeFunction on the fan-out function and its versions/aliases (<arn>:*); that one function only.',
-    });
-    // cdk-nag recognises the charge DLQ from the charge queue's redrive policy, not these two.
-    for (const queue of [this.scheduleDeadLetterQueue, this.fanOutFailureQueue]) {
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself a dead-letter queue (Scheduler DLQ / Lambda async on-failure destination), alarmed when not empty; a DLQ of a DLQ would only hide the messages.',
-      });
-    }
   }
 }

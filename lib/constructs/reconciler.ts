@@ -1,16 +1,13 @@
-import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { type Schedule, type ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKERS } from '../../shared/http/routes';
 import type { BillingSettings } from '../billing-settings';
 import { PaygoFunction } from './paygo-function';
-import { secureQueue } from './secure-queue';
+import { dailySchedule } from './daily-schedule';
 import type { PaygoTables } from './tables';
 
 /**
@@ -67,44 +64,16 @@ export class Reconciler extends Construct {
     // still fails shows as function errors and, with no ReconciledProjects datapoint, as "did not run".
     this.reconcileFunction.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(6) });
 
-    this.scheduleDeadLetterQueue = secureQueue(this, 'ScheduleDeadLetterQueue');
-    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the reconcile schedule\'s dead-letter queue, alarmed when not empty; a DLQ of a DLQ would only hide the messages.',
-    });
-
-    const schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    });
-    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', {
-      // The schedule inside is stack-defined and recreated with it; nothing to keep.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.schedule = new Schedule(this, 'DailySchedule', {
-      scheduleGroup: this.scheduleGroup,
+    ({ schedule: this.schedule, scheduleGroup: this.scheduleGroup, scheduleDeadLetterQueue: this.scheduleDeadLetterQueue } = dailySchedule(this, {
+      id: 'DailySchedule',
       description: 'Reconcile every project\'s balance and closed days, 03:30 billing time',
-      schedule: ScheduleExpression.cron({
-        minute: props.minute ?? '30',
-        hour: props.hour ?? '3',
-        timeZone: TimeZone.of(props.settings.billingTimeZone),
-      }),
-      target: new LambdaInvoke(this.reconcileFunction, {
-        role: schedulerRole,
-        retryAttempts: 20,
-        maxEventAge: Duration.hours(6),
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-        // All projects: `{projectId}` is for an operator checking one.
-        input: ScheduleTargetInput.fromObject({}),
-      }),
-    });
-
-    const functionId = Stack.of(this).getLogicalId(this.reconcileFunction.node.defaultChild as CfnFunction);
-    Validations.of(schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
-      reason: 'LambdaInvoke grants lambda:InvokeFunction on the reconcile function and its versions/aliases (<arn>:*); that one function only.',
-    });
+      target: this.reconcileFunction,
+      hour: props.hour ?? '3',
+      minute: props.minute ?? '30',
+      timeZone: props.settings.billingTimeZone,
+      // All projects: `{projectId}` is for an operator checking one.
+      input: ScheduleTargetInput.fromObject({}),
+    }));
   }
 
   /** Mismatches found by runs (Sum): the alarm's input; any at all is money that does not add up. */
