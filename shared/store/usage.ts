@@ -41,14 +41,7 @@ export function usageItemOf(ctx: StoreContext, event: RatedUsageEvent, receivedA
   const day = billingDayOf(event.occurredAt, ctx.zone);
   return {
     ...keys.usage(event.eventId),
-    eventId: event.eventId,
-    projectId: event.projectId,
-    kind: event.kind,
-    destination: event.destination,
-    occurredAt: event.occurredAt,
-    ...(event.durationSec !== undefined ? { durationSec: event.durationSec } : {}),
-    ...(event.segments !== undefined ? { segments: event.segments } : {}),
-    cost: event.cost,
+    ...toRatedEvent(event),
     day,
     projectDay: keys.projectDay(event.projectId, day),
     receivedAt,
@@ -127,8 +120,8 @@ export async function listUsageDay(ctx: StoreContext, projectId: string, day: Bi
   return items.sort((a, b) => at.get(a)! - at.get(b)! || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
 }
 
-/** The API's view of a stored event (UsageEvent plus cost). */
-export function toRatedEvent(item: UsageItem): RatedUsageEvent {
+/** The API's view of a stored event (UsageEvent plus cost): only its own fields, none of the item's. */
+export function toRatedEvent(item: RatedUsageEvent): RatedUsageEvent {
   return {
     eventId: item.eventId,
     projectId: item.projectId,

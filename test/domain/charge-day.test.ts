@@ -5,17 +5,12 @@ import { Catalog, type NumberType, type ProductId } from '../../shared/domain/ca
 import { chargeDay, chargeDays, chargeTotal, telecomDailyLine } from '../../shared/domain/charge-day';
 import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';
+import { number, product, tl } from '../support/timeline';
 
 // DEFAULT_CATALOG: telephony 499.00 (3 seats included, 99.00 per extra seat), calltracking 799.00,
 // callback 299.00, analytics 399.00 (7,000 sessions included, 49.00 per extra 1,000); numbers local
 // 150.00, mobile 200.00, tollfree 500.00; discounts 2 products 5 %, 3+ products 10 %.
 const C = DEFAULT_CATALOG;
-const ZONE = 'Europe/Kyiv';
-const product = (at: string, productId: ProductId, enabled: boolean, seats?: number): TimelineChange =>
-  ({ kind: 'product', at, productId, enabled, ...(seats === undefined ? {} : { seats }) });
-const number = (at: string, n: string, held: boolean, numberType: NumberType = 'local'): TimelineChange =>
-  ({ kind: 'number', at, number: n, numberType, held });
-const tl = (changes: TimelineChange[], sessions: Timeline['sessions'] = []): Timeline => ({ changes, sessions, zone: ZONE });
 const amounts = (t: Timeline, day: string) => Object.fromEntries(chargeDay(t, C, day).map((l) => [l.entryId, l.amount]));
 
 describe('chargeDay', () => {

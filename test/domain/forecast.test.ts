@@ -5,15 +5,10 @@ import { Catalog, type NumberType, type ProductId } from '../../shared/domain/ca
 import { chargeDay, chargeTotal } from '../../shared/domain/charge-day';
 import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
 import { estimateTelecom, expectedTelecomOn, forecast } from '../../shared/domain/forecast';
-import type { DayHistory, Timeline, TimelineChange } from '../../shared/domain/types';
+import type { DayHistory, TimelineChange } from '../../shared/domain/types';
+import { number, product, tl } from '../support/timeline';
 
 const C = DEFAULT_CATALOG;
-const ZONE = 'Europe/Kyiv';
-const product = (at: string, productId: ProductId, enabled: boolean, seats?: number): TimelineChange =>
-  ({ kind: 'product', at, productId, enabled, ...(seats === undefined ? {} : { seats }) });
-const number = (at: string, n: string, held: boolean, numberType: NumberType = 'local'): TimelineChange =>
-  ({ kind: 'number', at, number: n, numberType, held });
-const tl = (changes: TimelineChange[]): Timeline => ({ changes, sessions: [], zone: ZONE });
 const NOON_JAN10 = Date.parse('2026-01-10T12:00:00+02:00');
 const base = { currency: 'UAH', catalog: C, today: '2026-01-10', nowMs: NOON_JAN10 };
 

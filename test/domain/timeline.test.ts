@@ -3,14 +3,9 @@ import fc from 'fast-check';
 import { addDays, endOfDay, startOfDay } from '../../shared/domain/billing-days';
 import { dayState, dayStates, sessions30, stateAt, timelineAsOf } from '../../shared/domain/timeline';
 import type { ProductId, NumberType } from '../../shared/domain/catalog';
-import type { Timeline, TimelineChange } from '../../shared/domain/types';
+import type { TimelineChange } from '../../shared/domain/types';
+import { number, product, tl, ZONE } from '../support/timeline';
 
-const ZONE = 'Europe/Kyiv';
-const product = (at: string, productId: ProductId, enabled: boolean, seats?: number, seq?: number): TimelineChange =>
-  ({ kind: 'product', at, productId, enabled, ...(seats === undefined ? {} : { seats }), ...(seq === undefined ? {} : { seq }) });
-const number = (at: string, n: string, held: boolean, numberType: NumberType = 'local', seq?: number): TimelineChange =>
-  ({ kind: 'number', at, number: n, numberType, held, ...(seq === undefined ? {} : { seq }) });
-const tl = (changes: TimelineChange[], sessions: Timeline['sessions'] = []): Timeline => ({ changes, sessions, zone: ZONE });
 const obj = (m: Map<string, unknown>) => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
 
 describe('dayState', () => {
