@@ -18,7 +18,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { ROUTES, WORKERS } from '../shared/http/routes';
+import { ROUTES } from '../shared/http/routes';
+import { WORKERS } from '../shared/workers';
 import { note, runAlone } from './harness';
 import { BUNDLE_ALIASES } from '../lib/constructs/paygo-function';
 

@@ -22,21 +22,23 @@
  */
 import './quiet';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { debitRecordsOf, debitStream, streamEventOf } from '../functions/usage/debit-usage';
+import { debitRecordsOf, debitStream } from '../functions/usage/debit-usage';
+import { streamEventOf } from '../local/stream-poller';
+import { telecomAdd } from '../shared/store/telecom';
 import { billingDayOf } from '../shared/domain/billing-days';
 import { DEFAULT_CATALOG } from '../shared/domain/default-catalog';
 import { raterFor } from '../shared/domain/rating';
-import type { RatedUsageEvent } from '../shared/domain/types';
 import type { StoreContext } from '../shared/store/context';
-import { countedDay, debitProject } from '../shared/store/debit';
 import { keys } from '../shared/store/keys';
-import { recordPayment } from '../shared/store/payments';
-import { balanceUpdate, getProjectItem } from '../shared/store/project-item';
-import { createProject } from '../shared/store/projects';
 import { transact, withRetries } from '../shared/store/transactions';
-import { usageItemOf, type UsageItem } from '../shared/store/usage';
+import { debitMark, usageItemOf, type UsageItem } from '../shared/store/usage';
 import { StreamReader, deliver, inserts, type StreamRecord } from '../test/support/stream';
 import { note, putAll, runAlone, timeMs, whole, withDynamo } from './harness';
+import { type RatedUsageEvent, countedDay } from '../shared/domain/usage';
+import { debitProject } from '../shared/billing/debit-usage';
+import { recordPayment } from '../shared/billing/payments';
+import { balanceUpdate, getProjectItem } from '../shared/store/projects';
+import { createProject } from '../shared/billing/projects';
 
 const EVENTS = 20_000;
 const BASELINE_EVENTS = 2_000;
@@ -85,29 +87,13 @@ async function debitEachEvent(ctx: StoreContext, projectId: string, items: reado
 
 /** The generous baseline: one transaction per event (mark, balance, telecom total), the project read once. */
 async function transactEachEvent(ctx: StoreContext, projectId: string, items: readonly UsageItem[]): Promise<void> {
-  let project = await getProjectItem(ctx.doc, ctx.tables.projects, projectId);
+  let project = await getProjectItem(ctx, projectId);
   for (const e of items) {
     const day = countedDay(e.day, project.chargedThrough);
     const out = await withRetries(() => transact(ctx.doc, [
-      {
-        Update: {
-          TableName: ctx.tables.usage,
-          Key: keys.usage(e.eventId),
-          UpdateExpression: 'SET debitedAt = :at, countedOn = :day',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(debitedAt)',
-          ExpressionAttributeValues: { ':at': new Date(ctx.now()).toISOString(), ':day': day },
-        },
-      },
-      { Update: balanceUpdate(ctx.tables.projects, project, -e.cost) },
-      {
-        Update: {
-          TableName: ctx.tables.projects,
-          Key: keys.telecom(projectId, day),
-          UpdateExpression: 'ADD #total :total, #events :one',
-          ExpressionAttributeNames: { '#total': 'total', '#events': 'events' },
-          ExpressionAttributeValues: { ':total': e.cost, ':one': 1 },
-        },
-      },
+      debitMark(ctx, e.eventId, new Date(ctx.now()).toISOString(), day),
+      balanceUpdate(ctx.tables.projects, project, -e.cost),
+      telecomAdd(ctx, projectId, day, e.cost, 1),
     ]));
     if (!out.committed) throw new Error(`per-event transaction of ${e.eventId} cancelled: ${out.reasons.join(', ')}`);
     project = { ...project, balance: project.balance - e.cost, version: project.version + 1 };
@@ -117,7 +103,7 @@ async function transactEachEvent(ctx: StoreContext, projectId: string, items: re
 /** Every path must have moved exactly its events' costs, or the figures mean nothing. */
 async function check(ctx: StoreContext, projectId: string, sent: readonly RatedUsageEvent[]): Promise<void> {
   const cost = sent.reduce((s, e) => s + e.cost, 0);
-  const project = await getProjectItem(ctx.doc, ctx.tables.projects, projectId);
+  const project = await getProjectItem(ctx, projectId);
   if (project.balance !== PAID - cost) throw new Error(`${projectId}: balance ${project.balance}, expected ${PAID - cost}`);
   const telecom = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.telecom(projectId, billingDayOf(NOW, ctx.zone)), ConsistentRead: true }));
   if (telecom.Item?.total !== cost || telecom.Item?.events !== sent.length) {
@@ -145,7 +131,7 @@ export async function benchDebit(): Promise<string> {
     };
     const all = [...sent.busy, ...sent.perEvent, ...sent.transactionOnly, ...events(ids['warm-busy'], WARM_BATCHED), ...events(ids['warm-per-event'], WARM_PER_EVENT)];
     const receivedAt = new Date(NOW).toISOString();
-    await putAll(d.doc, d.tables.USAGE_TABLE, all.map((e) => usageItemOf(ctx, e, receivedAt)) as unknown as Record<string, unknown>[]);
+    await putAll(d.doc, d.tables.USAGE_TABLE, all.map((e) => usageItemOf(ctx.zone, e, receivedAt)) as unknown as Record<string, unknown>[]);
 
     // The real stream, as Lambda's poller would read it (setup: not timed).
     const reader = new StreamReader(d.endpoint, d.tables.USAGE_TABLE);

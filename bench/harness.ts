@@ -9,7 +9,7 @@ import { createTables, startDynamoLocal, type DynamoLocal, type TableNames } fro
 import { resetConfig } from '../shared/config';
 import { makeDocumentClient, resetRuntime, setRuntime } from '../shared/runtime';
 import { storeContext, type StoreContext } from '../shared/store/context';
-import { mapLimit } from '../shared/store/usage';
+import { mapLimit } from '../shared/concurrency';
 
 /** Every DynamoDB Local a bench started and has not stopped yet. */
 const live = new Set<DynamoLocal>();

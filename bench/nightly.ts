@@ -27,11 +27,11 @@ import { addDays, startOfDay, type BillingDay } from '../shared/domain/billing-d
 import { emptySnapshot, foldChanges } from '../shared/domain/timeline-snapshot';
 import type { TimelineChange } from '../shared/domain/types';
 import type { StoreContext } from '../shared/store/context';
-import { projectsToChargePage } from '../shared/store/fan-out';
 import { chargeShardOf, keys } from '../shared/store/keys';
-import { snapshotItem, utcIso } from '../shared/store/timeline';
-import { mapLimit } from '../shared/store/usage';
 import { note, putAll, runAlone, timeMs, whole, withDynamo } from './harness';
+import { projectsToChargePage } from '../shared/store/charge-index';
+import { utcIso } from '../shared/domain/timeline-snapshot';
+import { mapLimit } from '../shared/concurrency';
 
 const PROJECTS = Number(process.env.BENCH_NIGHTLY_PROJECTS ?? 2_000);
 const HISTORY_DAYS = 30;
@@ -93,7 +93,7 @@ function projectItems(kind: Kind, p: number): { projectId: string; items: Record
   if (kind === 'history30') {
     // The state after every change before D's first instant: what the charge of D-1 stored.
     const before = changes.filter((c) => Date.parse(c.at) < startOfDay(NIGHT, ZONE));
-    items.push(snapshotItem(projectId, { asOf: addDays(NIGHT, -1), state: foldChanges(emptySnapshot(), before) }) as unknown as Record<string, unknown>);
+    items.push({ ...keys.snapshot(projectId), projectId, asOf: addDays(NIGHT, -1), state: foldChanges(emptySnapshot(), before) });
   }
   items.push({
     ...keys.project(projectId),

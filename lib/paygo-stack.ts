@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { WORKERS } from '../shared/http/routes';
+import { WORKERS } from '../shared/workers';
 import { resolveBillingSettings, type BillingSettings } from './billing-settings';
 import { PaygoAlarms } from './constructs/alarms';
 import { PaygoApi } from './constructs/api';

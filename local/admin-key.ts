@@ -2,7 +2,7 @@
  * The twin's bootstrap admin key (API.md: `PAYGO_ADMIN_KEY`, else a new one, printed). Stored by the
  * store's own `ensureAdminKey`, so like every key only as its SHA-256.
  */
-import { ensureAdminKey, findApiKey, generateApiKey } from '../shared/store/api-keys';
+import { ensureAdminKey, findApiKey, generateApiKey } from '../shared/billing/api-keys';
 import { storeContext } from '../shared/store/context';
 
 /** A new random admin key, in the same format as every other key. */

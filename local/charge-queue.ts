@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { WORKERS } from '../shared/http/routes';
+import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import type { ChargeMessage, ChargeQueue } from '../shared/runtime';
 import { HandlerUnavailable, lambdaContext, loadHandler } from './lambda';

@@ -3,7 +3,7 @@
  * SHA-256 into the deployed Projects table with the operator's AWS credentials and prints the key once.
  * Usage: PROJECTS_TABLE=<the stack's ProjectsTableName output> npm run admin-key [-- <key>]
  */
-import { generateApiKey } from '../shared/store/api-keys';
+import { generateApiKey } from '../shared/billing/api-keys';
 import { registerAdminKey } from './admin-key';
 
 async function main(): Promise<void> {

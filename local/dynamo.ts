@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableDefinition } from '../shared/store/tables';
+import { TABLES, type TableDefinition } from '../shared/tables';
 
 export interface DynamoLocal {
   endpoint: string;

@@ -2,12 +2,13 @@
  * The twin's event bus: every domain event (BalanceLow, ProjectBlocked, DayCharged, ...) is written as
  * one JSON line instead of going to EventBridge, and the last few are kept for tests and debugging.
  */
-import type { EventPublisher, PaygoEvent } from '../shared/runtime';
+import type { DomainEvent } from '../shared/domain/events';
+import type { EventPublisher } from '../shared/runtime';
 
-export interface LoggedEvent extends PaygoEvent {
+export type LoggedEvent = DomainEvent & {
   /** ISO instant the twin received it. */
   at: string;
-}
+};
 
 export interface EventLogOptions {
   /** How many recent events are kept. @default 1000 */
@@ -27,9 +28,9 @@ export class EventLog implements EventPublisher {
     this.write = opts.write ?? ((line) => { process.stdout.write(`${line}\n`); });
   }
 
-  async publish(events: PaygoEvent[]): Promise<void> {
+  async publish(events: DomainEvent[]): Promise<void> {
     for (const e of events) {
-      const logged: LoggedEvent = { type: e.type, detail: e.detail, at: new Date().toISOString() };
+      const logged = { ...e, at: new Date().toISOString() } as LoggedEvent;
       this.events.push(logged);
       this.write(JSON.stringify({ level: 'INFO', message: 'event', source: 'paygo', 'detail-type': e.type, detail: e.detail, timestamp: logged.at }));
     }
@@ -37,7 +38,7 @@ export class EventLog implements EventPublisher {
   }
 
   /** The kept events, oldest first, optionally of one type. */
-  recent(type?: PaygoEvent['type']): LoggedEvent[] {
+  recent(type?: DomainEvent['type']): LoggedEvent[] {
     return type ? this.events.filter((e) => e.type === type) : [...this.events];
   }
 

@@ -16,7 +16,8 @@ import type {
 } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { MAX_BODY_BYTES } from '../shared/http/route';
-import { ROUTES, WORKERS, type RouteDefinition } from '../shared/http/routes';
+import { ROUTES, type RouteDefinition } from '../shared/http/routes';
+import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import { lambdaContext, loadHandler, type HandlerLoader } from './lambda';
 import { compileRoutes, matchRoute } from './router';

@@ -8,7 +8,7 @@
  * date-driven and catches up missed days anyway.
  */
 import { DateTime } from 'luxon';
-import { WORKERS } from '../shared/http/routes';
+import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import { lambdaContext, loadHandler } from './lambda';
 

@@ -28,7 +28,7 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { WORKERS } from '../shared/http/routes';
+import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import { localClient } from './dynamo';
 import { HandlerUnavailable, lambdaContext, loadHandler } from './lambda';
@@ -386,6 +386,11 @@ class Poller implements StreamPoller {
 async function debitHandler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse | void> {
   const handler = await loadHandler(WORKERS.debit.entry);
   return (await handler(event, lambdaContext(WORKERS.debit.name, 60_000))) as DynamoDBBatchResponse | void;
+}
+
+/** Records read with the Streams API as the event Lambda's mapping would deliver (tests hand these to handlers). */
+export function streamEventOf(records: readonly SdkRecord[], streamArn = 'arn:aws:dynamodb:local:000000000000:table/local/stream/local'): DynamoDBStreamEvent {
+  return { Records: records.map((r) => toLambdaRecord(r, streamArn)) };
 }
 
 /** The record as Lambda delivers it: JSON-shaped attribute values, epoch seconds, the stream's ARN. */

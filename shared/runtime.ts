@@ -7,16 +7,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from './config';
+import type { DomainEvent } from './domain/events';
 import { tracer } from './observability';
 
-/** A domain event for the EventBridge bus. */
-export interface PaygoEvent {
-  type: 'BalanceLow' | 'ProjectBlocked' | 'ProjectUnblocked' | 'DayCharged' | 'ReconcileMismatch';
-  detail: Record<string, unknown>;
-}
-
 export interface EventPublisher {
-  publish(events: PaygoEvent[]): Promise<void>;
+  publish(events: DomainEvent[]): Promise<void>;
 }
 
 /** A message for the charge-day function: charge the project up to and including `date`. */
@@ -62,19 +57,19 @@ export function runtime(): Runtime {
 }
 
 /**
- * The AWS-backed defaults live in their own modules (shared/event-bus.ts, shared/charge-queue.ts),
+ * The AWS-backed defaults live in their own modules (shared/aws/event-bus.ts, shared/aws/charge-queue.ts),
  * which register here when imported: only the functions that publish or enqueue import them, so the
  * EventBridge and SQS clients are bundled into those functions alone.
  */
 let publisherFactory: ((bus: string) => EventPublisher) | undefined;
 let chargeQueueFactory: ((url: string) => ChargeQueue) | undefined;
 
-/** Called by shared/event-bus.ts on import: how to publish when EVENT_BUS_NAME is set. */
+/** Called by shared/aws/event-bus.ts on import: how to publish when EVENT_BUS_NAME is set. */
 export function registerDefaultPublisher(factory: (bus: string) => EventPublisher): void {
   publisherFactory = factory;
 }
 
-/** Called by shared/charge-queue.ts on import: how to enqueue when CHARGE_QUEUE_URL is set. */
+/** Called by shared/aws/charge-queue.ts on import: how to enqueue when CHARGE_QUEUE_URL is set. */
 export function registerDefaultChargeQueue(factory: (url: string) => ChargeQueue): void {
   chargeQueueFactory = factory;
 }
@@ -86,7 +81,7 @@ function defaultPublisher(): EventPublisher {
   return {
     async publish(events) {
       if (events.length === 0) return;
-      if (!publisherFactory) throw new Error('EVENT_BUS_NAME is set but this function does not link the EventBridge publisher (import shared/event-bus)');
+      if (!publisherFactory) throw new Error('EVENT_BUS_NAME is set but this function does not link the EventBridge publisher (import shared/aws/event-bus)');
       publisher ??= publisherFactory(bus);
       await publisher.publish(events);
     },
@@ -99,7 +94,7 @@ function defaultChargeQueue(): ChargeQueue {
   return {
     async send(messages) {
       if (!url) throw new Error('CHARGE_QUEUE_URL is not set and no charge queue was injected');
-      if (!chargeQueueFactory) throw new Error('CHARGE_QUEUE_URL is set but this function does not link the SQS charge queue (import shared/charge-queue)');
+      if (!chargeQueueFactory) throw new Error('CHARGE_QUEUE_URL is set but this function does not link the SQS charge queue (import shared/aws/charge-queue)');
       queue ??= chargeQueueFactory(url);
       await queue.send(messages);
     },

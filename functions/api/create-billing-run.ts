@@ -6,10 +6,10 @@
  * sent and `"incomplete": true`; posting again carries on (projects already charged are no longer
  * listed, and a project sent twice is charged once).
  */
+import { runFanOut } from '../../shared/billing/fan-out';
 import { DomainError } from '../../shared/domain/errors';
 import { accepted, httpRoute } from '../../shared/http/route';
 import { storeContext, todayOf } from '../../shared/store/context';
-import { runFanOut } from '../billing/fan-out-days';
 
 export const RUN_BUDGET_MS = 20_000;
 

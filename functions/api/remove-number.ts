@@ -2,12 +2,11 @@
  * DELETE /projects/{projectId}/numbers/{number}: release a number from now (or from `effectiveAt`,
  * admin only, into a day not yet charged). A number the project does not hold then is a 404.
  */
-import { Forbidden, NotFound, ValidationFailed } from '../../shared/domain/errors';
-import { stateAt } from '../../shared/domain/timeline';
+import { removeNumber } from '../../shared/billing/timeline-changes';
+import { Forbidden, ValidationFailed } from '../../shared/domain/errors';
+import { E164 } from '../../shared/domain/values';
 import { httpRoute, noContent } from '../../shared/http/route';
-import { E164 } from '../../shared/http/schemas';
 import { storeContext } from '../../shared/store/context';
-import { appendChange } from '../../shared/store/timeline';
 
 /**
  * The number in a path as `+E.164`. It may arrive percent-encoded (`%2B380...`), decoded
@@ -26,11 +25,6 @@ export function normalizeNumber(raw: string): string {
 
 export const handler = httpRoute('DELETE /projects/{projectId}/numbers/{number}').handler(async ({ auth, query, params }) => {
   if (query.effectiveAt !== undefined && auth.role !== 'admin') throw new Forbidden('only an admin key may set effectiveAt');
-  const number = normalizeNumber(params.number ?? '');
-  await appendChange(storeContext(), params.projectId!, { effectiveAt: query.effectiveAt, by: auth.apiKeyId }, ({ read, atMs }) => {
-    const numberType = stateAt(read.timeline, atMs).numbers.get(number);
-    if (numberType === undefined) throw new NotFound(`number ${number} held by this project`);
-    return { kind: 'number', number, numberType, held: false };
-  });
+  await removeNumber(storeContext(), params.projectId, normalizeNumber(params.number), { effectiveAt: query.effectiveAt, by: auth.apiKeyId });
   return noContent();
 });

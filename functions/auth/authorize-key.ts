@@ -8,9 +8,9 @@
  * (authOf finds no role). The key is never logged.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { storeContext, type StoreContext } from '../../shared/store/context';
+import { findApiKey } from '../../shared/billing/api-keys';
 import { observed } from '../../shared/observability';
-import { findApiKey } from '../../shared/store/api-keys';
+import { storeContext, type StoreContext } from '../../shared/store/context';
 
 export type AuthorizerContext = { role: string; apiKeyId: string; projectId?: string } | Record<string, never>;
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;

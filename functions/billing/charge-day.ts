@@ -1,6 +1,6 @@
 /**
  * The charge queue's consumer: each message `{projectId, date}` charges the project up to `date`
- * (shared/store/charges.ts). Partial batch responses: a message that fails is reported in
+ * (shared/billing/charge-through.ts). Partial batch responses: a message that fails is reported in
  * `batchItemFailures` and comes back after the visibility timeout (then the DLQ); the others are
  * done. Repeats and duplicates are harmless: a charged day is never charged again.
  *
@@ -9,11 +9,11 @@
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { chargeThrough } from '../../shared/billing/charge-through';
 import { isBillingDay } from '../../shared/domain/billing-days';
 import { NotFound } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { chargeThrough } from '../../shared/store/charges';
 import { storeContext } from '../../shared/store/context';
 
 const Message = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay) });

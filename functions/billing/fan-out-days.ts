@@ -10,13 +10,12 @@
  * `cursor` in the event continues exactly from a given point (for an operator or a continuation).
  */
 import type { Context } from 'aws-lambda';
-import { addDays, billingDayOf, isBillingDay, type BillingDay } from '../../shared/domain/billing-days';
+import { addDays, billingDayOf, isBillingDay } from '../../shared/domain/billing-days';
 import { DomainError } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { runtime } from '../../shared/runtime';
+import { isFanOutCursor, runFanOut, type FanOutCursor, type FanOutResult } from '../../shared/billing/fan-out';
 import { storeContext, todayOf } from '../../shared/store/context';
-import { fanOut, isFanOutCursor, type FanOutCursor, type FanOutResult } from '../../shared/store/fan-out';
 
 export interface FanOutEvent {
   /** The day to charge; wins over `scheduledTime`. */
@@ -34,11 +33,6 @@ export class FanOutIncomplete extends Error {
     super(`fan-out for ${result.date} stopped after ${result.projects} projects; resume from ${JSON.stringify(result.cursor)}`);
     this.name = 'FanOutIncomplete';
   }
-}
-
-/** The fan-out of one day: the same function `POST /admin/billing-runs` calls. */
-export async function runFanOut(date: BillingDay, opts: { cursor?: FanOutCursor; shouldStop?: () => boolean } = {}): Promise<FanOutResult> {
-  return fanOut(storeContext(), runtime().chargeQueue, date, opts);
 }
 
 /** One scheduled (or retried, or continued) fan-out run (the undecorated `handler`). */

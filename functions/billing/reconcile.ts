@@ -1,5 +1,5 @@
 /**
- * The daily reconciler (shared/store/reconcile.ts): checks every project's money against its records,
+ * The daily reconciler (shared/billing/reconcile.ts): checks every project's money against its records,
  * or one project's when invoked with `{projectId}`. On a mismatch it logs each one, publishes one
  * `ReconcileMismatch` event per project, and the `ReconcileMismatches` metric (the alarm's input) says
  * how many; 0 is published too, so the alarm can tell "clean" from "did not run".
@@ -15,11 +15,11 @@ import { config } from '../../shared/config';
 import { errorMessage } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { observed } from '../../shared/observability';
-import { runtime, type PaygoEvent } from '../../shared/runtime';
-// Links the EventBridge publisher: mismatches are published (the other functions link it through shared/store/events.ts).
-import '../../shared/event-bus';
+import { publishQuietly } from '../../shared/billing/events';
+import { reconcileAll, reconcileProject, type ReconcileOptions } from '../../shared/billing/reconcile';
+import type { DomainEvent } from '../../shared/domain/events';
+import type { ReconcileReport } from '../../shared/domain/reconcile';
 import { storeContext, type StoreContext } from '../../shared/store/context';
-import { reconcileAll, reconcileProject, type ReconcileOptions, type ReconcileReport } from '../../shared/store/reconcile';
 
 let metrics: Metrics | undefined;
 /** Made on first use, so the local runner can turn EMF output off before it exists. */
@@ -44,7 +44,7 @@ export interface ReconcileEvent {
 /** Mismatches carried in one event: EventBridge refuses entries over 256 KB; the log has them all. */
 const EVENT_MISMATCHES = 20;
 
-function mismatchEvent(report: ReconcileReport): PaygoEvent {
+function mismatchEvent(report: ReconcileReport): DomainEvent {
   return {
     type: 'ReconcileMismatch',
     detail: {
@@ -52,7 +52,7 @@ function mismatchEvent(report: ReconcileReport): PaygoEvent {
       mismatches: report.mismatches.length,
       kinds: [...new Set(report.mismatches.map((m) => m.kind))],
       settled: report.settled,
-      first: report.mismatches.slice(0, EVENT_MISMATCHES),
+      first: report.mismatches.slice(0, EVENT_MISMATCHES).map((m) => ({ ...m })),
     },
   };
 }
@@ -64,12 +64,12 @@ export async function reconcile(event: ReconcileEvent = {}, ctx: StoreContext = 
   let unsettled: number;
   let bad: ReconcileReport[];
   if (event.projectId) {
-    const report = await reconcileProject(ctx.doc, ctx.tables, event.projectId, options);
+    const report = await reconcileProject(ctx, event.projectId, options);
     projects = 1;
     unsettled = report.settled ? 0 : 1;
     bad = report.ok ? [] : [report];
   } else {
-    const summary = await reconcileAll(ctx.doc, ctx.tables, options);
+    const summary = await reconcileAll(ctx, options);
     projects = summary.projects;
     unsettled = summary.unsettled;
     bad = summary.reports;
@@ -79,14 +79,8 @@ export async function reconcile(event: ReconcileEvent = {}, ctx: StoreContext = 
     for (const m of report.mismatches) logger.error('reconcile mismatch', { projectId: report.projectId, settled: report.settled, ...m });
   }
   const mismatches = bad.reduce((n, r) => n + r.mismatches.length, 0);
-  if (bad.length > 0) {
-    try {
-      await runtime().events.publish(bad.map(mismatchEvent));
-    } catch (e) {
-      // The metric below still raises the alarm; a lost notification must not hide the count.
-      logger.error('publishing ReconcileMismatch events failed', { projects: bad.length, error: errorMessage(e) });
-    }
-  }
+  // A lost notification must not hide the count: the metric below still raises the alarm.
+  await publishQuietly(bad.map(mismatchEvent));
   const m = metricsOf();
   m.addMetric('ReconcileMismatches', MetricUnit.Count, mismatches);
   m.addMetric('ReconcileMismatchedProjects', MetricUnit.Count, bad.length);

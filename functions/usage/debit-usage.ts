@@ -1,5 +1,5 @@
 /**
- * The usage table's stream → the real-time debit (shared/store/debit.ts). INSERT records only (the
+ * The usage table's stream → the real-time debit (shared/billing/debit-usage.ts). INSERT records only (the
  * debit's own marks come back as MODIFY and are ignored; the event source mapping filters them out
  * too). Failures are reported through `batchItemFailures` with ReportBatchItemFailures.
  *
@@ -9,14 +9,13 @@
  * records after it that did commit are found marked on redelivery and move no money again.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { _Record as StreamsApiRecord } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
+import { debitRecords, type DebitOutcome, type DebitRecord } from '../../shared/billing/debit-usage';
+import { publishQuietly } from '../../shared/billing/events';
 import { storeContext, type StoreContext } from '../../shared/store/context';
-import { debitRecords, type DebitOutcome, type DebitRecord } from '../../shared/store/debit';
-import { publishQuietly } from '../../shared/store/events';
 import type { UsageItem } from '../../shared/store/usage';
 
 function isUsageItem(v: Record<string, unknown>): v is Record<string, unknown> & UsageItem {
@@ -70,27 +69,3 @@ export async function debitStream(event: DynamoDBStreamEvent, ctx: StoreContext 
 
 /** Lambda entry point (DynamoDB stream event source mapping with ReportBatchItemFailures). */
 export const handler = observed((event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => debitStream(event));
-
-/**
- * Records read with the DynamoDB Streams API (GetRecords), as the stream event Lambda would deliver:
- * what the local twin's poller and the tests hand to `handler`.
- */
-export function streamEventOf(records: readonly StreamsApiRecord[]): DynamoDBStreamEvent {
-  return {
-    Records: records.map((r) => ({
-      eventID: r.eventID,
-      eventName: r.eventName,
-      eventVersion: r.eventVersion,
-      eventSource: r.eventSource ?? 'aws:dynamodb',
-      awsRegion: r.awsRegion,
-      dynamodb: {
-        Keys: r.dynamodb?.Keys as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-        NewImage: r.dynamodb?.NewImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'],
-        SequenceNumber: r.dynamodb?.SequenceNumber,
-        SizeBytes: r.dynamodb?.SizeBytes,
-        StreamViewType: r.dynamodb?.StreamViewType,
-        ApproximateCreationDateTime: r.dynamodb?.ApproximateCreationDateTime ? r.dynamodb.ApproximateCreationDateTime.getTime() / 1000 : undefined,
-      },
-    })),
-  };
-}

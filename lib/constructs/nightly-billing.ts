@@ -6,7 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ContextAttribute, type Schedule, type ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WORKERS } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
 import type { BillingSettings } from '../billing-settings';
 import { PaygoFunction } from './paygo-function';
 import { dailySchedule } from './daily-schedule';

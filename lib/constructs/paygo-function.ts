@@ -10,7 +10,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Config } from '../../shared/config';
-import type { TableAccess, TableKey } from '../../shared/store/tables';
+import type { TableAccess, TableKey } from '../../shared/tables';
 import type { BillingSettings } from '../billing-settings';
 import type { PaygoTable } from './tables';
 

@@ -14,7 +14,7 @@ import {
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { WORKERS } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
 import type { BillingSettings } from '../billing-settings';
 import { PaygoFunction } from './paygo-function';
 import type { PaygoTables } from './tables';

@@ -4,7 +4,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type Schedule, type ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WORKERS } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
 import type { BillingSettings } from '../billing-settings';
 import { PaygoFunction } from './paygo-function';
 import { dailySchedule } from './daily-schedule';

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Attribute, AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLES, type KeyAttr, type TableDefinition, type TableKey } from '../../shared/store/tables';
+import { TABLES, type KeyAttr, type TableDefinition, type TableKey } from '../../shared/tables';
 
 /** A deployed table together with the shared definition it was built from (so binding can read `envVar`). */
 export interface PaygoTable {

@@ -8,13 +8,15 @@
  * "-round_half_up(sum * percent / 100)" is the same discount written against positive charges.
  */
 import { dayOfMonth, daysInMonth, type BillingDay } from './billing-days';
-import type { Catalog } from './catalog';
+import { NumberType, type Catalog } from './catalog';
 import { discountAmount, discountPercent } from './discount';
+import { formatCount, formatMoney } from './format';
+import type { LedgerEntry } from './ledger';
 import { assertMoney, sum, type Money } from './money';
-import { extraSeats, extraSessionBlocks, formatCount, formatMoney, monthlyPriceOf } from './product-view';
+import { extraSeats, extraSessionBlocks, monthlyPriceOf } from './pricing';
 import { dayShare } from './proration';
-import { dayState, dayStates, type DayState } from './timeline';
-import type { LedgerEntry, Timeline } from './types';
+import { dayState, type DayState } from './timeline';
+import type { Timeline } from './types';
 
 /** -x without producing -0 (which JSON hides but `Object.is` and strict tests do not). */
 function negate(x: Money): Money {
@@ -99,10 +101,41 @@ export function chargeDay(timeline: Timeline, catalog: Catalog, day: BillingDay)
   return chargeDayState(dayState(timeline, day, catalog.products[0].includedSeats), catalog, day);
 }
 
-/** `chargeDay` for several days (ascending) in one sweep of the timeline: a missed night's catch-up. */
-export function chargeDays(timeline: Timeline, catalog: Catalog, days: readonly BillingDay[]): LedgerEntry[][] {
-  const states = dayStates(timeline, days, catalog.products[0].includedSeats);
-  return states.map((state, i) => chargeDayState(state, catalog, days[i]!));
+/**
+ * The lines of a day, made to fit one write: with more than `maxNumberLines` numbers held, the number
+ * lines become one per type (same total: the sum of the numbers' day shares; the description counts
+ * them; no `number` field). Decided by the day's state alone, so a re-run writes the same entry ids.
+ */
+export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<string, NumberType>, catalog: Catalog, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
+  const numberLines = lines.filter((l) => l.type === 'number_daily');
+  if (numberLines.length <= maxNumberLines) return [...lines];
+  const counts = new Map<NumberType, number>();
+  for (const type of numbers.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  const grouped: LedgerEntry[] = [];
+  for (const type of NumberType.options) {
+    const n = counts.get(type);
+    if (!n) continue;
+    const monthly = catalog.numbers[type];
+    grouped.push({
+      entryId: `charge#${day}#numbers#${type}`,
+      date: day,
+      type: 'number_daily',
+      description: `${formatCount(n)} ${type} numbers, each ${dayOfMonth(day)}/${daysInMonth(day)} of ${formatMoney(monthly, catalog.currency)} per month`,
+      amount: negate(sum(Array<Money>(n).fill(dayShare(monthly, day)))),
+      balanceEffect: true,
+    });
+  }
+  const products = lines.filter((l) => l.type === 'product_daily');
+  const rest = lines.filter((l) => l.type !== 'product_daily' && l.type !== 'number_daily');
+  return [...products, ...grouped, ...rest];
+}
+
+/**
+ * The day's lines as the nightly charge writes them: `chargeDay` made to fit one write (`fitLines`).
+ */
+export function closingLines(timeline: Timeline, catalog: Catalog, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
+  const state = dayState(timeline, day, catalog.products[0].includedSeats);
+  return fitLines(chargeDayState(state, catalog, day), state.numbers, catalog, day, maxNumberLines);
 }
 
 /** The day's telecom total as its ledger line: informational, the events already moved the balance. */
@@ -121,4 +154,9 @@ export function telecomDailyLine(day: BillingDay, telecomTotal: Money): LedgerEn
 /** The net effect of lines on the balance: the sum of the `balanceEffect` amounts (negative for a charge). */
 export function chargeTotal(lines: readonly LedgerEntry[]): Money {
   return sum(lines.filter((l) => l.balanceEffect).map((l) => l.amount));
+}
+
+/** What lines cost, as a positive amount (minus their net balance effect; 0, never -0). */
+export function costOf(lines: readonly LedgerEntry[]): Money {
+  return negate(chargeTotal(lines));
 }

@@ -36,6 +36,16 @@ export class UnknownDestination extends DomainError {
   }
 }
 
+/**
+ * Too many concurrent changes of the same thing to get a write through in time: nothing was written,
+ * and the same request can simply be sent again (HTTP 503 with Retry-After).
+ */
+export class Busy extends DomainError {
+  constructor(what: string, readonly retryAfterSec = 1) {
+    super('busy', `${what}: too many concurrent changes, nothing was written; try again`, 503);
+  }
+}
+
 /** Narrows an unknown thrown value without `as Error`. */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

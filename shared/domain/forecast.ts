@@ -15,12 +15,28 @@
  * balance), then each following day's charge and expected telecom, and names the first billing day
  * after which the balance would be below 0; scanning today and the 365 days after it, else null.
  */
+import * as z from 'zod';
 import { endOfDay, startOfDay, type BillingDay } from './billing-days';
 import type { Catalog } from './catalog';
-import { chargeDay, chargeDayState, chargeTotal } from './charge-day';
-import { assertMoney, mulDivFloor, mulDivRoundHalfUp, sum, type Money } from './money';
+import { chargeDay, chargeDayState, costOf } from './charge-day';
+import { LedgerEntry } from './ledger';
+import { assertMoney, Money, mulDivFloor, mulDivRoundHalfUp, sum } from './money';
 import { sessions30, stateAt, timelineAsOf, type DayState } from './timeline';
-import type { DayHistory, Forecast, Timeline } from './types';
+import type { DayHistory, Timeline } from './types';
+import { Currency, Day } from './values';
+
+/** API.md "Forecast". */
+export const Forecast = z.object({
+  currency: Currency,
+  balance: Money,
+  nextCharge: z.object({ date: Day, amount: Money, lines: z.array(LedgerEntry) }),
+  expectedTelecomPerDay: Money,
+  next7Days: Money,
+  next30Days: Money,
+  balanceRunsOutOn: Day.nullable(),
+  method: z.string(),
+});
+export type Forecast = z.infer<typeof Forecast>;
 
 const DAY_MS = 86_400_000;
 const WINDOW_DAYS = 28;
@@ -106,7 +122,7 @@ export function forecast(input: ForecastInput): Forecast {
   // Exact: today as charged tonight if nothing changes after now (changes earlier today still count).
   const asOf = timelineAsOf(timeline, nowMs);
   const lines = chargeDay(asOf, catalog, today);
-  const tonight = -chargeTotal(lines) || 0;
+  const tonight = costOf(lines);
 
   // Later days: the state in force now, held for the whole day.
   const now = stateAt(asOf, nowMs, includedSeats);
@@ -118,7 +134,7 @@ export function forecast(input: ForecastInput): Forecast {
     const shape = `${date.getUTCDate()}/${new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate()}`;
     let charge = chargeByShape.get(shape);
     if (charge === undefined) {
-      charge = -chargeTotal(chargeDayState(projected, catalog, dayOf(ms))) || 0;
+      charge = costOf(chargeDayState(projected, catalog, dayOf(ms)));
       chargeByShape.set(shape, charge);
     }
     return charge;

@@ -3,9 +3,13 @@
  * that is not a safe integer, so a float can never slip into a balance unnoticed. Products of two
  * amounts can exceed 2^53, so the intermediate arithmetic is done in BigInt.
  */
+import * as z from 'zod';
 import { DomainError } from './errors';
 
+/** Integer minor units: the type of every amount, and the schema every amount in a request or answer is checked with. */
 export type Money = number;
+export const Money = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).meta({ description: 'integer minor units (kopecks, cents)' });
+export const PositiveMoney = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).meta({ description: 'integer minor units, > 0' });
 
 export class NotMinorUnits extends DomainError {
   constructor(what: string, value: unknown) {

@@ -1,77 +1,32 @@
 /**
- * How a product reads to a customer: its monthly price for a given seat and session count (the one
- * price formula the nightly charge, the quote and the products view all use) and the texts that say
- * what is included. Also the money formatting those texts share, so descriptions match across them.
+ * How a product reads to a customer (`GET /projects/{id}/products`, and the answer of a product
+ * change): its price as things stand, what the price includes, whether it is on, and the discount
+ * the enabled products earn.
  */
+import * as z from 'zod';
+import { billingDayOf } from './billing-days';
+import { ProductId, type Catalog, type Product } from './catalog';
 import { discountPercent } from './discount';
-import { ceilDiv, mulDivFloor, sum, type Money } from './money';
-import type { Catalog, Product, ProductId } from './catalog';
+import { formatMoney, plural } from './format';
+import { Money } from './money';
+import { monthlyPriceOf } from './pricing';
+import { sessions30, stateAt } from './timeline';
+import { seatsOf, snapshotAt, type TimelineRead } from './timeline-snapshot';
 
-const fractionDigitsByCurrency = new Map<string, number>();
 
-/** Minor-unit digits of an ISO 4217 currency (2 for UAH, 0 for JPY); 2 when the runtime does not know it. */
-function fractionDigits(currency: string): number {
-  let digits = fractionDigitsByCurrency.get(currency);
-  if (digits === undefined) {
-    try {
-      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      digits = 2;
-    }
-    fractionDigitsByCurrency.set(currency, digits);
-  }
-  return digits;
-}
+export const ProductView = z.object({
+  productId: ProductId,
+  name: z.string(),
+  enabled: z.boolean(),
+  monthlyPrice: Money,
+  included: z.array(z.string()),
+  seats: z.number().int().optional(),
+}).meta({ id: 'ProductView' });
+/** One product as the products page shows it; `seats` for telephony. */
+export type ProductView = z.infer<typeof ProductView>;
 
-/** An integer with comma thousands separators: 7000 -> "7,000". */
-export function formatCount(n: number): string {
-  const sign = n < 0 ? '-' : '';
-  return sign + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-/**
- * Minor units as a customer reads them, by string arithmetic (no float ever touches the amount):
- * 90000 UAH -> "900.00 UAH", 123456 -> "1,234.56 UAH"; without a currency, 2 decimals and no code.
- */
-export function formatMoney(amount: Money, currency?: string): string {
-  const digits = currency ? fractionDigits(currency) : 2;
-  const sign = amount < 0 ? '-' : '';
-  const abs = String(Math.abs(amount)).padStart(digits + 1, '0');
-  const whole = formatCount(Number(abs.slice(0, abs.length - digits)));
-  const frac = digits > 0 ? '.' + abs.slice(abs.length - digits) : '';
-  return `${sign}${whole}${frac}${currency ? ` ${currency}` : ''}`;
-}
-
-/** Extra seats beyond the included ones (telephony only; 0 for other products). */
-export function extraSeats(product: Product, seats: number): number {
-  return product.productId === 'telephony' ? Math.max(0, seats - product.includedSeats) : 0;
-}
-
-/** Extra session blocks for `sessions30` sessions (analytics only; 0 for other products). */
-export function extraSessionBlocks(product: Product, sessions30: number): number {
-  return product.productId === 'analytics'
-    ? ceilDiv(Math.max(0, sessions30 - product.includedSessions), product.extraSessionsBlock)
-    : 0;
-}
-
-/**
- * A product's monthly price (API.md): telephony adds each seat beyond `includedSeats`; analytics adds
- * each started block of `extraSessionsBlock` sessions beyond `includedSessions` in 30 days.
- */
-export function monthlyPriceOf(product: Product, seats: number, sessions30: number): Money {
-  switch (product.productId) {
-    case 'telephony':
-      return sum([product.monthlyPrice, mulDivFloor(extraSeats(product, seats), product.extraSeatMonthlyPrice, 1)]);
-    case 'analytics':
-      return sum([product.monthlyPrice, mulDivFloor(extraSessionBlocks(product, sessions30), product.extraSessionsBlockMonthlyPrice, 1)]);
-    default:
-      return product.monthlyPrice;
-  }
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
+export const ProductList = z.object({ products: z.array(ProductView), discountPercent: z.number().int() });
+export type ProductList = z.infer<typeof ProductList>;
 
 /**
  * What the base price includes, in words: ["3 seats included", "99.00 UAH per extra seat per month"],
@@ -93,27 +48,11 @@ export function includedText(product: Product, currency?: string): string[] {
   }
 }
 
-/** One product as `GET /projects/{id}/products` shows it. */
-export interface ProductView {
-  productId: ProductId;
-  name: string;
-  enabled: boolean;
-  /** The monthly price at the current seats and sessions if enabled, else the base price. */
-  monthlyPrice: Money;
-  included: string[];
-  /** Telephony while enabled. */
-  seats?: number;
-}
-
 /**
  * The products view: every catalog product (catalog order) with whether it is enabled now, and the
  * discount percent the enabled ones earn. `enabled` is the state in force now (e.g. `stateAt(...).products`).
  */
-export function productsView(
-  catalog: Catalog,
-  enabled: ReadonlyMap<ProductId, { seats: number }>,
-  sessions30: number,
-): { products: ProductView[]; discountPercent: number } {
+export function productsView(catalog: Catalog, enabled: ReadonlyMap<ProductId, { seats: number }>, sessions30: number): ProductList {
   const products = catalog.products.map((p): ProductView => {
     const on = enabled.get(p.productId);
     const view: ProductView = {
@@ -127,4 +66,32 @@ export function productsView(
     return view;
   });
   return { products, discountPercent: discountPercent(catalog, enabled.size) };
+}
+
+/**
+ * Every catalog product as in force at `instantMs`, and the discount percent the enabled ones earn.
+ * `monthlyPrice` is the price as things stand, for disabled products too (what switching it on
+ * would cost): telephony with its seats (the ones it has, or would come back with, else the
+ * included ones), analytics with the extra blocks of the 30 days of sessions ending on the instant's
+ * day. Telephony always shows `seats`.
+ */
+export function productViewsAt(read: TimelineRead, catalog: Catalog, instantMs: number): ProductList {
+  const includedSeats = catalog.products[0].includedSeats;
+  const enabled = stateAt(read.timeline, instantMs, includedSeats).products;
+  const sessions = sessions30(read.sessions, billingDayOf(instantMs, read.zone));
+  const view = productsView(catalog, enabled, sessions);
+  const snapshot = snapshotAt(read, instantMs);
+  const products = view.products.map((p, i): ProductView => {
+    const product = catalog.products[i]!;
+    const seats = enabled.get(p.productId)?.seats ?? seatsOf(snapshot, p.productId, includedSeats);
+    const out: ProductView = { ...p, monthlyPrice: monthlyPriceOf(product, seats, sessions) };
+    if (p.productId === 'telephony') out.seats = seats;
+    return out;
+  });
+  return { products, discountPercent: view.discountPercent };
+}
+
+/** One product of `productViewsAt`. */
+export function productViewAt(read: TimelineRead, catalog: Catalog, instantMs: number, productId: ProductId): ProductView {
+  return productViewsAt(read, catalog, instantMs).products.find((p) => p.productId === productId)!;
 }

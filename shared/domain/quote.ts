@@ -6,14 +6,16 @@
 import * as z from 'zod';
 import { NumberType, ProductId, type Catalog } from './catalog';
 import { discountAmount, discountPercent } from './discount';
-import { mulDivFloor, sum, type Money } from './money';
-import { extraSeats, extraSessionBlocks, formatCount, formatMoney, monthlyPriceOf } from './product-view';
+import { Money, mulDivFloor, sum } from './money';
+import { formatCount, formatMoney } from './format';
+import { extraSeats, extraSessionBlocks, monthlyPriceOf } from './pricing';
+import { Currency } from './values';
 
 const count = z.number().int().min(0).max(10_000);
 
 /** The `POST /quote` body. */
 export const QuoteRequest = z.strictObject({
-  products: z.array(ProductId).min(1).refine((ids) => new Set(ids).size === ids.length, { message: 'products must not repeat' }),
+  products: z.array(ProductId).min(1).max(4).refine((p) => new Set(p).size === p.length, 'products must not repeat'),
   /** Telephony seats; @default the catalog's included seats. */
   seats: count.optional(),
   /** Analytics sessions per 30 days; @default 0. */
@@ -22,8 +24,9 @@ export const QuoteRequest = z.strictObject({
 });
 export type QuoteRequest = z.infer<typeof QuoteRequest>;
 
-export interface QuoteLine { description: string; monthlyAmount: Money }
-export interface Quote { currency: string; monthlyTotal: Money; lines: QuoteLine[] }
+export const Quote = z.object({ currency: Currency, monthlyTotal: Money, lines: z.array(z.object({ description: z.string(), monthlyAmount: Money })) });
+export type Quote = z.infer<typeof Quote>;
+export type QuoteLine = Quote['lines'][number];
 
 /**
  * A month's price for what `request` asks. Lines: products in catalog order, then the discount (if

@@ -9,7 +9,7 @@
 import type { Catalog, CallRate, SmsRate } from './catalog';
 import { DomainError, UnknownDestination, ValidationFailed } from './errors';
 import { assertMoney, mulDivFloor, mulDivRoundHalfUp, NotMinorUnits, type Money } from './money';
-import type { UsageKind } from './types';
+import type { UsageKind } from './usage';
 
 export type Tariff = Catalog['tariff'];
 
@@ -220,11 +220,6 @@ export class Rater {
   maxDurationSec(destination: string, budget: Money): number | null {
     return maxCallDurationSec(this.callRate(destination), budget);
   }
-}
-
-/** Builds a Rater for `tariff`. */
-export function makeRater(tariff: Tariff): Rater {
-  return new Rater(tariff);
 }
 
 const cache = new WeakMap<Tariff, Rater>();

@@ -12,9 +12,11 @@
  * what they give on the full history (test/domain/timeline-snapshot.test.ts checks this).
  * Pure: no I/O, no clock.
  */
+import { addDays, startOfDay, type BillingDay } from './billing-days';
 import type { NumberType, ProductId } from './catalog';
+import { DomainError } from './errors';
 import { contentKey, instantMsOf } from './timeline';
-import type { TimelineChange } from './types';
+import type { DailySessions, Timeline, TimelineChange } from './types';
 
 export interface TimelineSnapshot {
   /** Products with any recorded change: whether enabled, and the seats last given (if ever). */
@@ -25,6 +27,52 @@ export interface TimelineSnapshot {
 
 export function emptySnapshot(): TimelineSnapshot {
   return { products: {}, numbers: {} };
+}
+
+/** A stored snapshot: the state after every change before the first instant of `asOf + 1`. */
+export interface StoredSnapshot {
+  asOf: BillingDay;
+  state: TimelineSnapshot;
+}
+
+/** What was read of a timeline: a base snapshot, the changes after it, and sessions. */
+export interface TimelineRead {
+  /** null: no day charged yet, `changes` start at the first one. */
+  base: StoredSnapshot | null;
+  /** Real changes after the base, in instant order. */
+  changes: TimelineChange[];
+  sessions: DailySessions[];
+  /** base (as synthetic changes) + changes + sessions: what the domain's functions take. */
+  timeline: Timeline;
+  zone: string;
+}
+
+/** The fixed-width UTC form of an instant (`2026-03-29T01:00:00.000Z`): sorts like the instants. */
+export function utcIso(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  if (iso.length !== 24) throw new DomainError('invalid_instant', `${iso} is outside the years 0000-9999`);
+  return iso;
+}
+
+/** The last millisecond a snapshot covers: where its synthetic changes are placed. */
+export function snapshotInstantMs(asOf: BillingDay, zone: string): number {
+  return startOfDay(addDays(asOf, 1), zone) - 1;
+}
+
+/** The read with the domain's Timeline assembled: the base as synthetic changes, then the real ones. */
+export function timelineRead(base: StoredSnapshot | null, changes: TimelineChange[], sessions: DailySessions[], zone: string): TimelineRead {
+  const synthetic = base ? snapshotChanges(base.state, utcIso(snapshotInstantMs(base.asOf, zone))) : [];
+  return { base, changes, sessions, timeline: { changes: [...synthetic, ...changes], sessions, zone }, zone };
+}
+
+/** The read with one more change appended (what a write just committed). */
+export function withChange(read: TimelineRead, change: TimelineChange): TimelineRead {
+  return timelineRead(read.base, [...read.changes, change], read.sessions, read.zone);
+}
+
+/** The state after applying the read (snapshot + changes) up to `instantMs` inclusive, seats of disabled products kept. */
+export function snapshotAt(read: TimelineRead, instantMs: number): TimelineSnapshot {
+  return foldChanges(read.base?.state ?? emptySnapshot(), read.changes.filter((c) => Date.parse(c.at) <= instantMs));
 }
 
 

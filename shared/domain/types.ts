@@ -1,42 +1,11 @@
 /**
- * The domain's value types shared by the pure functions, the store and the routes.
+ * The timeline's value types shared by the pure functions and the store (the shapes that cross the
+ * API have their zod schemas beside their rules: usage.ts, ledger.ts, forecast.ts, ...).
  * Money is integer minor units; days are `YYYY-MM-DD` billing days; instants are ISO 8601 strings.
  */
 import type { BillingDay } from './billing-days';
 import type { Money } from './money';
 import type { NumberType, ProductId } from './catalog';
-
-export type UsageKind = 'outgoing_call' | 'forwarded_call' | 'sms';
-
-/** An event as the voice platform posts it (API.md UsageEvent). */
-export interface UsageEvent {
-  eventId: string;
-  projectId: string;
-  kind: UsageKind;
-  /** `+E.164` */
-  destination: string;
-  occurredAt: string;
-  durationSec?: number;
-  segments?: number;
-}
-
-export interface RatedUsageEvent extends UsageEvent {
-  cost: Money;
-}
-
-export type LedgerType = 'payment' | 'product_daily' | 'number_daily' | 'discount' | 'telecom_daily' | 'adjustment';
-
-/** API.md LedgerEntry. `entryId` is deterministic, so writing a line twice is detectable. */
-export interface LedgerEntry {
-  entryId: string;
-  date: BillingDay;
-  type: LedgerType;
-  description: string;
-  amount: Money;
-  balanceEffect: boolean;
-  productId?: ProductId;
-  number?: string;
-}
 
 /**
  * One dated change of a project's subscription state. Changes are appended, never overwritten, so a
@@ -63,15 +32,4 @@ export interface DayHistory {
   date: BillingDay;
   /** Sum of that day's debited telecom costs (positive). */
   telecom: Money;
-}
-
-export interface Forecast {
-  currency: string;
-  balance: Money;
-  nextCharge: { date: BillingDay; amount: Money; lines: LedgerEntry[] };
-  expectedTelecomPerDay: Money;
-  next7Days: Money;
-  next30Days: Money;
-  balanceRunsOutOn: BillingDay | null;
-  method: string;
 }

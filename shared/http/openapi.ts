@@ -1,9 +1,9 @@
 /**
- * GET /openapi.json, generated from the contract's zod schemas (never written by hand): OpenAPI 3.1,
+ * GET /openapi.json, generated from the route declarations' zod schemas (never written by hand): OpenAPI 3.1,
  * whose schema dialect is JSON Schema 2020-12, which is what zod emits.
  */
 import * as z from 'zod';
-import { CONTRACT, type Operation } from './contract';
+import { ROUTES, type Route } from './routes';
 import { ErrorBody } from './schemas';
 
 type JsonObject = Record<string, unknown>;
@@ -50,8 +50,8 @@ const ERROR_STATUSES: Record<number, string> = {
   409: 'Conflicts with what is stored', 413: 'Body too large', 500: 'Internal error',
 };
 
-function operationObject(key: string, op: Operation): JsonObject {
-  const [method, path] = key.split(' ') as [string, string];
+function operationObject(op: Route): JsonObject {
+  const { method, path } = op;
   const parameters: JsonObject[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   if (op.query) {
     const q = schemaOf(op.query, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
@@ -83,10 +83,7 @@ export function openApiDocument(): JsonObject {
   if (cached) return cached;
   components = {};
   const paths: Record<string, JsonObject> = {};
-  for (const [key, op] of Object.entries(CONTRACT) as [string, Operation][]) {
-    const [method, path] = key.split(' ') as [string, string];
-    (paths[path] ??= {})[method.toLowerCase()] = operationObject(key, op);
-  }
+  for (const route of ROUTES) (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(route);
   cached = {
     openapi: '3.1.0',
     info: { title: 'paygo', version: '1.0.0', description: 'Pay-as-you-go billing for telephony and call tracking. Money is integer minor units.' },

@@ -6,11 +6,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed } from '../domain/errors';
+import { Busy, DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed } from '../domain/errors';
+import type { Role } from '../domain/roles';
+import { Id } from '../domain/values';
 import { logger } from '../logger';
 import { observabilityMiddlewares } from '../observability';
-import { CONTRACT, type Operation, type OperationKey } from './contract';
-import { Id, type Role } from './schemas';
+import { API, routeOf, type ParamsOf, type RouteKey, type RouteSpec } from './routes';
 
 /** What the authorizer puts in the request context (functions/auth/authorize-key.ts). */
 export interface AuthContext {
@@ -31,15 +32,16 @@ export interface HttpResult {
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
-type BodyOf<K extends OperationKey> = (typeof CONTRACT)[K] extends { body: infer B } ? Out<B> : undefined;
-type QueryOf<K extends OperationKey> = (typeof CONTRACT)[K] extends { query: infer Q } ? Out<Q> : undefined;
-type AuthOf<K extends OperationKey> = (typeof CONTRACT)[K] extends { roles: 'public' } ? AuthContext | null : AuthContext;
+type BodyOf<K extends RouteKey> = (typeof API)[K] extends { body: infer B } ? Out<B> : undefined;
+type QueryOf<K extends RouteKey> = (typeof API)[K] extends { query: infer Q } ? Out<Q> : undefined;
+type AuthOf<K extends RouteKey> = (typeof API)[K] extends { roles: 'public' } ? AuthContext | null : AuthContext;
 
-export interface RouteRequest<K extends OperationKey> {
+export interface RouteRequest<K extends RouteKey> {
   auth: AuthOf<K>;
   body: BodyOf<K>;
   query: QueryOf<K>;
-  params: Record<string, string>;
+  /** The path's parameters, percent-decoded, every one present. */
+  params: ParamsOf<K>;
   headers: Record<string, string>;
   requestId: string;
   event: HttpEvent;
@@ -94,7 +96,7 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string)
   return r.data;
 }
 
-function readBody(event: HttpEvent, op: Operation): unknown {
+function readBody(event: HttpEvent, op: RouteSpec): unknown {
   if (!op.body) return undefined;
   const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new DomainError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`, 413);
@@ -122,7 +124,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 export function errorResponse(error: unknown, requestId: string): HttpResponse {
   if (error instanceof DomainError) {
     const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
-    return json(error.status, body);
+    return json(error.status, body, error instanceof Busy ? { 'retry-after': String(error.retryAfterSec) } : {});
   }
   if (error instanceof z.ZodError) {
     return json(400, { error: { code: 'validation_failed', message: 'invalid input', details: issuesOf(error) } });
@@ -131,8 +133,9 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
   return json(500, { error: { code: 'internal', message: `internal error; quote request id ${requestId}` } });
 }
 
-export function httpRoute<K extends OperationKey>(key: K) {
-  const op: Operation = CONTRACT[key];
+export function httpRoute<K extends RouteKey>(key: K) {
+  const op = routeOf(key);
+  const paramNames = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   return {
     handler(fn: (req: RouteRequest<K>) => Promise<HttpResult>) {
       const core = async (event: HttpEvent): Promise<HttpResponse> => {
@@ -144,13 +147,18 @@ export function httpRoute<K extends OperationKey>(key: K) {
             if (!op.roles.includes(auth.role)) throw new Forbidden(`a ${auth.role} key may not call ${key}`);
           }
           const params: Record<string, string> = {};
-          for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
+          for (const name of paramNames) {
+            const value = event.pathParameters?.[name];
+            // API Gateway always fills declared parameters; an event without one matches no route.
+            if (value === undefined || value === '') throw new NotFound(`${name} in the path`);
+            params[name] = value;
+          }
           if (auth && params.projectId) assertProjectScope(auth, params.projectId);
           assertPathIds(params);
           const headers = lowerHeaders(event);
           const body = op.body ? parseWith(op.body, readBody(event, op), 'body') : undefined;
           const query = op.query ? parseWith(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
-          const result = await fn({ auth: auth as AuthOf<K>, body: body as BodyOf<K>, query: query as QueryOf<K>, params, headers, requestId, event });
+          const result = await fn({ auth: auth as AuthOf<K>, body: body as BodyOf<K>, query: query as QueryOf<K>, params: params as ParamsOf<K>, headers, requestId, event });
           if (result.csv !== undefined && op.csv && (headers.accept ?? '').includes('text/csv')) {
             return { statusCode: result.status, headers: { 'content-type': 'text/csv; charset=utf-8', ...result.headers }, body: result.csv };
           }

@@ -1,63 +1,157 @@
 /**
- * Every HTTP route, declared once. The CDK stack makes one function per route from this table (with
- * exactly the table grants listed) and the local twin serves the same handlers from it; a test checks
- * the twin serves every route of the synthesised template.
+ * Every HTTP route, declared once (API.md as data): who may call it, what it accepts and answers, the
+ * function that serves it and exactly the tables, bus and queue that function may touch. The CDK stack
+ * makes one function per route from this (lib/constructs/api.ts), the local twin routes to the same
+ * handler files (local/router.ts), the route factory checks roles and parses with these schemas
+ * (route.ts), and /openapi.json is generated from it (openapi.ts).
  *
- * Each `entry` file exports `handler` (an API Gateway HTTP API v2 handler).
+ * Each handler file `functions/api/<handler>.ts` exports `handler`, made with `httpRoute('<key>')`.
  */
-import type { TableAccess, TableKey } from '../store/tables';
+import type { z } from 'zod';
+import { Catalog } from '../domain/catalog';
+import { Forecast } from '../domain/forecast';
+import { ProductList } from '../domain/product-view';
+import { Project } from '../domain/project';
+import { Quote, QuoteRequest } from '../domain/quote';
+import type { Role } from '../domain/roles';
+import type { TableAccess, TableKey } from '../tables';
+import * as S from './schemas';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-export interface RouteDefinition {
-  method: HttpMethod;
-  /** API Gateway path syntax: `/projects/{projectId}`. */
-  path: string;
-  /** Construct id of the function, PascalCase. */
-  name: string;
-  /** Handler file, relative to the repository root. */
-  entry: string;
-  /** false: no authorizer (health, openapi). */
-  auth: boolean;
-  tables: Partial<Record<TableKey, TableAccess>>;
+/** What the infrastructure needs of a function: its tables (and access), the bus, the charge queue. */
+export interface FunctionAccess {
+  readonly tables: Partial<Record<TableKey, TableAccess>>;
   /** Publishes to the event bus. */
-  events?: boolean;
+  readonly events?: boolean;
   /** Sends to the charge-day queue. */
-  chargeQueue?: boolean;
+  readonly chargeQueue?: boolean;
 }
 
-const r = (method: HttpMethod, path: string, name: string, file: string, tables: RouteDefinition['tables'], extra: Partial<RouteDefinition> = {}): RouteDefinition =>
-  ({ method, path, name, entry: `functions/api/${file}.ts`, auth: true, tables, ...extra });
+/** One route as declared below. */
+export interface RouteSpec extends Partial<FunctionAccess> {
+  /** Construct id of the function, PascalCase. */
+  readonly name: string;
+  /** Handler file under functions/api/, without `.ts`. */
+  readonly handler: string;
+  /** 'public': no key needed. Otherwise the roles that may call it; the project scope is checked too. */
+  readonly roles: 'public' | readonly Role[];
+  readonly summary: string;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** Status → body schema (null: no body). */
+  readonly responses: Readonly<Record<number, z.ZodType | null>>;
+  /** Also answers `text/csv` when asked with Accept. */
+  readonly csv?: boolean;
+  /** Takes an `Idempotency-Key` header. */
+  readonly idempotent?: boolean;
+}
 
-export const ROUTES: readonly RouteDefinition[] = [
-  r('GET', '/health', 'GetHealth', 'get-health', {}, { auth: false }),
-  r('GET', '/openapi.json', 'GetOpenapi', 'get-openapi', {}, { auth: false }),
-  r('GET', '/catalog', 'GetCatalog', 'get-catalog', {}),
-  r('POST', '/quote', 'CreateQuote', 'create-quote', {}),
-  r('POST', '/api-keys', 'CreateApiKey', 'create-api-key', { projects: 'readWrite' }),
-  r('DELETE', '/api-keys/{apiKeyId}', 'DeleteApiKey', 'delete-api-key', { projects: 'readWrite' }),
-  r('POST', '/projects', 'CreateProject', 'create-project', { projects: 'readWrite' }),
-  r('GET', '/projects/{projectId}', 'GetProject', 'get-project', { projects: 'read' }),
-  r('POST', '/projects/{projectId}/payments', 'CreatePayment', 'create-payment', { projects: 'readWrite', ledger: 'readWrite' }, { events: true }),
-  r('GET', '/projects/{projectId}/products', 'ListProducts', 'list-products', { projects: 'read' }),
-  r('PUT', '/projects/{projectId}/products/{productId}', 'PutProduct', 'put-product', { projects: 'readWrite' }),
-  r('POST', '/projects/{projectId}/numbers', 'AddNumber', 'add-number', { projects: 'readWrite' }),
-  r('DELETE', '/projects/{projectId}/numbers/{number}', 'RemoveNumber', 'remove-number', { projects: 'readWrite' }),
-  r('POST', '/projects/{projectId}/sessions', 'PutSessions', 'put-sessions', { projects: 'readWrite' }),
-  r('POST', '/usage', 'PostUsage', 'post-usage', { projects: 'read', usage: 'write' }),
-  r('POST', '/projects/{projectId}/authorize', 'AuthorizeCall', 'authorize-call', { projects: 'read' }),
-  r('GET', '/projects/{projectId}/ledger', 'ListLedger', 'list-ledger', { projects: 'read', ledger: 'read' }),
-  r('GET', '/projects/{projectId}/usage', 'ListUsage', 'list-usage', { projects: 'read', usage: 'read' }),
-  r('GET', '/projects/{projectId}/forecast', 'GetForecast', 'get-forecast', { projects: 'read', ledger: 'read' }),
-  r('POST', '/admin/billing-runs', 'CreateBillingRun', 'create-billing-run', { projects: 'read' }, { chargeQueue: true }),
-];
+/** How the twin and the stack wire a route: method, path, function. */
+export interface RouteDefinition extends FunctionAccess {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/projects/{projectId}`. */
+  readonly path: string;
+  readonly name: string;
+  /** Handler file, relative to the repository root. */
+  readonly entry: string;
+  /** false: no authorizer (health, openapi). */
+  readonly auth: boolean;
+}
 
-/** Functions that are not routes: their triggers are wired in lib/constructs. */
-export const WORKERS = {
-  authorizer: { name: 'AuthorizeKey', entry: 'functions/auth/authorize-key.ts', tables: { projects: 'read' } },
-  debit: { name: 'DebitUsage', entry: 'functions/usage/debit-usage.ts', tables: { projects: 'readWrite', usage: 'readWrite' }, events: true },
-  fanOut: { name: 'FanOutDays', entry: 'functions/billing/fan-out-days.ts', tables: { projects: 'read' }, chargeQueue: true },
-  chargeDay: { name: 'ChargeDay', entry: 'functions/billing/charge-day.ts', tables: { projects: 'readWrite', ledger: 'readWrite' }, events: true },
-  /** Read-only: recomputes balances and closed days; never writes money. */
-  reconcile: { name: 'Reconcile', entry: 'functions/billing/reconcile.ts', tables: { projects: 'read', ledger: 'read', usage: 'read' }, events: true },
-} as const satisfies Record<string, Omit<RouteDefinition, 'method' | 'path' | 'auth'>>;
+/** A route: its wiring and its contract. */
+export type Route = RouteDefinition & RouteSpec & { readonly key: RouteKey };
+
+const ALL = ['admin', 'project', 'telephony'] as const;
+const ADMIN = ['admin'] as const;
+const OWNER = ['admin', 'project'] as const;
+const PLATFORM = ['admin', 'telephony'] as const;
+
+export const API = {
+  'GET /health': { name: 'GetHealth', handler: 'get-health', roles: 'public', summary: 'Liveness', responses: { 200: S.Health } },
+  'GET /openapi.json': { name: 'GetOpenapi', handler: 'get-openapi', roles: 'public', summary: 'This document', responses: { 200: S.OpenApiDocument } },
+  'GET /catalog': { name: 'GetCatalog', handler: 'get-catalog', roles: ALL, summary: 'Products, numbers, discounts and the tariff', responses: { 200: Catalog } },
+  'POST /quote': { name: 'CreateQuote', handler: 'create-quote', roles: ALL, summary: 'Monthly quote before signing up', body: QuoteRequest, responses: { 200: Quote } },
+  'POST /api-keys': {
+    name: 'CreateApiKey', handler: 'create-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
+    summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated },
+  },
+  'DELETE /api-keys/{apiKeyId}': {
+    name: 'DeleteApiKey', handler: 'delete-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
+    summary: 'Revoke an API key (stops working within a minute)', responses: { 204: null },
+  },
+  'POST /projects': {
+    name: 'CreateProject', handler: 'create-project', roles: ADMIN, tables: { projects: 'readWrite' },
+    summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true,
+  },
+  'GET /projects/{projectId}': {
+    name: 'GetProject', handler: 'get-project', roles: OWNER, tables: { projects: 'read' },
+    summary: 'A project with its balance', responses: { 200: Project },
+  },
+  'POST /projects/{projectId}/payments': {
+    name: 'CreatePayment', handler: 'create-payment', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite' }, events: true,
+    summary: 'Record a payment (idempotent by paymentId)', body: S.CreatePayment, responses: { 200: S.PaymentRecorded, 201: S.PaymentRecorded },
+  },
+  'GET /projects/{projectId}/products': {
+    name: 'ListProducts', handler: 'list-products', roles: OWNER, tables: { projects: 'read' },
+    summary: 'Every product with its price, what it includes, and whether it is on', responses: { 200: ProductList },
+  },
+  'PUT /projects/{projectId}/products/{productId}': {
+    name: 'PutProduct', handler: 'put-product', roles: OWNER, tables: { projects: 'readWrite' },
+    summary: 'Switch a product on or off, set seats', body: S.PutProduct, responses: { 200: S.ProductChanged },
+  },
+  'POST /projects/{projectId}/numbers': {
+    name: 'AddNumber', handler: 'add-number', roles: OWNER, tables: { projects: 'readWrite' },
+    summary: 'Rent a number', body: S.AddNumber, responses: { 201: S.NumberHeld },
+  },
+  'DELETE /projects/{projectId}/numbers/{number}': {
+    name: 'RemoveNumber', handler: 'remove-number', roles: OWNER, tables: { projects: 'readWrite' },
+    summary: 'Release a number', query: S.RemoveNumberQuery, responses: { 204: null },
+  },
+  'POST /projects/{projectId}/sessions': {
+    name: 'PutSessions', handler: 'put-sessions', roles: PLATFORM, tables: { projects: 'readWrite' },
+    summary: "A day's analytics sessions (a repeat replaces the day)", body: S.PutSessions, responses: { 200: S.SessionsRecorded },
+  },
+  'POST /usage': {
+    name: 'PostUsage', handler: 'post-usage', roles: PLATFORM, tables: { projects: 'read', usage: 'write' },
+    summary: 'Usage events, rated and debited in real time', body: S.PostUsage, responses: { 202: S.UsageAccepted },
+  },
+  'POST /projects/{projectId}/authorize': {
+    name: 'AuthorizeCall', handler: 'authorize-call', roles: PLATFORM, tables: { projects: 'read' },
+    summary: 'May this call start, and for how long', body: S.AuthorizeCall, responses: { 200: S.CallAuthorization },
+  },
+  'GET /projects/{projectId}/ledger': {
+    name: 'ListLedger', handler: 'list-ledger', roles: OWNER, tables: { projects: 'read', ledger: 'read' },
+    summary: 'Money movements, oldest first', query: S.LedgerQuery, responses: { 200: S.LedgerPage }, csv: true,
+  },
+  'GET /projects/{projectId}/usage': {
+    name: 'ListUsage', handler: 'list-usage', roles: OWNER, tables: { projects: 'read', usage: 'read' },
+    summary: "A day's rated usage events", query: S.UsageQuery, responses: { 200: S.UsageList },
+  },
+  'GET /projects/{projectId}/forecast': {
+    name: 'GetForecast', handler: 'get-forecast', roles: OWNER, tables: { projects: 'read', ledger: 'read' },
+    summary: 'Next charge and spend forecast', responses: { 200: Forecast },
+  },
+  'POST /admin/billing-runs': {
+    name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,
+    summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteKey = keyof typeof API;
+
+/** The route of `key`, with its wiring derived from the declaration. */
+export function routeOf(key: RouteKey): Route {
+  const spec: RouteSpec = API[key];
+  const [method, path] = key.split(' ') as [HttpMethod, string];
+  return { ...spec, key, method, path, entry: `functions/api/${spec.handler}.ts`, auth: spec.roles !== 'public', tables: spec.tables ?? {} };
+}
+
+/** Every route, in declaration order. */
+export const ROUTES: readonly Route[] = (Object.keys(API) as RouteKey[]).map(routeOf);
+
+/** The names of a path's parameters: `/projects/{projectId}/numbers/{number}` → 'projectId' | 'number'. */
+type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamNames<Rest> : never;
+
+/** The path parameters of a route key, typed from its path. */
+export type ParamsOf<K extends string> = { [N in ParamNames<K extends `${string} ${infer P}` ? P : never>]: string };

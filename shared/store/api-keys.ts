@@ -1,14 +1,13 @@
 /**
- * API keys. A key is shown once, when it is made, and stored only as its SHA-256 (keys.apiKey(hash));
- * a pointer item (keys.apiKeyId(id)) lets an admin revoke it by id without ever knowing the key.
+ * API key items. A key is stored only as its SHA-256 (`apikey#<hash>`); a pointer item
+ * (`apikeyid#<id>`) lets an admin revoke it by id without ever knowing the key.
  */
-import { randomBytes } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFound } from '../domain/errors';
-import type { Role } from '../http/schemas';
+import type { Role } from '../domain/roles';
 import { nowIso, type StoreContext } from './context';
 import { hashApiKey, keys } from './keys';
-import { isConditionFailed, transact, withRetries, type TransactItem } from './transactions';
+import { isConditionFailed, withRetries, type TransactItem } from './transactions';
 
 export interface ApiKeyItem {
   pk: string;
@@ -18,34 +17,27 @@ export interface ApiKeyItem {
   projectId?: string;
   createdAt: string;
   revoked?: true;
+  /** The round that stored it (shared/store/commit.ts receipts). */
+  attemptId?: string;
 }
 
-/** Who a valid key belongs to: what the authorizer hands to the routes. */
+/** Who a key belongs to: what the authorizer hands to the routes. */
 export interface KeyIdentity {
   apiKeyId: string;
   role: Role;
   projectId?: string;
 }
 
-export interface NewApiKey extends KeyIdentity {
-  /** The key itself: returned once, never stored. */
-  apiKey: string;
-}
-
-/** A fresh key: 32 random bytes, base64url, with a `pg_` prefix so leaked keys are easy to scan for. */
-export function generateApiKey(): string {
-  return `pg_${randomBytes(32).toString('base64url')}`;
-}
-
-export function generateApiKeyId(): string {
-  return `ak_${randomBytes(12).toString('hex')}`;
+/** The key item's table and key: a commit's receipt. */
+export function apiKeyRef(ctx: StoreContext, apiKey: string): { table: string; key: Record<string, unknown> } {
+  return { table: ctx.tables.projects, key: keys.apiKey(hashApiKey(apiKey)) };
 }
 
 /**
  * The two puts that store a key (by hash) and its id pointer, for the caller's transaction (a project
  * and its first key are created together). Both refuse to overwrite.
  */
-export function apiKeyPuts(ctx: StoreContext, identity: KeyIdentity, apiKey: string): TransactItem[] {
+export function apiKeyPuts(ctx: StoreContext, identity: KeyIdentity, apiKey: string, attemptId?: string): TransactItem[] {
   const keyHash = hashApiKey(apiKey);
   const item: ApiKeyItem = {
     ...keys.apiKey(keyHash),
@@ -54,6 +46,7 @@ export function apiKeyPuts(ctx: StoreContext, identity: KeyIdentity, apiKey: str
     role: identity.role,
     ...(identity.projectId ? { projectId: identity.projectId } : {}),
     createdAt: nowIso(ctx),
+    ...(attemptId ? { attemptId } : {}),
   };
   return [
     { Put: { TableName: ctx.tables.projects, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -61,58 +54,33 @@ export function apiKeyPuts(ctx: StoreContext, identity: KeyIdentity, apiKey: str
   ];
 }
 
-/** Makes and stores a new key for `role` (and `projectId` for a project key; the caller checks it exists). */
-export async function createApiKey(ctx: StoreContext, role: Role, projectId?: string): Promise<NewApiKey> {
-  const identity: KeyIdentity = { apiKeyId: generateApiKeyId(), role, ...(projectId ? { projectId } : {}) };
-  const apiKey = generateApiKey();
-  const out = await withRetries(() => transact(ctx.doc, apiKeyPuts(ctx, identity, apiKey)));
-  // 256 random bits cannot collide; a cancellation here is a bug, not a case to handle.
-  if (!out.committed) throw new Error(`storing a new API key was cancelled: ${out.reasons.join(', ')}`, { cause: out.cause });
-  return { ...identity, apiKey };
+/** The stored key item of `apiKey` (revoked or not), or null. */
+export async function findApiKeyItem(ctx: StoreContext, apiKey: string): Promise<ApiKeyItem | null> {
+  const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.apiKey(hashApiKey(apiKey)), ConsistentRead: true })));
+  return (out.Item as ApiKeyItem | undefined) ?? null;
 }
 
-/** The identity of `apiKey`, or null when it is unknown or revoked. */
-export async function findApiKey(ctx: StoreContext, apiKey: string): Promise<KeyIdentity | null> {
-  const out = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.apiKey(hashApiKey(apiKey)), ConsistentRead: true }));
-  const item = out.Item as ApiKeyItem | undefined;
+/** The identity an item grants, or null when it is revoked. */
+export function identityOf(item: ApiKeyItem | null): KeyIdentity | null {
   if (!item || item.revoked) return null;
   return { apiKeyId: item.apiKeyId, role: item.role, ...(item.projectId ? { projectId: item.projectId } : {}) };
 }
 
-/**
- * Revokes a key by id (NotFound when no key has that id). Revoking twice is fine. The authorizer's
- * cache (at most a minute) bounds how long a revoked key keeps working.
- */
-export async function revokeApiKey(ctx: StoreContext, apiKeyId: string): Promise<void> {
-  const pointer = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.apiKeyId(apiKeyId), ConsistentRead: true }));
+/** Marks the key with id `apiKeyId` revoked (NotFound when no key has that id; revoking twice is fine). */
+export async function markRevoked(ctx: StoreContext, apiKeyId: string): Promise<void> {
+  const pointer = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.apiKeyId(apiKeyId), ConsistentRead: true })));
   const keyHash = (pointer.Item as { keyHash?: string } | undefined)?.keyHash;
   if (!keyHash) throw new NotFound(`API key ${apiKeyId}`);
   try {
-    await ctx.doc.send(new UpdateCommand({
+    await withRetries(() => ctx.doc.send(new UpdateCommand({
       TableName: ctx.tables.projects,
       Key: keys.apiKey(keyHash),
       UpdateExpression: 'SET revoked = :t, revokedAt = :at',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':t': true, ':at': nowIso(ctx) },
-    }));
+    })));
   } catch (e) {
     if (isConditionFailed(e)) throw new NotFound(`API key ${apiKeyId}`);
     throw e;
   }
-}
-
-/**
- * Makes sure `apiKey` is a stored admin key (the local twin's PAYGO_ADMIN_KEY): stores it if unknown,
- * leaves it as it is otherwise (a key revoked on purpose stays revoked). Idempotent; returns its id.
- */
-export async function ensureAdminKey(ctx: StoreContext, apiKey: string): Promise<{ apiKeyId: string }> {
-  const existing = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.apiKey(hashApiKey(apiKey)), ConsistentRead: true }));
-  if (existing.Item) return { apiKeyId: (existing.Item as ApiKeyItem).apiKeyId };
-  const identity: KeyIdentity = { apiKeyId: generateApiKeyId(), role: 'admin' };
-  const out = await withRetries(() => transact(ctx.doc, apiKeyPuts(ctx, identity, apiKey)));
-  if (out.committed) return { apiKeyId: identity.apiKeyId };
-  // Another process stored the same key in between: keep theirs.
-  const again = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.apiKey(hashApiKey(apiKey)), ConsistentRead: true }));
-  if (again.Item) return { apiKeyId: (again.Item as ApiKeyItem).apiKeyId };
-  throw new Error(`storing the admin key was cancelled: ${out.reasons.join(', ')}`, { cause: out.cause });
 }

@@ -4,13 +4,15 @@
  * same key, so a conditional put refuses it the second time.
  */
 import { createHash } from 'node:crypto';
-import { CHARGE_SHARDS } from './tables';
+import { CHARGE_SHARDS } from '../tables';
 
 export const keys = {
   project: (projectId: string) => ({ pk: `project#${projectId}`, sk: 'project' }),
   /** Timeline change: sorted by instant (UTC ISO, fixed width) then a unique suffix. */
   change: (projectId: string, atIso: string, unique: string) => ({ pk: `project#${projectId}`, sk: `change#${atIso}#${unique}` }),
   changePrefix: 'change#',
+  /** The timeline's state as of the last charged day (shared/domain/timeline-snapshot.ts). */
+  snapshot: (projectId: string) => ({ pk: `project#${projectId}`, sk: 'timeline-snapshot' }),
   sessions: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `sessions#${date}` }),
   sessionsPrefix: 'sessions#',
   /** The running telecom total of one open (not yet charged) day. */
@@ -23,12 +25,6 @@ export const keys = {
   payment: (paymentId: string) => ({ pk: `payment#${paymentId}`, sk: 'payment' }),
   usage: (eventId: string) => ({ pk: `usage#${eventId}` }),
   projectDay: (projectId: string, date: string) => `${projectId}#${date}`,
-};
-
-/** Entry ids (API.md LedgerEntry.entryId): deterministic per money movement. */
-export const entryIds = {
-  payment: (paymentId: string) => `payment#${paymentId}`,
-  telecom: (date: string) => `telecom#${date}`,
 };
 
 /** SHA-256 of an API key: the only form a key is ever stored in. */

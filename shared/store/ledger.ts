@@ -1,17 +1,18 @@
 /**
- * Reading a project's ledger (Ledger table, pk `project#<id>`, sk `<date>#<entryId>`): pages by date
- * range in sort-key order (oldest first, then by entry id within a day), an opaque cursor, the CSV
- * form, and the telecom history the forecast needs. Writes happen only inside the transactions that
- * move money (payments, charges), never here.
+ * Ledger entries (Ledger table, pk `project#<id>`, sk `<date>#<entryId>`): the stored item of an
+ * entry, written only inside the transactions that move money (payments, charges), and the reads:
+ * a page by date range in sort-key order (oldest first, then by entry id within a day) behind an
+ * opaque cursor, and the telecom history the forecast needs.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isBillingDay, type BillingDay } from '../domain/billing-days';
 import { DomainError, ValidationFailed } from '../domain/errors';
-import type { DayHistory, LedgerEntry, LedgerType } from '../domain/types';
+import type { DayHistory } from '../domain/types';
+import type { LedgerEntry, LedgerType } from '../domain/ledger';
 import type { ProductId } from '../domain/catalog';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { withRetries } from './transactions';
+import { readAll, type Item } from './pager';
+import type { TransactItem } from './transactions';
 
 export const DEFAULT_LEDGER_LIMIT = 100;
 export const MAX_LEDGER_LIMIT = 1000;
@@ -53,9 +54,19 @@ export function toLedgerEntry(item: Record<string, unknown>): LedgerEntry {
   return entry;
 }
 
-/** The stored item of a ledger entry (written with attribute_not_exists(pk) by the money movement). */
-export function ledgerItem(projectId: string, entry: LedgerEntry, createdAt: string): Record<string, unknown> {
-  return { ...keys.ledger(projectId, entry.date, entry.entryId), projectId, createdAt, ...entry };
+/** The stored item of a ledger entry. */
+export function ledgerItem(projectId: string, entry: LedgerEntry, createdAt: string, attemptId?: string): Record<string, unknown> {
+  return { ...keys.ledger(projectId, entry.date, entry.entryId), projectId, createdAt, ...entry, ...(attemptId ? { attemptId } : {}) };
+}
+
+/** The Put of an entry, refused if the entry id was already written for that day (RELIABILITY.md rule 1). */
+export function ledgerPut(ctx: StoreContext, projectId: string, entry: LedgerEntry, createdAt: string, attemptId?: string): TransactItem {
+  return { Put: { TableName: ctx.tables.ledger, Item: ledgerItem(projectId, entry, createdAt, attemptId), ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** An entry's table and key: the receipt of the commit that writes it with an attemptId. */
+export function ledgerRef(ctx: StoreContext, projectId: string, entry: Pick<LedgerEntry, 'date' | 'entryId'>): { table: string; key: Record<string, unknown> } {
+  return { table: ctx.tables.ledger, key: keys.ledger(projectId, entry.date, entry.entryId) };
 }
 
 export function encodeCursor(sk: string): string {
@@ -84,21 +95,14 @@ export async function listLedger(ctx: StoreContext, projectId: string, q: Ledger
   const limit = q.limit ?? DEFAULT_LEDGER_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LEDGER_LIMIT) throw new ValidationFailed(`limit must be 1..${MAX_LEDGER_LIMIT}`);
   const pk = keys.ledgerPk(projectId);
-  let start: Record<string, unknown> | undefined = q.cursor !== undefined ? { pk, sk: decodeCursor(q.cursor, from, to) } : undefined;
-  const items: Record<string, unknown>[] = [];
-  // DynamoDB stops a page at 1 MB whatever the Limit, so keep reading until limit + 1 or the end.
-  while (items.length <= limit) {
-    const page = await withRetries(() => ctx.doc.send(new QueryCommand({
+  const items = await readAll(ctx.doc, {
+    Query: {
       TableName: ctx.tables.ledger,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
       ExpressionAttributeValues: { ':pk': pk, ':lo': `${from}#`, ':hi': `${to}$` },
-      Limit: limit + 1 - items.length,
-      ...(start ? { ExclusiveStartKey: start } : {}),
-    })));
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-    start = page.LastEvaluatedKey;
-    if (!start) break;
-  }
+      ...(q.cursor !== undefined ? { ExclusiveStartKey: { pk, sk: decodeCursor(q.cursor, from, to) } } : {}),
+    },
+  }, { max: limit + 1 });
   const more = items.length > limit;
   const shown = items.slice(0, limit);
   return {
@@ -107,53 +111,27 @@ export async function listLedger(ctx: StoreContext, projectId: string, q: Ledger
   };
 }
 
-/** Every entry between `from` and `to` (all pages). */
-export async function listAllLedger(ctx: StoreContext, projectId: string, from?: BillingDay, to?: BillingDay): Promise<LedgerEntry[]> {
-  const out: LedgerEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listLedger(ctx, projectId, { from, to, limit: MAX_LEDGER_LIMIT, cursor });
-    out.push(...page.entries);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
-
 /**
  * The telecom totals of the closed days in `from..to` (their `telecom_daily` lines), for the
  * forecast. Reads the days' lines and keeps the telecom ones; a day's lines are few (products,
  * numbers, discount, telecom), so 28 days fit in a page or two.
  */
 export async function telecomHistory(ctx: StoreContext, projectId: string, from: BillingDay, to: BillingDay): Promise<DayHistory[]> {
-  const out: DayHistory[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await withRetries(() => ctx.doc.send(new QueryCommand({
+  const items = await readAll(ctx.doc, {
+    Query: {
       TableName: ctx.tables.ledger,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
       FilterExpression: '#type = :telecom',
       ExpressionAttributeNames: { '#type': 'type' },
       ExpressionAttributeValues: { ':pk': keys.ledgerPk(projectId), ':lo': `${from}#`, ':hi': `${to}$`, ':telecom': 'telecom_daily' },
-      ...(start ? { ExclusiveStartKey: start } : {}),
-    })));
-    for (const item of page.Items ?? []) out.push({ date: String(item.date), telecom: -Number(item.amount) || 0 });
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
+    },
+  });
+  return items.map((item) => ({ date: String(item.date), telecom: -Number(item.amount) || 0 }));
 }
 
-export const CSV_HEADER = ['entryId', 'date', 'type', 'description', 'amount', 'balanceEffect', 'productId', 'number'] as const;
-
-/** RFC 4180 quoting: a field with a comma, a quote or a line break is quoted, quotes doubled. */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** The entries as CSV (RFC 4180, CRLF line ends), header first, the same rows and order as the JSON. */
-export function toCsv(entries: readonly LedgerEntry[]): string {
-  const rows = [CSV_HEADER.join(',')];
-  for (const e of entries) {
-    rows.push([e.entryId, e.date, e.type, e.description, String(e.amount), String(e.balanceEffect), e.productId ?? '', e.number ?? ''].map(csvField).join(','));
-  }
-  return rows.join('\r\n') + '\r\n';
+/** Every stored item of a project's ledger as stored (amounts unchecked), strongly consistent: the reconciler's read. */
+export async function readLedgerItems(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string): Promise<Item[]> {
+  return readAll(ctx.doc, {
+    Query: { TableName: ctx.tables.ledger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.ledgerPk(projectId) }, ConsistentRead: true },
+  });
 }

@@ -1,108 +1,137 @@
 /**
- * Projects: creation (the project item and its first API key, in one transaction) and reads. The
- * balance itself only ever moves through balanceUpdate (project-item.ts), inside the transaction that
- * writes the movement's own record.
+ * The project item (Projects table, `project#<id>` / `project`) and its mapping to the API's Project.
+ *
+ * Every change of a project's money, status, charged days or timeline is a transaction that updates
+ * this item conditioned on its `version` (optimistic concurrency, shared/store/commit.ts): a writer
+ * that read version v writes v+1 only if nobody else did in between, so the balance, the status and
+ * `chargedThrough` always move together and every decision is made on the exact state it applies to.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import type { BillingDay } from '../domain/billing-days';
-import { Conflict } from '../domain/errors';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { addDays, type BillingDay } from '../domain/billing-days';
+import { Conflict, NotFound } from '../domain/errors';
 import type { Money } from '../domain/money';
-import type { ProjectView } from '../http/schemas';
-import { apiKeyPuts, generateApiKey, generateApiKeyId } from './api-keys';
-import { nowIso, type StoreContext } from './context';
+import { statusFor, type Project, type ProjectStatus } from '../domain/project';
+import type { StoreContext } from './context';
 import { chargeShardOf, keys } from './keys';
-import { findProjectItem, getProjectItem, initialChargedThrough, toProjectView, type ProjectItem } from './project-item';
-import { transact, withRetries, type TransactOutcome } from './transactions';
+import type { TransactItem } from './transactions';
 
-export interface NewProject {
+export interface ProjectItem {
+  pk: string;
+  sk: 'project';
+  projectId: string;
   name: string;
   currency: string;
+  balance: Money;
   creditLimit: Money;
+  status: ProjectStatus;
   billingStartDate: BillingDay;
-}
-
-export interface ProjectCreated {
-  project: ProjectView;
-  apiKeyId: string;
-  /** The project key, shown once; absent when an idempotent replay answers (it is not stored in clear). */
-  apiKey?: string;
-  /** True when an earlier request with the same Idempotency-Key made this project. */
-  replayed: boolean;
-}
-
-/** The project item plus what an idempotent replay needs to recognise its own request. */
-interface StoredProject extends ProjectItem {
+  /** The last day charged; billingStartDate - 1 before the first charge. Indexed for the fan-out. */
+  chargedThrough: BillingDay;
+  chargeShard: string;
+  version: number;
+  /** Counts timeline and sessions writes: changes are conditioned on it, so they apply in order. */
+  timelineRev?: number;
+  createdAt: string;
+  /** With an Idempotency-Key: the fingerprint of the creating request, to tell a replay from a conflict. */
   requestHash?: string;
-  firstApiKeyId: string;
+  /** The project key made with the project (its id only). */
+  firstApiKeyId?: string;
+  /** The round of the creating call (shared/store/commit.ts receipts). */
+  attemptId?: string;
 }
 
-function fingerprint(input: NewProject): string {
-  return createHash('sha256').update(JSON.stringify([input.name, input.currency, input.creditLimit, input.billingStartDate])).digest('hex');
+export function toProject(item: ProjectItem): Project {
+  return {
+    projectId: item.projectId,
+    name: item.name,
+    currency: item.currency,
+    balance: item.balance,
+    creditLimit: item.creditLimit,
+    status: item.status,
+    lastChargedDate: item.chargedThrough >= item.billingStartDate ? item.chargedThrough : null,
+    billingStartDate: item.billingStartDate,
+  };
 }
 
-/**
- * Creates a project with balance 0, status active, nothing charged yet, and its first `project` key.
- * With an `idempotencyKey` the project id is derived from it, so a repeat cannot make a second
- * project: the same request again is answered from the stored project (without the key, which is
- * not kept in clear); another request with the same idempotency key is a 409.
- */
-export async function createProject(ctx: StoreContext, input: NewProject, idempotencyKey?: string): Promise<ProjectCreated> {
-  const projectId = idempotencyKey
-    ? `prj_${createHash('sha256').update(`project:${idempotencyKey}`).digest('hex').slice(0, 24)}`
-    : `prj_${randomBytes(12).toString('hex')}`;
-  const requestHash = fingerprint(input);
-  const apiKeyId = generateApiKeyId();
-  const apiKey = generateApiKey();
-  const item: StoredProject = {
-    ...keys.project(projectId),
+export function timelineRevOf(item: ProjectItem): number {
+  return item.timelineRev ?? 0;
+}
+
+/** The item of a new project: balance 0, active, nothing charged yet. */
+export function newProjectItem(p: {
+  projectId: string; name: string; currency: string; creditLimit: Money; billingStartDate: BillingDay;
+  createdAt: string; firstApiKeyId: string; requestHash?: string; attemptId: string;
+}): ProjectItem {
+  return {
+    ...keys.project(p.projectId),
     sk: 'project',
-    projectId,
-    name: input.name,
-    currency: input.currency,
+    projectId: p.projectId,
+    name: p.name,
+    currency: p.currency,
     balance: 0,
-    creditLimit: input.creditLimit,
+    creditLimit: p.creditLimit,
     status: 'active',
-    billingStartDate: input.billingStartDate,
-    chargedThrough: initialChargedThrough(input.billingStartDate),
-    chargeShard: chargeShardOf(projectId),
+    billingStartDate: p.billingStartDate,
+    chargedThrough: addDays(p.billingStartDate, -1),
+    chargeShard: chargeShardOf(p.projectId),
     version: 0,
-    createdAt: nowIso(ctx),
-    firstApiKeyId: apiKeyId,
-    ...(idempotencyKey ? { requestHash } : {}),
+    createdAt: p.createdAt,
+    firstApiKeyId: p.firstApiKeyId,
+    attemptId: p.attemptId,
+    ...(p.requestHash !== undefined ? { requestHash: p.requestHash } : {}),
   };
-  const createdHere: ProjectCreated = { project: toProjectView(item), apiKeyId, apiKey, replayed: false };
-  // firstApiKeyId is random per call, so a stored project carrying ours was created by this call:
-  // the commit's answer was lost and the retry was cancelled (or the call threw after committing).
-  const storedByUs = async () => {
-    const stored = (await findProjectItem(ctx.doc, ctx.tables.projects, projectId)) as StoredProject | null;
-    return { stored, ours: stored?.firstApiKeyId === apiKeyId };
-  };
-  let out: TransactOutcome;
-  try {
-    out = await withRetries(() => transact(ctx.doc, [
-      { Put: { TableName: ctx.tables.projects, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...apiKeyPuts(ctx, { apiKeyId, role: 'project', projectId }, apiKey),
-    ]));
-  } catch (e) {
-    if ((await storedByUs()).ours) return createdHere;
-    throw e;
-  }
-  if (out.committed) return createdHere;
-  const { stored, ours } = await storedByUs();
-  if (ours) return createdHere;
-  if (idempotencyKey && out.reasons[0] === 'ConditionalCheckFailed') {
-    if (stored && stored.requestHash === requestHash) return { project: toProjectView(stored), apiKeyId: stored.firstApiKeyId, replayed: true };
-    throw new Conflict('idempotency_conflict', 'this Idempotency-Key was used for a different project');
-  }
-  throw new Error(`creating project ${projectId} was cancelled: ${out.reasons.join(', ')}`, { cause: out.cause });
 }
 
-/** The project as the API shows it; NotFound when there is none. */
-export async function getProject(ctx: StoreContext, projectId: string): Promise<ProjectView> {
-  return toProjectView(await getProjectItem(ctx.doc, ctx.tables.projects, projectId));
+/** The Put of a new project item; refuses to overwrite one. */
+export function projectPut(ctx: StoreContext, item: ProjectItem): TransactItem {
+  return { Put: { TableName: ctx.tables.projects, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+export async function findProjectItem(ctx: StoreContext, projectId: string, consistent = true): Promise<ProjectItem | null> {
+  const out = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.project(projectId), ConsistentRead: consistent }));
+  return (out.Item as ProjectItem | undefined) ?? null;
+}
+
+export async function getProjectItem(ctx: StoreContext, projectId: string, consistent = true): Promise<ProjectItem> {
+  const item = await findProjectItem(ctx, projectId, consistent);
+  if (!item) throw new NotFound(`project ${projectId}`);
+  return item;
 }
 
 /** True when the project exists. */
 export async function projectExists(ctx: StoreContext, projectId: string): Promise<boolean> {
-  return (await findProjectItem(ctx.doc, ctx.tables.projects, projectId)) !== null;
+  const out = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.project(projectId), ConsistentRead: true, ProjectionExpression: 'pk' }));
+  return out.Item !== undefined;
+}
+
+/**
+ * The Update of a transaction that moves a project's balance by `delta` (and its status with it),
+ * conditioned on the version the caller read. `extra` adds SET clauses (e.g. chargedThrough) with their values.
+ */
+export function balanceUpdate(table: string, item: ProjectItem, delta: Money, extra: { set?: string[]; values?: Record<string, unknown> } = {}): TransactItem {
+  const balance = item.balance + delta;
+  // Past 2^53 no exact integer balance exists: refuse the movement rather than round money.
+  if (!Number.isSafeInteger(balance)) throw new Conflict('balance_out_of_range', `project ${item.projectId}'s balance would leave the range of exact integers`);
+  return {
+    Update: {
+      TableName: table,
+      Key: keys.project(item.projectId),
+      UpdateExpression: `SET ${['balance = :balance', '#status = :status', 'version = :next', ...(extra.set ?? [])].join(', ')}`,
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':balance': balance,
+        ':status': statusFor(balance, item.creditLimit),
+        ':next': item.version + 1,
+        ':version': item.version,
+        ...extra.values,
+      },
+    },
+  };
+}
+
+/** The project after a committed balanceUpdate of `delta` (what the next round may build on without re-reading). */
+export function afterBalanceUpdate(item: ProjectItem, delta: Money, extra: Partial<ProjectItem> = {}): ProjectItem {
+  const balance = item.balance + delta;
+  return { ...item, ...extra, balance, status: statusFor(balance, item.creditLimit), version: item.version + 1 };
 }

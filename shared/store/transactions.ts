@@ -1,7 +1,7 @@
 /**
- * TransactWriteItems with its cancellation turned into a domain outcome: which items failed their
- * condition (CancellationReasons, in request order), so a caller can drop the items already done
- * and retry the rest (RELIABILITY.md rule 5).
+ * TransactWriteItems with its cancellation turned into an outcome (which items failed, in request
+ * order: RELIABILITY.md rule 5), the retry of transient errors, and the one backoff every retry in
+ * paygo waits with.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -20,11 +20,11 @@ export type TransactOutcome =
       cause: TransactionCanceledException;
     };
 
-export async function transact(doc: DynamoDBDocumentClient, items: TransactItem[], token?: string): Promise<TransactOutcome> {
+export async function transact(doc: DynamoDBDocumentClient, items: TransactItem[]): Promise<TransactOutcome> {
   if (items.length === 0) return { committed: true };
   if (items.length > MAX_TRANSACTION_ITEMS) throw new RangeError(`a transaction takes at most ${MAX_TRANSACTION_ITEMS} items, got ${items.length}`);
   try {
-    await doc.send(new TransactWriteCommand({ TransactItems: items, ...(token ? { ClientRequestToken: token } : {}) }));
+    await doc.send(new TransactWriteCommand({ TransactItems: items }));
     return { committed: true };
   } catch (e) {
     if (e instanceof TransactionCanceledException || (e instanceof Error && e.name === 'TransactionCanceledException')) {
@@ -46,14 +46,27 @@ export function isTransient(e: unknown): boolean {
   return ['TransactionConflictException', 'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TimeoutError', 'InternalServerError', 'ServiceUnavailable'].includes(e.name);
 }
 
-/** Runs `attempt` until it returns a value, retrying transient errors with jittered backoff. */
+/** Cancellation reasons that are contention or capacity: worth a backoff and another round. */
+export const TRANSIENT_REASONS: ReadonlySet<string> = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * How long to wait before retry `round` (0-based): "full jitter", a uniformly random wait below an
+ * exponentially growing cap, so writers that collided spread out instead of colliding again in step.
+ */
+export function backoffMs(round: number, capMs = 1000, baseMs = 10): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** Math.min(round, 16));
+}
+
+/** Runs `attempt` until it returns a value, retrying transient errors with backoff (`tries` in all). */
 export async function withRetries<T>(attempt: () => Promise<T>, tries = 8): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await attempt();
     } catch (e) {
       if (!isTransient(e) || i >= tries - 1) throw e;
-      await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** i) * (0.5 + Math.random() / 2)));
+      await sleep(backoffMs(i + 1));
     }
   }
 }

@@ -8,8 +8,10 @@
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetConfig } from '../../shared/config';
-import { ROUTES, WORKERS } from '../../shared/http/routes';
-import { registerDefaultChargeQueue, registerDefaultPublisher, resetRuntime, runtime, type ChargeMessage, type PaygoEvent } from '../../shared/runtime';
+import { ROUTES } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
+import { registerDefaultChargeQueue, registerDefaultPublisher, resetRuntime, runtime, type ChargeMessage } from '../../shared/runtime';
+import { type DomainEvent } from '../../shared/domain/events';
 
 interface Declared { entry: string; events: boolean; chargeQueue: boolean }
 
@@ -57,12 +59,12 @@ describe('runtime() defaults', () => {
     process.env.CHARGE_QUEUE_URL = 'https://sqs.example/queue-1';
     resetConfig();
     resetRuntime();
-    const published: [string, PaygoEvent[]][] = [];
+    const published: [string, DomainEvent[]][] = [];
     const sent: [string, ChargeMessage[]][] = [];
     let made = 0;
     registerDefaultPublisher((bus) => { made++; return { publish: async (e) => { published.push([bus, e]); } }; });
     registerDefaultChargeQueue((url) => { made++; return { send: async (m) => { sent.push([url, m]); } }; });
-    const event: PaygoEvent = { type: 'BalanceLow', detail: { projectId: 'p1' } };
+    const event: DomainEvent = { type: 'BalanceLow', detail: { projectId: 'p1', currency: 'UAH', balance: 0, creditLimit: 0, threshold: 100 } };
     await runtime().events.publish([event]);
     await runtime().events.publish([event]);
     await runtime().events.publish([]);
@@ -79,7 +81,7 @@ describe('runtime() defaults', () => {
     resetRuntime();
     let made = 0;
     registerDefaultPublisher(() => { made++; return { publish: async () => undefined }; });
-    await runtime().events.publish([{ type: 'BalanceLow', detail: {} }]);
+    await runtime().events.publish([{ type: 'BalanceLow', detail: { projectId: 'p1', currency: 'UAH', balance: 0, creditLimit: 0, threshold: 100 } }]);
     expect(made).toBe(0);
     await expect(runtime().chargeQueue.send([{ projectId: 'p1', date: '2026-03-01' }])).rejects.toThrow(/CHARGE_QUEUE_URL is not set/);
   });

@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import type { HttpEvent, HttpResponse } from '../../shared/http/route';
-import { ROUTES, WORKERS, type RouteDefinition } from '../../shared/http/routes';
+import { ROUTES, type RouteDefinition } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
 import { lambdaContext as twinLambdaContext } from '../../local/lambda';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -6,13 +6,13 @@
  * that must succeed, so the cases are refused for what they break and nothing else.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chargeThrough } from '../../shared/store/charges';
 import { storeContext } from '../../shared/store/context';
 import { billingEnv } from '../support/billing';
 import { callApi, declaredStatuses, ROUTE_KEYS, type ApiAnswer } from './api';
 import { FUZZ, type FuzzWorld, type Req } from './fuzz-cases';
 import { diffSnapshots, snapshotTables, type Snapshot } from './snapshot';
 import { errorProblems, makeWorld } from './world';
+import { chargeThrough } from '../../shared/billing/charge-through';
 
 let w: FuzzWorld;
 let tableNames: string[];

@@ -7,13 +7,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CONTRACT, type OperationKey } from '../../shared/http/contract';
 import { ErrorBody } from '../../shared/http/schemas';
 import { ROUTES } from '../../shared/http/routes';
 import { billingEnv } from '../support/billing';
 import { callApi, routeKeyOf, type ApiAnswer, type CallOptions, type Method } from './api';
 import { refsIn, resolvePointer, validate } from './json-schema';
 import { makeWorld, type World } from './world';
+import { API, type RouteKey } from '../../shared/http/routes';
 
 /**
  * Open defect in shared/http/openapi.ts: schemas with a zod `id` are emitted as `$ref: '#/$defs/X'`
@@ -131,7 +131,7 @@ describe('GET /openapi.json', () => {
         expect(op.security).toBeUndefined();
         expect(statuses).toEqual(expect.arrayContaining(['401', '403']));
       }
-      const contract = CONTRACT[routeKeyOf(route) as OperationKey];
+      const contract = API[routeKeyOf(route) as RouteKey];
       expect(Boolean(op.requestBody), `${routeKeyOf(route)} requestBody`).toBe('body' in contract);
     }
     expect(doc.security).toEqual([{ bearer: [] }]);
@@ -191,7 +191,7 @@ describe('real answers against the document', () => {
         const errors = validate(media.schema, res.body, OPEN_DEFECT_LOCAL_DEFS ? media.schema : doc);
         if (errors.length) problems.push(`${label}: document schema: ${errors.slice(0, 5).join('; ')}`);
       }
-      const zod: z.ZodType | null | undefined = res.status >= 400 ? ErrorBody : (CONTRACT[routeKey as OperationKey].responses as Record<number, z.ZodType | null>)[res.status];
+      const zod: z.ZodType | null | undefined = res.status >= 400 ? ErrorBody : (API[routeKey as RouteKey].responses as Record<number, z.ZodType | null>)[res.status];
       if (zod === undefined) problems.push(`${label}: not in the contract's responses`);
       else if (zod) {
         const r = zod.safeParse(res.body);

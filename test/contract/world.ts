@@ -7,9 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorBody } from '../../shared/http/schemas';
-import { createApiKey } from '../../shared/store/api-keys';
 import { storeContext } from '../../shared/store/context';
 import { callApi, type ApiAnswer } from './api';
+import { createApiKey } from '../../shared/billing/api-keys';
 
 export interface ProjectFixture {
   id: string;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
-import { formatCount, formatMoney, includedText, monthlyPriceOf, productsView } from '../../shared/domain/product-view';
+import { includedText, productsView } from '../../shared/domain/product-view';
+import { formatCount, formatMoney } from '../../shared/domain/format';
+import { monthlyPriceOf } from '../../shared/domain/pricing';
 
 const [telephony, calltracking, callback, analytics] = DEFAULT_CATALOG.products;
 

@@ -5,7 +5,7 @@ import { UnknownDestination, ValidationFailed } from '../../shared/domain/errors
 import { mulDivRoundHalfUp } from '../../shared/domain/money';
 import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
 import {
-  billedSeconds, callCost, InvalidDestination, makeRater, maxCallDurationSec, Rater, raterFor, smsCost, type Tariff,
+  billedSeconds, callCost, InvalidDestination, maxCallDurationSec, Rater, raterFor, smsCost, type Tariff,
 } from '../../shared/domain/rating';
 
 const rate = (perMinute: number, connectFee: number, initialSec: number, incrementSec: number, prefix = '380'): CallRate =>
@@ -149,7 +149,7 @@ describe('Rater', () => {
   });
 
   it('keeps the first rate of a repeated prefix', () => {
-    const r = makeRater({ calls: [rate(1, 0, 1, 1, '7'), rate(2, 0, 1, 1, '7')], sms: [{ prefix: '7', perSegment: 1 }] });
+    const r = new Rater({ calls: [rate(1, 0, 1, 1, '7'), rate(2, 0, 1, 1, '7')], sms: [{ prefix: '7', perSegment: 1 }] });
     expect(r.callRate('+71').perMinute).toBe(1);
   });
 

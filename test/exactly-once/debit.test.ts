@@ -5,16 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { debitStream, streamEventOf } from '../../functions/usage/debit-usage';
+import { debitStream } from '../../functions/usage/debit-usage';
+import { streamEventOf } from '../../local/stream-poller';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
-import { recordPayment } from '../../shared/store/payments';
-import { getProject } from '../../shared/store/projects';
 import { MAX_TRANSACTION_ITEMS } from '../../shared/store/transactions';
 import { conflictCancellation, conflictException, faultyDoc, hardFailure, timeout, touchesProject } from '../support/faulty-doc';
 import { moneyState } from '../support/money-check';
 import { deliver, type StreamRecord } from '../support/stream';
 import { costOf, expectSettled, paidProject, post, setup, streamOf, usageEvents, type Env } from './fixtures';
+import { recordPayment } from '../../shared/billing/payments';
+import { getProject } from '../../shared/billing/projects';
 
 let env: Env;
 beforeAll(async () => { env = await setup(); });

@@ -5,16 +5,17 @@
 import { expect } from 'vitest';
 import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
 import { raterFor } from '../../shared/domain/rating';
-import type { UsageEvent } from '../../shared/domain/types';
-import { setRuntime, type PaygoEvent } from '../../shared/runtime';
+import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { recordPayment } from '../../shared/store/payments';
-import { createProject } from '../../shared/store/projects';
 import { handler as postUsage } from '../../functions/api/post-usage';
 import { useTables } from '../support/dynamo';
 import { call, TELEPHONY } from '../support/http';
 import { moneyState } from '../support/money-check';
 import { inserts, StreamReader, type StreamRecord } from '../support/stream';
+import { type UsageEvent } from '../../shared/domain/usage';
+import { type DomainEvent } from '../../shared/domain/events';
+import { recordPayment } from '../../shared/billing/payments';
+import { createProject } from '../../shared/billing/projects';
 
 /** 2026-03-10 12:00 in Kyiv (UTC+2 in March before DST). */
 export const NOW = Date.parse('2026-03-10T10:00:00Z');
@@ -22,7 +23,7 @@ export const TODAY = '2026-03-10';
 
 export async function setup() {
   const env = await useTables();
-  const published: PaygoEvent[] = [];
+  const published: DomainEvent[] = [];
   setRuntime({ now: () => NOW, events: { publish: async (e) => { published.push(...e); } } });
   const reader = new StreamReader(env.endpoint, env.tables.USAGE_TABLE);
   return { ...env, published, reader };

@@ -13,10 +13,10 @@ import { handler as removeNumber } from '../../functions/api/remove-number';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
 import { hashApiKey, keys } from '../../shared/store/keys';
-import { createProject, getProject } from '../../shared/store/projects';
 import { useTables } from '../support/dynamo';
 import { faultyDoc, hardFailure, timeout, type Injection, type SentCommand } from '../support/faulty-doc';
 import { call, projectAuth, TELEPHONY } from '../support/http';
+import { createProject, getProject } from '../../shared/billing/projects';
 
 let env: Awaited<ReturnType<typeof useTables>>;
 /** One armed fault: the first command that matches gets it, then the rule disarms. */

@@ -4,12 +4,12 @@ import { handler as createApiKey } from '../../functions/api/create-api-key';
 import { handler as deleteApiKey } from '../../functions/api/delete-api-key';
 import { authorize, bearerKey, handler as authorizeHandler } from '../../functions/auth/authorize-key';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { ensureAdminKey } from '../../shared/store/api-keys';
 import { storeContext } from '../../shared/store/context';
 import { hashApiKey, keys } from '../../shared/store/keys';
-import { createProject } from '../../shared/store/projects';
 import { useTables } from '../support/dynamo';
 import { call, projectAuth, TELEPHONY } from '../support/http';
+import { ensureAdminKey } from '../../shared/billing/api-keys';
+import { createProject } from '../../shared/billing/projects';
 
 let env: Awaited<ReturnType<typeof useTables>>;
 let projectId: string;

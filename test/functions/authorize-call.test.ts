@@ -3,10 +3,10 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as authorizeCall } from '../../functions/api/authorize-call';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
-import { statusFor } from '../../shared/store/project-item';
-import { createProject } from '../../shared/store/projects';
 import { useTables } from '../support/dynamo';
 import { call, projectAuth, TELEPHONY, type Auth } from '../support/http';
+import { statusFor } from '../../shared/domain/project';
+import { createProject } from '../../shared/billing/projects';
 
 let env: Awaited<ReturnType<typeof useTables>>;
 beforeAll(async () => { env = await useTables(); });

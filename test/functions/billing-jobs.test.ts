@@ -2,11 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as chargeDay } from '../../functions/billing/charge-day';
 import { FanOutIncomplete, handler as fanOutDays } from '../../functions/billing/fan-out-days';
 import { setRuntime } from '../../shared/runtime';
-import { chargeThrough } from '../../shared/store/charges';
 import { storeContext } from '../../shared/store/context';
-import { fanOut, projectsToChargePage } from '../../shared/store/fan-out';
 import { billingEnv, change, ledgerOf, newProject, product, project, sqsEvent } from '../support/billing';
 import { faultyDoc, hardFailure, touchesProject } from '../support/faulty-doc';
+import { chargeThrough } from '../../shared/billing/charge-through';
+import { fanOut } from '../../shared/billing/fan-out';
+import { projectsToChargePage } from '../../shared/store/charge-index';
 
 let env: Awaited<ReturnType<typeof billingEnv>>;
 const due: string[] = [];

@@ -8,11 +8,11 @@ import { handler as listProducts } from '../../functions/api/list-products';
 import { handler as putProduct } from '../../functions/api/put-product';
 import { handler as putSessions } from '../../functions/api/put-sessions';
 import { handler as removeNumber, normalizeNumber } from '../../functions/api/remove-number';
-import { chargeThrough } from '../../shared/store/charges';
 import { storeContext } from '../../shared/store/context';
 import { readCurrentTimeline } from '../../shared/store/timeline';
 import { billingEnv, ledgerOf, newProject, project } from '../support/billing';
 import { ADMIN, apiEvent, call, projectAuth, TELEPHONY, type EventOptions } from '../support/http';
+import { chargeThrough } from '../../shared/billing/charge-through';
 
 let env: Awaited<ReturnType<typeof billingEnv>>;
 beforeAll(async () => { env = await billingEnv('2026-03-10T10:00:00Z'); });

@@ -9,9 +9,9 @@ import { handler as postUsage } from '../../functions/api/post-usage';
 import { handler as putSessions } from '../../functions/api/put-sessions';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { createProject } from '../../shared/store/projects';
 import { useTables } from '../support/dynamo';
 import { ADMIN, call, TELEPHONY } from '../support/http';
+import { createProject } from '../../shared/billing/projects';
 
 let env: Awaited<ReturnType<typeof useTables>>;
 let projectId: string;

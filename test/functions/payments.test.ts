@@ -1,15 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as createPayment } from '../../functions/api/create-payment';
-import { setRuntime, type PaygoEvent } from '../../shared/runtime';
+import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
-import { createProject, getProject } from '../../shared/store/projects';
 import { useTables } from '../support/dynamo';
 import { call, projectAuth, TELEPHONY, type Auth } from '../support/http';
+import { type DomainEvent } from '../../shared/domain/events';
+import { createProject, getProject } from '../../shared/billing/projects';
 
 let env: Awaited<ReturnType<typeof useTables>>;
-const published: PaygoEvent[] = [];
+const published: DomainEvent[] = [];
 beforeAll(async () => {
   env = await useTables();
   setRuntime({ now: () => Date.parse('2026-03-10T10:00:00Z'), events: { publish: async (e) => { published.push(...e); } } });

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as getCatalog } from '../../functions/api/get-catalog';
 import { handler as getHealth } from '../../functions/api/get-health';
 import { handler as getOpenapi } from '../../functions/api/get-openapi';
-import { CONTRACT } from '../../shared/http/contract';
 import { useTables } from '../support/dynamo';
 import { call, projectAuth, TELEPHONY } from '../support/http';
+import { API } from '../../shared/http/routes';
 
 beforeAll(async () => { await useTables(); });
 
@@ -21,7 +21,7 @@ describe('GET /openapi.json', () => {
     const res = await call(getOpenapi, 'GET /openapi.json', { auth: null });
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    for (const key of Object.keys(CONTRACT)) {
+    for (const key of Object.keys(API)) {
       const [method, path] = key.split(' ') as [string, string];
       expect(res.body.paths[path]?.[method.toLowerCase()], key).toBeDefined();
     }

@@ -4,9 +4,9 @@ import { handler as listUsage } from '../../functions/api/list-usage';
 import { handler as postUsage } from '../../functions/api/post-usage';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { createProject } from '../../shared/store/projects';
 import { useTables } from '../support/dynamo';
 import { call, projectAuth, TELEPHONY, type Auth } from '../support/http';
+import { createProject } from '../../shared/billing/projects';
 
 let env: Awaited<ReturnType<typeof useTables>>;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTES, WORKERS, type RouteDefinition } from '../../shared/http/routes';
-import { TABLES, type TableAccess, type TableKey } from '../../shared/store/tables';
+import { ROUTES, type RouteDefinition } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
+import { TABLES, type TableAccess, type TableKey } from '../../shared/tables';
 import type { PaygoFunction } from '../../lib/constructs/paygo-function';
 import { grantsOfRole, synthPaygo, type Grant } from './template';
 

@@ -9,7 +9,8 @@ import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../lib/constructs/paygo-function';
 import { httpRoute, ok, type HttpEvent } from '../../shared/http/route';
-import { ROUTES, WORKERS } from '../../shared/http/routes';
+import { ROUTES } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
 import { logger, metrics, MetricUnit, observed, tracer } from '../../shared/observability';
 
 // As Lambda sets it for an on-demand environment; Powertools reports a cold start only then. Hoisted

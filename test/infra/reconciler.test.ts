@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../lib/constructs/paygo-function';
 import { RECONCILE_METRICS } from '../../lib/constructs/reconciler';
-import { WORKERS } from '../../shared/http/routes';
+import { WORKERS } from '../../shared/workers';
 import { grantsOfRole, synthPaygo } from './template';
 
 const { stack, template, logicalId } = synthPaygo();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TABLES, type TableDefinition, type TableKey } from '../../shared/store/tables';
+import { TABLES, type TableDefinition, type TableKey } from '../../shared/tables';
 import { synthPaygo } from './template';
 
 const { stack, template, logicalId } = synthPaygo();

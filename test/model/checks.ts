@@ -13,16 +13,16 @@ import { QueryCommand, ScanCommand, GetCommand, type DynamoDBDocumentClient } fr
 import { isDeepStrictEqual } from 'node:util';
 import { keys } from '../../shared/store/keys';
 import { toLedgerEntry } from '../../shared/store/ledger';
-import type { ProjectItem } from '../../shared/store/project-item';
-import { reconcileAll } from '../../shared/store/reconcile';
 import type { UsageItem } from '../../shared/store/usage';
 import { handler as getProject } from '../../functions/api/get-project';
 import { handler as listLedger } from '../../functions/api/list-ledger';
 import { handler as listUsage } from '../../functions/api/list-usage';
-import type { LedgerEntry } from '../../shared/domain/types';
 import { call } from '../support/http';
 import { ledgerKey, type Model, type ProjectModel } from './model';
 import type { World } from './world';
+import { type ProjectItem } from '../../shared/store/projects';
+import { reconcileAll } from '../../shared/billing/reconcile';
+import { type LedgerEntry } from '../../shared/domain/ledger';
 
 export class ModelMismatch extends Error {
   constructor(readonly problems: string[]) {
@@ -236,7 +236,7 @@ export async function tally(m: Model, w: World): Promise<Tally> {
 
 /** The reconciler over the run's tables must find nothing wrong. */
 export async function checkReconcile(w: World): Promise<void> {
-  const summary = await reconcileAll(w.raw, { projects: w.tables.PROJECTS_TABLE, ledger: w.tables.LEDGER_TABLE, usage: w.tables.USAGE_TABLE }, { now: w.clock, zone: w.zone });
+  const summary = await reconcileAll({ doc: w.raw, tables: { projects: w.tables.PROJECTS_TABLE, ledger: w.tables.LEDGER_TABLE, usage: w.tables.USAGE_TABLE } }, { now: w.clock, zone: w.zone });
   if (summary.mismatches > 0 || summary.reports.length > 0) {
     throw new ModelMismatch(summary.reports.flatMap((r) => r.mismatches.map((x) => `reconcile ${r.projectId}: ${x.kind}: ${x.detail}`)));
   }

@@ -14,10 +14,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, billingDayOf, startOfDay, type BillingDay } from '../../shared/domain/billing-days';
 import { NumberType, PRODUCT_IDS, type ProductId } from '../../shared/domain/catalog';
 import { stateAt } from '../../shared/domain/timeline';
-import type { TimelineChange, UsageEvent, UsageKind } from '../../shared/domain/types';
+import type { TimelineChange } from '../../shared/domain/types';
 import type { ChargeMessage } from '../../shared/runtime';
 import { keys } from '../../shared/store/keys';
-import { utcIso } from '../../shared/store/timeline';
 import type { UsageItem } from '../../shared/store/usage';
 import { handler as addNumber } from '../../functions/api/add-number';
 import { handler as createBillingRun } from '../../functions/api/create-billing-run';
@@ -32,6 +31,8 @@ import { checkFull, checkProjects, expectThat } from './checks';
 import type { StepFaults } from './faults';
 import { countedOn, type Model, type ProjectModel } from './model';
 import { eventIdOf, type HttpResult, type World } from './world';
+import { type UsageEvent, type UsageKind } from '../../shared/domain/usage';
+import { utcIso } from '../../shared/domain/timeline-snapshot';
 
 /** How big a run is: the default `npm test` run and the soak differ only here. */
 export interface Scale {

@@ -9,7 +9,9 @@ import { addDays, type BillingDay } from '../../shared/domain/billing-days';
 import type { Catalog } from '../../shared/domain/catalog';
 import { chargeDay, chargeTotal, telecomDailyLine } from '../../shared/domain/charge-day';
 import { raterFor, type Rater } from '../../shared/domain/rating';
-import type { LedgerEntry, Timeline, TimelineChange, UsageEvent } from '../../shared/domain/types';
+import type { Timeline, TimelineChange } from '../../shared/domain/types';
+import { type LedgerEntry } from '../../shared/domain/ledger';
+import { type UsageEvent } from '../../shared/domain/usage';
 
 export interface ProjectModel {
   idx: number;

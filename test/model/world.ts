@@ -15,15 +15,17 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { localClient, type TableNames } from '../../local/dynamo';
 import { handler as chargeDayHandler } from '../../functions/billing/charge-day';
 import { handler as fanOutHandler } from '../../functions/billing/fan-out-days';
-import { handler as debitHandler, streamEventOf } from '../../functions/usage/debit-usage';
+import { handler as debitHandler } from '../../functions/usage/debit-usage';
+import { streamEventOf } from '../../local/stream-poller';
 import { resetConfig } from '../../shared/config';
 import { billingDayOf, startOfDay, type BillingDay } from '../../shared/domain/billing-days';
-import { makeDocumentClient, resetRuntime, setRuntime, type ChargeMessage, type PaygoEvent } from '../../shared/runtime';
+import { makeDocumentClient, resetRuntime, setRuntime, type ChargeMessage } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { recordPayment } from '../../shared/store/payments';
 import { call, type Answer, type EventOptions } from '../support/http';
 import { inserts, StreamReader, type StreamRecord } from '../support/stream';
 import { FaultInjector, type Invocation } from './faults';
+import { type DomainEvent } from '../../shared/domain/events';
+import { recordPayment } from '../../shared/billing/payments';
 
 /** A client gives up after this many 5xx in a row: with a fault budget per step it never should. */
 const CLIENT_TRIES = 25;
@@ -87,7 +89,7 @@ export class World {
   readonly faults: FaultInjector;
   readonly raw: DynamoDBDocumentClient;
   readonly reader: StreamReader;
-  readonly published: PaygoEvent[] = [];
+  readonly published: DomainEvent[] = [];
   /** INSERT records read from the stream, not delivered yet, in stream order. */
   pending: StreamRecord[] = [];
   /** Records delivered at least once (for redeliveries). */

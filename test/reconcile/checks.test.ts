@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../../shared/domain/billing-days';
 import { keys } from '../../shared/store/keys';
-import { addUsage, checkProject, emptyUsageAggregate, type LedgerItem, type ProjectSnapshot } from '../../shared/store/reconcile';
-import type { ProjectItem } from '../../shared/store/project-item';
+import { type ProjectSnapshot, type StoredEntry, addUsage, checkProject, emptyUsageAggregate } from '../../shared/domain/reconcile';
+import { type ProjectItem } from '../../shared/store/projects';
 
 const START = '2025-03-01';
 const NOW = Date.parse('2025-03-20T10:00:00Z');
@@ -30,8 +30,8 @@ const history = fc.record({
 function build(h: { closed: number; payments: number[]; dailyCharge: number; events: GenEvent[] }): ProjectSnapshot {
   const day = (n: number) => addDays(START, n);
   const chargedThrough = day(h.closed - 1);
-  const entries: LedgerItem[] = [];
-  const entry = (e: Omit<LedgerItem, 'pk' | 'sk' | 'description'>) => entries.push({ ...keys.ledger('p', e.date, e.entryId), description: e.type, ...e });
+  const entries: StoredEntry[] = [];
+  const entry = (e: Omit<StoredEntry, 'pk' | 'sk' | 'description'>) => entries.push({ ...keys.ledger('p', e.date, e.entryId), description: e.type, ...e });
   h.payments.forEach((amount, i) => entry({ entryId: `payment#${i}`, date: START, type: 'payment', amount, balanceEffect: true }));
   // On its own day when debited in time (late = 0) or still open; an event of a closed day debited
   // after the night counts on an open day: the debit never counts into a closed day.

@@ -4,10 +4,12 @@
  */
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../../local/dynamo';
-import type { LedgerEntry } from '../../shared/domain/types';
 import { chargeShardOf, keys } from '../../shared/store/keys';
-import type { ProjectItem } from '../../shared/store/project-item';
-import type { Tables } from '../../shared/store/reconcile';
+import type { StoreContext } from '../../shared/store/context';
+
+type Tables = StoreContext['tables'];
+import { type LedgerEntry } from '../../shared/domain/ledger';
+import { type ProjectItem } from '../../shared/store/projects';
 
 /** 2025-03-04 12:00 in Kyiv (UTC+2): today is 2025-03-04. */
 export const NOW = Date.parse('2025-03-04T10:00:00.000Z');

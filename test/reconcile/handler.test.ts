@@ -4,11 +4,12 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler, reconcile } from '../../functions/billing/reconcile';
-import { setRuntime, type PaygoEvent } from '../../shared/runtime';
+import { setRuntime } from '../../shared/runtime';
 import { useTables } from '../support/dynamo';
 import { Fixture, NOW, tablesOf } from './fixtures';
+import { type DomainEvent } from '../../shared/domain/events';
 
-let published: PaygoEvent[][] = [];
+let published: DomainEvent[][] = [];
 
 beforeAll(async () => {
   const t = await useTables();
@@ -44,7 +45,7 @@ describe('reconcile handler', () => {
     expect(summary).toMatchObject({ projects: 3, mismatchedProjects: 2, mismatches: 2, unsettled: 0 });
     expect(published).toHaveLength(1);
     const events = published[0]!;
-    expect(events.map((e) => [e.type, e.detail.projectId, e.detail.kinds])).toEqual([
+    expect(events.map((e) => [e.type, e.detail.projectId, e.type === 'ReconcileMismatch' ? e.detail.kinds : undefined])).toEqual([
       ['ReconcileMismatch', 'b-balance', ['balance']],
       ['ReconcileMismatch', 'c-telecom', ['telecom']],
     ]);

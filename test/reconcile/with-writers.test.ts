@@ -5,17 +5,18 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RatedUsageEvent } from '../../shared/domain/types';
-import { chargeThrough } from '../../shared/store/charges';
 import { storeContext, type StoreContext } from '../../shared/store/context';
-import { debitRecords } from '../../shared/store/debit';
 import { keys } from '../../shared/store/keys';
-import { recordPayment } from '../../shared/store/payments';
-import { createProject } from '../../shared/store/projects';
-import { reconcileAll, reconcileProject } from '../../shared/store/reconcile';
-import { appendChange } from '../../shared/store/timeline';
-import { ingestUsage, usageItemOf } from '../../shared/store/usage';
+import { usageItemOf } from '../../shared/store/usage';
 import { useTables } from '../support/dynamo';
+import { type RatedUsageEvent } from '../../shared/domain/usage';
+import { chargeThrough } from '../../shared/billing/charge-through';
+import { debitRecords } from '../../shared/billing/debit-usage';
+import { recordPayment } from '../../shared/billing/payments';
+import { createProject } from '../../shared/billing/projects';
+import { reconcileAll, reconcileProject } from '../../shared/billing/reconcile';
+import { appendChange } from '../../shared/billing/timeline-changes';
+import { storeUsage } from '../../shared/billing/ingest-usage';
 
 let clock = Date.parse('2025-03-01T08:00:00Z');
 let ctx: StoreContext;
@@ -26,8 +27,8 @@ function call(id: string, projectId: string, occurredAt: string, cost: number): 
 
 /** Stores and debits events as the stream would deliver them (twice: a redelivery moves nothing). */
 async function useAndDebit(events: RatedUsageEvent[]): Promise<void> {
-  await ingestUsage(ctx, events);
-  const records = events.map((e, i) => ({ sequenceNumber: String(i + 1), item: usageItemOf(ctx, e, new Date(clock).toISOString()) }));
+  await storeUsage(ctx, events);
+  const records = events.map((e, i) => ({ sequenceNumber: String(i + 1), item: usageItemOf(ctx.zone, e, new Date(clock).toISOString()) }));
   for (let round = 0; round < 2; round++) {
     const out = await debitRecords(ctx, records);
     expect(out.failed).toEqual([]);
@@ -52,19 +53,19 @@ describe('reconciler over the writers', () => {
     expect(charged.days.map((d) => [d.date, d.telecomTotal, d.lines.some((l) => l.type === 'product_daily')])).toEqual([['2025-03-01', 120, true], ['2025-03-02', 75, true]]);
     // Late: 03-01 is closed, so it counts on 03-03; and one not debited yet, received just now.
     await useAndDebit([call('w4', projectId, '2025-03-01T20:00:00Z', 33)]);
-    await ingestUsage(ctx, [call('w5', projectId, '2025-03-03T00:05:00Z', 9)]);
+    await storeUsage(ctx, [call('w5', projectId, '2025-03-03T00:05:00Z', 9)]);
   });
 
   it('finds the records they wrote consistent, through both paths', async () => {
-    const summary = await reconcileAll(ctx.doc, ctx.tables, { now: clock, zone: ctx.zone });
+    const summary = await reconcileAll({ doc: ctx.doc, tables: ctx.tables }, { now: clock, zone: ctx.zone });
     expect(summary).toMatchObject({ projects: 1, usageEvents: 5, mismatches: 0, reports: [] });
-    expect(await reconcileProject(ctx.doc, ctx.tables, projectId, { now: clock, zone: ctx.zone, lookbackDays: 1 })).toEqual({ projectId, ok: true, mismatches: [], settled: true });
+    expect(await reconcileProject(ctx, projectId, { now: clock, zone: ctx.zone, lookbackDays: 1 })).toEqual({ projectId, ok: true, mismatches: [], settled: true });
   });
 
   it('then catches a balance changed outside a recorded movement, and the event left undebited', async () => {
     await ctx.doc.send(new UpdateCommand({ TableName: ctx.tables.projects, Key: keys.project(projectId), UpdateExpression: 'ADD balance :d, version :one', ExpressionAttributeValues: { ':d': 500, ':one': 1 } }));
     const later = clock + 20 * 60_000; // w5 was received 20 minutes before this run
-    const r = await reconcileProject(ctx.doc, ctx.tables, projectId, { now: later, zone: ctx.zone, lookbackDays: 1 });
+    const r = await reconcileProject(ctx, projectId, { now: later, zone: ctx.zone, lookbackDays: 1 });
     expect(r.mismatches.map((m) => m.kind).sort()).toEqual(['balance', 'undebited']);
     const balance = r.mismatches.find((m) => m.kind === 'balance')!;
     expect(balance.actual! - balance.expected!).toBe(500);

@@ -13,10 +13,12 @@ import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
 import { forecast } from '../../shared/domain/forecast';
 import { storeContext } from '../../shared/store/context';
 import { telecomHistory } from '../../shared/store/ledger';
-import { recordPayment } from '../../shared/store/payments';
-import { appendChange, putSessions, readCurrentTimeline, type ChangeInput } from '../../shared/store/timeline';
+import { readCurrentTimeline } from '../../shared/store/timeline';
+import { recordSessions } from '../../shared/billing/timeline-changes';
 import type { UsageItem } from '../../shared/store/usage';
 import { billingEnv, ledgerOf, newProject, number, product, project, sqsEvent, useCalls } from '../support/billing';
+import { recordPayment } from '../../shared/billing/payments';
+import { type ChangeInput, appendChange } from '../../shared/billing/timeline-changes';
 
 let env: Awaited<ReturnType<typeof billingEnv>>;
 beforeAll(async () => { env = await billingEnv('2026-04-01T07:00:00Z'); });
@@ -68,7 +70,7 @@ it('a month of payments, toggles and usage keeps the ledger invariants, and each
       const n = `+38044${String(1_000_000 + Math.floor(random() * 5))}`;
       if (held.has(n)) { await now(number(n, false)); held.delete(n); } else { await now(number(n, true, random() < 0.5 ? 'local' : 'mobile')); held.add(n); }
     }
-    await putSessions(ctx(), id, addDays(day, -1), Math.floor(random() * 600));
+    await recordSessions(ctx(), id, addDays(day, -1), Math.floor(random() * 600));
     // Usage: a few calls today, and one late event of yesterday (counted in the first open day).
     env.at(kyiv(day, 18));
     const calls = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, i) => ({ occurredAt: kyiv(day, 13, i * 7), durationSec: Math.floor(random() * 400), destination: random() < 0.5 ? '+380671234567' : '+380441234567' }));
@@ -93,7 +95,7 @@ it('a month of payments, toggles and usage keeps the ledger invariants, and each
       const out = await chargeDay(sqsEvent(messages));
       expect(out.batchItemFailures).toEqual([]);
     }
-    for (const e of env.published.filter((x) => x.type === 'DayCharged' && x.detail.projectId === id)) nightCharged.set(String(e.detail.date), Number(e.detail.amount));
+    for (const e of env.published) if (e.type === 'DayCharged' && e.detail.projectId === id) nightCharged.set(e.detail.date, e.detail.amount);
   }
 
   const ledger = await ledgerOf(id);

@@ -3,13 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { daysFromTo } from '../../shared/domain/billing-days';
 import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
 import { dayShare } from '../../shared/domain/proration';
-import { chargeThrough, MAX_NUMBER_LINES } from '../../shared/store/charges';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
-import { appendChange, readTimeline, utcIso } from '../../shared/store/timeline';
+import { readTimeline } from '../../shared/store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../../shared/store/transactions';
 import { billingEnv, change, ledgerOf, linesOf, net, newProject, number, product, project, useCalls } from '../support/billing';
 import { faultyDoc } from '../support/faulty-doc';
+import { MAX_NUMBER_LINES, chargeThrough } from '../../shared/billing/charge-through';
+import { appendChange } from '../../shared/billing/timeline-changes';
+import { utcIso } from '../../shared/domain/timeline-snapshot';
 
 let env: Awaited<ReturnType<typeof billingEnv>>;
 beforeAll(async () => { env = await billingEnv('2026-03-10T10:00:00Z'); });

@@ -8,15 +8,15 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { batchResponseOf, debitRecordsOf, debitStream, lowestSequenceNumber } from '../../functions/usage/debit-usage';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { countedDay } from '../../shared/store/debit';
-import { createProject } from '../../shared/store/projects';
-import { recordPayment } from '../../shared/store/payments';
 import { MAX_TRANSACTION_ITEMS } from '../../shared/store/transactions';
-import { ingestUsage, usageItemOf } from '../../shared/store/usage';
-import type { RatedUsageEvent } from '../../shared/domain/types';
+import { usageItemOf } from '../../shared/store/usage';
 import { useTables } from '../support/dynamo';
 import { faultyDoc } from '../support/faulty-doc';
 import { moneyState } from '../support/money-check';
+import { type RatedUsageEvent, countedDay } from '../../shared/domain/usage';
+import { createProject } from '../../shared/billing/projects';
+import { recordPayment } from '../../shared/billing/payments';
+import { storeUsage } from '../../shared/billing/ingest-usage';
 
 let env: Awaited<ReturnType<typeof useTables>>;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 let seq = 1000;
 function record(event: RatedUsageEvent, eventName: DynamoDBRecord['eventName'] = 'INSERT'): DynamoDBRecord {
-  const item = usageItemOf(storeContext(), event, '2026-03-10T10:00:00.000Z');
+  const item = usageItemOf(storeContext().zone, event, '2026-03-10T10:00:00.000Z');
   return { eventName, dynamodb: { SequenceNumber: String(seq++), NewImage: marshall(item) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] } };
 }
 
@@ -62,7 +62,7 @@ describe('the debit of a batch', () => {
       const d = new Date(Date.UTC(2026, 0, 1 + Math.floor(i / 2))).toISOString().slice(0, 10);
       return { eventId: `days-${i}`, projectId: p, kind: 'sms', destination: '+380671234567', occurredAt: `${d}T12:00:00Z`, segments: 1, cost: 120 };
     });
-    await ingestUsage(storeContext(), events);
+    await storeUsage(storeContext(), events);
     const doc = faultyDoc(env.doc, () => undefined);
     const res = await debitStream({ Records: events.map((e) => record(e)) }, storeContext({ doc }));
     expect(res.batchItemFailures).toEqual([]);
@@ -78,7 +78,7 @@ describe('the debit of a batch', () => {
   it('ignores MODIFY and REMOVE records and reports a record it cannot read', async () => {
     const p = await project(1_000);
     const e: RatedUsageEvent = { eventId: 'mod-1', projectId: p, kind: 'sms', destination: '+380671234567', occurredAt: '2026-03-10T12:00:00Z', segments: 1, cost: 120 };
-    await ingestUsage(storeContext(), [e]);
+    await storeUsage(storeContext(), [e]);
     const { records, unreadable } = debitRecordsOf([record(e, 'MODIFY'), record(e, 'REMOVE')]);
     expect(records).toEqual([]);
     expect(unreadable).toEqual([]);
@@ -93,7 +93,7 @@ describe('the debit of a batch', () => {
 
   it('reports the records of a project that does not exist', async () => {
     const ghost: RatedUsageEvent = { eventId: 'ghost-1', projectId: 'prj_ghost', kind: 'sms', destination: '+380671234567', occurredAt: '2026-03-10T12:00:00Z', segments: 1, cost: 120 };
-    await ingestUsage(storeContext(), [ghost]);
+    await storeUsage(storeContext(), [ghost]);
     const r = record(ghost);
     expect(await debitStream({ Records: [r] })).toEqual({ batchItemFailures: [{ itemIdentifier: r.dynamodb!.SequenceNumber }] });
   });

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '../../shared/domain/types';
-import { chargeThrough } from '../../shared/store/charges';
 import { storeContext } from '../../shared/store/context';
-import { decodeCursor, encodeCursor, InvalidCursor, listLedger, telecomHistory, toCsv } from '../../shared/store/ledger';
-import { recordPayment } from '../../shared/store/payments';
+import { decodeCursor, encodeCursor, InvalidCursor, listLedger, telecomHistory } from '../../shared/store/ledger';
 import { billingEnv, change, ledgerOf, newProject, number, product, useCalls } from '../support/billing';
+import { type LedgerEntry } from '../../shared/domain/ledger';
+import { chargeThrough } from '../../shared/billing/charge-through';
+import { toCsv } from '../../shared/http/csv';
+import { recordPayment } from '../../shared/billing/payments';
 
 let id: string;
 

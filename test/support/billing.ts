@@ -7,24 +7,27 @@ import type { SQSEvent } from 'aws-lambda';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
 import { raterFor } from '../../shared/domain/rating';
-import type { LedgerEntry, UsageEvent } from '../../shared/domain/types';
-import { setRuntime, type ChargeMessage, type PaygoEvent } from '../../shared/runtime';
+import { setRuntime, type ChargeMessage } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { debitProject } from '../../shared/store/debit';
 import { keys } from '../../shared/store/keys';
 import { toLedgerEntry } from '../../shared/store/ledger';
-import { getProjectItem, type ProjectItem } from '../../shared/store/project-item';
-import { recordPayment } from '../../shared/store/payments';
-import { createProject } from '../../shared/store/projects';
-import { appendChange, type ChangeInput } from '../../shared/store/timeline';
-import { ingestUsage, usageItemOf } from '../../shared/store/usage';
+import { usageItemOf } from '../../shared/store/usage';
 import { useTables } from './dynamo';
+import { type LedgerEntry } from '../../shared/domain/ledger';
+import { type UsageEvent } from '../../shared/domain/usage';
+import { type DomainEvent } from '../../shared/domain/events';
+import { debitProject } from '../../shared/billing/debit-usage';
+import { type ProjectItem, getProjectItem } from '../../shared/store/projects';
+import { recordPayment } from '../../shared/billing/payments';
+import { createProject } from '../../shared/billing/projects';
+import { type ChangeInput, appendChange } from '../../shared/billing/timeline-changes';
+import { storeUsage } from '../../shared/billing/ingest-usage';
 
 /** A clock the test moves, captured events and sent charge messages, on fresh tables. */
 export async function billingEnv(startIso: string) {
   const env = await useTables();
   const clock = { ms: Date.parse(startIso) };
-  const published: PaygoEvent[] = [];
+  const published: DomainEvent[] = [];
   const sent: ChargeMessage[] = [];
   setRuntime({
     now: () => clock.ms,
@@ -62,7 +65,7 @@ export const number = (n: string, held: boolean, numberType: 'local' | 'mobile' 
 
 export async function project(projectId: string): Promise<ProjectItem> {
   const ctx = storeContext();
-  return getProjectItem(ctx.doc, ctx.tables.projects, projectId);
+  return getProjectItem(ctx, projectId);
 }
 
 /** Every ledger item of a project, as stored (sk order). */
@@ -94,7 +97,7 @@ export function net(entries: readonly LedgerEntry[]): number {
 let eventSeq = 0;
 
 /**
- * Usage through the real path: rated with the default tariff, stored by ingestUsage, debited by
+ * Usage through the real path: rated with the default tariff, stored by storeUsage, debited by
  * debitProject (what the stream consumer calls). Returns the total cost.
  */
 export async function useCalls(projectId: string, calls: { occurredAt: string; durationSec: number; destination?: string }[], ctx = storeContext()): Promise<number> {
@@ -103,9 +106,9 @@ export async function useCalls(projectId: string, calls: { occurredAt: string; d
     const e: UsageEvent = { eventId: `ev-${projectId}-${++eventSeq}`, projectId, kind: 'outgoing_call', destination: c.destination ?? '+380441234567', occurredAt: c.occurredAt, durationSec: c.durationSec };
     return { ...e, cost: rater.rate(e) };
   });
-  await ingestUsage(ctx, events);
+  await storeUsage(ctx, events);
   const receivedAt = new Date(ctx.now()).toISOString();
-  await debitProject(ctx, projectId, events.map((e) => usageItemOf(ctx, e, receivedAt)));
+  await debitProject(ctx, projectId, events.map((e) => usageItemOf(ctx.zone, e, receivedAt)));
   return events.reduce((s, e) => s + e.cost, 0);
 }
 

@@ -6,8 +6,8 @@
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../../local/dynamo';
 import { keys } from '../../shared/store/keys';
-import type { ProjectItem } from '../../shared/store/project-item';
 import type { UsageItem } from '../../shared/store/usage';
+import { type ProjectItem } from '../../shared/store/projects';
 
 export interface MoneyState {
   balance: number;

@@ -7,7 +7,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { localClient } from '../../local/dynamo';
-import { streamEventOf } from '../../functions/usage/debit-usage';
+import { streamEventOf } from '../../local/stream-poller';
 
 export type StreamRecord = _Record;
 

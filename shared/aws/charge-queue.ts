@@ -1,11 +1,11 @@
 /**
  * The SQS charge queue behind `runtime().chargeQueue` in Lambda (CHARGE_QUEUE_URL set). Its own
- * module, linked only into the functions that enqueue charges (shared/store/fan-out.ts imports it),
+ * module, linked only into the functions that enqueue charges (shared/billing/fan-out.ts imports it),
  * so the SQS client is not bundled into the other functions (bench/bundle.ts: ~36 KB each).
  * Importing it registers it with shared/runtime.ts.
  */
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { registerDefaultChargeQueue, type ChargeQueue } from './runtime';
+import { registerDefaultChargeQueue, type ChargeQueue } from '../runtime';
 
 /** Sends to the queue at `url`, 10 messages a SendMessageBatch call (its limit); the client is made on first use. */
 export function sqsChargeQueue(url: string): ChargeQueue {

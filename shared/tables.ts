@@ -1,6 +1,6 @@
 /**
- * The three tables, declared once: the CDK stack (lib/constructs/tables.ts) and the local twin
- * (local/) both build their tables from these definitions, and test/infra checks they agree with the
+ * The three tables, declared once: the CDK stack (lib/constructs/tables.ts), the local twin
+ * (local/) and the store (shared/store/) all build on these definitions, and test/infra checks they agree with the
  * synthesised template.
  *
  * Projects: pk/sk. Items: the project (`project#<id>` / `project`), its timeline changes

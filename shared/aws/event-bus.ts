@@ -1,11 +1,11 @@
 /**
  * The EventBridge publisher behind `runtime().events` in Lambda (EVENT_BUS_NAME set). Its own module,
- * linked only into the functions that publish (shared/store/events.ts and the reconciler import it),
+ * linked only into the functions that publish (shared/billing/events.ts imports it),
  * so the EventBridge client is not bundled into the other functions (bench/bundle.ts: ~56 KB each).
  * Importing it registers it with shared/runtime.ts.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { registerDefaultPublisher, type EventPublisher } from './runtime';
+import { registerDefaultPublisher, type EventPublisher } from '../runtime';
 
 /** Publishes to `bus`, 10 entries a PutEvents call (its limit); the client is made on first use. */
 export function eventBridgePublisher(bus: string): EventPublisher {

@@ -1,0 +1,117 @@
+/**
+ * The nightly charge (API.md "Billing rules", RELIABILITY.md rule 9): every day from
+ * `chargedThrough + 1` up to the asked date (never today or later), in order, each day in ONE
+ * transaction:
+ *   - the day's product, number and discount lines, each `attribute_not_exists(pk)`;
+ *   - the day's `telecom_daily` line (amount = minus the day's telecom total, balanceEffect false),
+ *     written ALWAYS, 0 included: it marks the day closed in the ledger and gives the forecast the
+ *     quiet days too (skipping zeros would bias its mean upwards);
+ *   - a ConditionCheck that the day's running telecom total still holds what was read (or still does
+ *     not exist), so no debit slips into a day being closed;
+ *   - the project item: balance, status and `chargedThrough = D`, conditioned on the version read;
+ *   - the timeline snapshot as of D (shared/store/timeline.ts), so tomorrow reads only new changes.
+ * A second run, a duplicate message or two runs at once: the loser's transaction is cancelled on
+ * the version, it reads again, finds `chargedThrough >= D` and moves nothing.
+ *
+ * Transaction size (DynamoDB: at most 100 items): products (≤ 4) + discount (1) + telecom line,
+ * telecom check, project, snapshot (4) leave 91 items for numbers; a day with more numbers held is
+ * charged one line per number type (domain/charge-day.ts fitLines).
+ */
+import { currentCatalog } from '../catalog-source';
+import { addDays, billingDayOf, endOfDay, type BillingDay } from '../domain/billing-days';
+import type { Catalog } from '../domain/catalog';
+import { chargeTotal, closingLines, costOf, telecomDailyLine } from '../domain/charge-day';
+import type { DomainEvent } from '../domain/events';
+import type { LedgerEntry } from '../domain/ledger';
+import type { Money } from '../domain/money';
+import { emptySnapshot, foldChanges, utcIso } from '../domain/timeline-snapshot';
+import { optimisticCommit } from '../store/commit';
+import type { StoreContext } from '../store/context';
+import { ledgerPut, ledgerRef } from '../store/ledger';
+import { afterBalanceUpdate, balanceUpdate, getProjectItem, type ProjectItem } from '../store/projects';
+import { readTelecom, telecomUnchanged } from '../store/telecom';
+import { readTimeline, snapshotPut } from '../store/timeline';
+import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
+import { balanceEvents, publishQuietly } from './events';
+
+/** Items of a day's transaction besides the product, number and discount lines. */
+const FIXED_ITEMS = 4;
+const MAX_PRODUCT_LINES = 4 + 1;
+/** More numbers than this on one day and they are charged one line per type. */
+export const MAX_NUMBER_LINES = MAX_TRANSACTION_ITEMS - FIXED_ITEMS - MAX_PRODUCT_LINES;
+
+export interface DayCharged {
+  date: BillingDay;
+  /** What the day cost (positive for a charge): minus the net balance effect of its lines. */
+  amount: Money;
+  lines: LedgerEntry[];
+  telecomTotal: Money;
+  balance: Money;
+}
+
+export interface ChargeResult {
+  projectId: string;
+  chargedThrough: BillingDay;
+  /** The days this call charged (empty when there was nothing to do). */
+  days: DayCharged[];
+}
+
+export interface ChargeOptions {
+  catalog?: Catalog;
+}
+
+/** One day's commit: the project after it, and the day it charged (null: nothing left to charge). */
+interface Step { before: ProjectItem; after: ProjectItem; day: DayCharged | null }
+
+/**
+ * Charges `projectId` for every uncharged day up to `date` (clamped to yesterday in the billing
+ * zone: a day is charged only once it is over), in order, one transaction per day. Idempotent: a
+ * repeat, or a run racing another, charges nothing twice.
+ */
+export async function chargeThrough(ctx: StoreContext, projectId: string, date: BillingDay, opts: ChargeOptions = {}): Promise<ChargeResult> {
+  const catalog = opts.catalog ?? currentCatalog();
+  const days: DayCharged[] = [];
+  for (;;) {
+    const step = await optimisticCommit<Step>(ctx.doc, `charging ${projectId}`, async ({ attemptId }) => {
+      const project = await getProjectItem(ctx, projectId);
+      const yesterday = addDays(billingDayOf(ctx.now(), ctx.zone), -1);
+      const last = date < yesterday ? date : yesterday;
+      if (project.chargedThrough >= last) return { done: { before: project, after: project, day: null } };
+
+      const day = addDays(project.chargedThrough, 1);
+      const [read, telecom] = await Promise.all([
+        readTimeline(ctx, projectId, { untilMs: endOfDay(day, ctx.zone), sessionsFrom: addDays(day, -29), sessionsTo: day }),
+        readTelecom(ctx, projectId, day),
+      ]);
+      const telecomTotal = telecom?.total ?? 0;
+      const telecomLine = telecomDailyLine(day, telecomTotal);
+      const lines = [...closingLines(read.timeline, catalog, day, MAX_NUMBER_LINES), telecomLine];
+      const delta = chargeTotal(lines);
+      const after = afterBalanceUpdate(project, delta, { chargedThrough: day });
+      const createdAt = utcIso(ctx.now());
+      return {
+        items: [
+          ...lines.map((line) => ledgerPut(ctx, projectId, line, createdAt, line === telecomLine ? attemptId : undefined)),
+          telecomUnchanged(ctx, projectId, day, telecom),
+          balanceUpdate(ctx.tables.projects, project, delta, { set: ['chargedThrough = :ct'], values: { ':ct': day } }),
+          // The changes read end with the day, so the fold is the state as of its end.
+          snapshotPut(ctx, projectId, day, foldChanges(read.base?.state ?? emptySnapshot(), read.changes)),
+        ],
+        receipt: ledgerRef(ctx, projectId, telecomLine),
+        result: { before: project, after, day: { date: day, amount: costOf(lines), lines, telecomTotal, balance: after.balance } },
+      };
+    });
+    if (!step.day) return { projectId, chargedThrough: step.after.chargedThrough, days };
+    days.push(step.day);
+    // Notifications after the commit: a lost one never undoes or repeats the charge.
+    await publishQuietly(dayEvents(step));
+  }
+}
+
+function dayEvents({ before, after, day }: Step): DomainEvent[] {
+  if (!day) return [];
+  return [
+    { type: 'DayCharged', detail: { projectId: before.projectId, currency: before.currency, date: day.date, amount: day.amount, telecomTotal: day.telecomTotal, balance: day.balance } },
+    ...balanceEvents(before, after),
+  ];
+}

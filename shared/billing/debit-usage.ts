@@ -1,0 +1,135 @@
+/**
+ * The real-time debit of usage events (DESIGN.md "Exactly once", RELIABILITY.md rules 1, 4, 5).
+ *
+ * A stream batch is grouped per project; each project's events are debited in transactions of at
+ * most 100 items (domain/usage.ts nextDebitChunk): one mark per event (SET debitedAt, conditioned on
+ * it not being set yet), one balance update for the chunk's total (conditioned on the project version
+ * read) and one ADD per open day whose telecom total the chunk advances. The mark is the exactly-once
+ * guarantee: a redelivered or concurrently processed event fails its condition, is dropped from the
+ * retry, and moves nothing. Sums make the result independent of order and of how records are split
+ * into batches.
+ *
+ * An event counts on its own day, or on the first day not yet charged when its day is closed. Because
+ * the nightly charge moves chargedThrough in a version-conditioned transaction too, a debit that read
+ * an older version is cancelled and decided again on the new first open day, so no debit slips into a
+ * day already closed.
+ */
+import { mapLimit } from '../concurrency';
+import { errorMessage } from '../domain/errors';
+import type { DomainEvent } from '../domain/events';
+import { countedDay, nextDebitChunk } from '../domain/usage';
+import { logger } from '../logger';
+import { optimisticCommit } from '../store/commit';
+import { nowIso, type StoreContext } from '../store/context';
+import { afterBalanceUpdate, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
+import { telecomAdd } from '../store/telecom';
+import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
+import { DEBIT_RECEIPT_ATTRIBUTE, debitMark, usageRef, type UsageItem } from '../store/usage';
+import { balanceEvents } from './events';
+
+/** One stream record's event, with the sequence number Lambda knows it by. */
+export interface DebitRecord {
+  sequenceNumber: string;
+  item: UsageItem;
+}
+
+export interface DebitOutcome {
+  /** Events whose debit this call committed. */
+  debited: number;
+  /** Events found already debited (redelivered, or raced by another invocation). */
+  alreadyDebited: number;
+  /** Projects whose debit failed, with the sequence numbers of their records in this batch. */
+  failed: { projectId: string; sequenceNumbers: string[]; error: string }[];
+  /** Domain events of the committed changes, for the caller to publish. */
+  events: DomainEvent[];
+}
+
+/** Projects debited at once: independent items, so parallel; bounded to keep a batch's burst modest. */
+const PROJECT_CONCURRENCY = 8;
+
+export class DebitFailed extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DebitFailed';
+  }
+}
+
+async function readProject(ctx: StoreContext, projectId: string): Promise<ProjectItem> {
+  const p = await findProjectItem(ctx, projectId);
+  if (!p) throw new DebitFailed(`usage for unknown project ${projectId}`);
+  return p;
+}
+
+/** What one committed chunk did. */
+interface ChunkDebited { debited: number; alreadyDebited: number; after: ProjectItem; events: DomainEvent[] }
+
+/** Debits one project's events exactly once; throws DebitFailed (or the store's error) when it cannot. */
+export async function debitProject(ctx: StoreContext, projectId: string, items: readonly UsageItem[]): Promise<Omit<DebitOutcome, 'failed'>> {
+  // One item may appear once per transaction; a record delivered twice in one batch is one event.
+  const byId = new Map<string, UsageItem>();
+  for (const i of items) if (!i.debitedAt) byId.set(i.eventId, i);
+  // Same-day events together, so a chunk spans as few telecom days as possible.
+  let pending = [...byId.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  const out: Omit<DebitOutcome, 'failed'> = { debited: 0, alreadyDebited: items.length - pending.length, events: [] };
+  let known: ProjectItem | undefined;
+  while (pending.length > 0) {
+    const done = await optimisticCommit<ChunkDebited>(ctx.doc, `debit of project ${projectId}`, async ({ round, attemptId }) => {
+      // The first chunk's project was read just now, a later one is the project its predecessor left.
+      const project = round === 0 && known ? known : await readProject(ctx, projectId);
+      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS);
+      const debitedAt = nowIso(ctx);
+      const after = afterBalanceUpdate(project, chunk.delta);
+      return {
+        // Marks first, so reasons[i] is event i.
+        items: [
+          ...chunk.events.map((e, i) => debitMark(ctx, e.eventId, debitedAt, countedDay(e.day, project.chargedThrough), i === 0 ? attemptId : undefined)),
+          balanceUpdate(ctx.tables.projects, project, chunk.delta),
+          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events)),
+        ],
+        receipt: { ...usageRef(ctx, chunk.events[0]!.eventId), attribute: DEBIT_RECEIPT_ATTRIBUTE },
+        result: { debited: chunk.events.length, alreadyDebited: 0, after, events: balanceEvents(project, after) },
+        onCancelled: (reasons, cause) => {
+          const unexpected = reasons.filter((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r));
+          if (unexpected.length > 0) throw new DebitFailed(`debit of project ${projectId} cancelled: ${unexpected.join(', ')}`, { cause });
+          // Marks that failed their condition are events someone already debited: drop them, retry the rest.
+          const already = new Set(chunk.events.filter((_, i) => reasons[i] === 'ConditionalCheckFailed').map((e) => e.eventId));
+          if (already.size === 0) return undefined;
+          pending = pending.filter((e) => !already.has(e.eventId));
+          out.alreadyDebited += already.size;
+          return pending.length === 0 ? { done: { debited: 0, alreadyDebited: 0, after: project, events: [] } } : undefined;
+        },
+      };
+    });
+    out.debited += done.debited;
+    out.events.push(...done.events);
+    pending = pending.slice(done.debited);
+    known = done.after;
+  }
+  return out;
+}
+
+/**
+ * Debits a stream batch: grouped per project, projects in parallel. A project that fails is reported
+ * with its records' sequence numbers; the others are committed regardless (a redelivery finds them
+ * marked and moves nothing).
+ */
+export async function debitRecords(ctx: StoreContext, records: readonly DebitRecord[]): Promise<DebitOutcome> {
+  const groups = new Map<string, DebitRecord[]>();
+  for (const r of records) {
+    const g = groups.get(r.item.projectId);
+    if (g) g.push(r); else groups.set(r.item.projectId, [r]);
+  }
+  const outcome: DebitOutcome = { debited: 0, alreadyDebited: 0, failed: [], events: [] };
+  await mapLimit([...groups], PROJECT_CONCURRENCY, async ([projectId, group]) => {
+    try {
+      const r = await debitProject(ctx, projectId, group.map((g) => g.item));
+      outcome.debited += r.debited;
+      outcome.alreadyDebited += r.alreadyDebited;
+      outcome.events.push(...r.events);
+    } catch (e) {
+      logger.error('debit failed', { projectId, records: group.length, error: errorMessage(e) });
+      outcome.failed.push({ projectId, sequenceNumbers: group.map((g) => g.sequenceNumber), error: errorMessage(e) });
+    }
+  });
+  return outcome;
+}

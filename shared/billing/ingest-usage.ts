@@ -1,0 +1,72 @@
+/**
+ * Accepting usage events (`POST /usage`): every event is validated and rated first, so a bad event,
+ * an unknown destination or an unknown project refuses the whole request before anything is written;
+ * then each event is stored exactly once. The balance moves through the usage table's stream
+ * (debit-usage.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { currentCatalog } from '../catalog-source';
+import { mapLimit } from '../concurrency';
+import { DomainError, ValidationFailed } from '../domain/errors';
+import { raterFor } from '../domain/rating';
+import type { RatedUsageEvent, UsageEvent } from '../domain/usage';
+import { receiptIsOurs } from '../store/commit';
+import { nowIso, type StoreContext } from '../store/context';
+import { projectExists } from '../store/projects';
+import { putUsageItem, usageItemOf, usageRef } from '../store/usage';
+
+export class UnknownProject extends DomainError {
+  constructor(projectIds: string[]) {
+    super('unknown_project', `no such project: ${projectIds.join(', ')}`, 400, projectIds.map((projectId) => ({ projectId })));
+  }
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+/** Clock skew tolerated between the voice platform and us; an event further ahead is refused. */
+export const MAX_FUTURE_MS = 15 * 60_000;
+
+/** Conditional puts in flight at once: enough to hide latency, few enough not to trip throttling. */
+export const INGEST_CONCURRENCY = 25;
+
+/** Validates, rates and stores `events` (one request); see the module comment. */
+export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent[]): Promise<IngestResult> {
+  // A future event would be counted on a day that is not over yet, possibly years ahead.
+  const future = events.filter((e) => Date.parse(e.occurredAt) > ctx.now() + MAX_FUTURE_MS);
+  if (future.length > 0) {
+    throw new ValidationFailed(`occurredAt is in the future for ${future.length} event(s)`, future.map((e) => ({ eventId: e.eventId, occurredAt: e.occurredAt })));
+  }
+  const rater = raterFor(currentCatalog().tariff);
+  const rated = events.map((e) => ({ ...e, cost: rater.rate(e) }));
+  const projectIds = [...new Set(events.map((e) => e.projectId))];
+  const exists = await mapLimit(projectIds, 10, (id) => projectExists(ctx, id));
+  const unknown = projectIds.filter((_, i) => !exists[i]);
+  if (unknown.length > 0) throw new UnknownProject(unknown);
+  return storeUsage(ctx, rated);
+}
+
+/**
+ * Stores rated events, each exactly once. One conditional put per event rather than BatchWrite (which
+ * cannot carry a condition, so it would overwrite a duplicate and re-emit it on the stream) or
+ * TransactWrite chunks (one duplicate would cancel its 99 neighbours and cost a retry round, and the
+ * reasons would be needed to count). An event id repeated inside the request counts as a duplicate
+ * without a write. Not atomic across events: if a write fails part way the request errors, and its
+ * retry counts the events already stored as duplicates, so nothing is ever stored twice. A put whose
+ * condition fails is read back: if it carries this call's attemptId, the first try committed and only
+ * its answer was lost, so the event counts as accepted.
+ */
+export async function storeUsage(ctx: StoreContext, events: readonly RatedUsageEvent[]): Promise<IngestResult> {
+  const receivedAt = nowIso(ctx);
+  const attemptId = randomUUID();
+  const seen = new Set<string>();
+  const fresh = events.filter((e) => !seen.has(e.eventId) && seen.add(e.eventId));
+  const stored = await mapLimit(fresh, INGEST_CONCURRENCY, async (event) => {
+    if ((await putUsageItem(ctx, usageItemOf(ctx.zone, event, receivedAt, attemptId))) === 'stored') return true;
+    return receiptIsOurs(ctx.doc, usageRef(ctx, event.eventId), attemptId);
+  });
+  const accepted = stored.filter(Boolean).length;
+  return { accepted, duplicates: events.length - accepted };
+}

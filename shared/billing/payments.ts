@@ -1,0 +1,60 @@
+/**
+ * Recording a payment, exactly once (RELIABILITY.md rules 1 and 11): one transaction writes the
+ * payment record `payment#<paymentId>`, its ledger entry and the balance change. A repeat of the same
+ * payment finds the record and answers the first result; the same id with another amount or project
+ * is a conflict. A payment that lifts the balance to -creditLimit or above unblocks the project in
+ * the same transaction (the status moves with the balance).
+ */
+import { Conflict } from '../domain/errors';
+import { entryIds, type LedgerEntry } from '../domain/ledger';
+import type { Money } from '../domain/money';
+import { optimisticCommit } from '../store/commit';
+import { nowIso, todayOf, type StoreContext } from '../store/context';
+import { ledgerPut } from '../store/ledger';
+import { findPayment, paymentPut, paymentRef, type PaymentRecord } from '../store/payments';
+import { afterBalanceUpdate, balanceUpdate, getProjectItem, type ProjectItem } from '../store/projects';
+import { balanceEvents, publishQuietly } from './events';
+
+export interface PaymentResult {
+  paymentId: string;
+  amount: Money;
+  /** The balance right after this payment was first recorded. */
+  balance: Money;
+}
+
+/** 201 the first time, 200 when the same payment was already recorded. */
+export type PaymentOutcome = { status: 201 | 200; body: PaymentResult };
+
+function replay(record: PaymentRecord, projectId: string, amount: Money): PaymentOutcome {
+  if (record.projectId !== projectId || record.amount !== amount) {
+    throw new Conflict('payment_conflict', `payment ${record.paymentId} was already recorded with another amount or project`);
+  }
+  return { status: 200, body: { paymentId: record.paymentId, amount: record.amount, balance: record.balanceAfter } };
+}
+
+/** What a round ends with: the answer, and the move it made when it committed one. */
+interface Recorded { outcome: PaymentOutcome; before?: ProjectItem; after?: ProjectItem }
+
+/** Records a payment of `amount` (> 0, validated by the caller) into `projectId`, exactly once. */
+export async function recordPayment(ctx: StoreContext, projectId: string, paymentId: string, amount: Money): Promise<PaymentOutcome> {
+  const committed = await optimisticCommit<Recorded>(ctx.doc, `payment ${paymentId}`, async ({ attemptId }) => {
+    const seen = await findPayment(ctx, paymentId);
+    if (seen) return { done: { outcome: replay(seen, projectId, amount) } };
+    const project = await getProjectItem(ctx, projectId);
+    const date = todayOf(ctx);
+    const createdAt = nowIso(ctx);
+    const after = afterBalanceUpdate(project, amount);
+    const entry: LedgerEntry = { entryId: entryIds.payment(paymentId), date, type: 'payment', description: `Payment ${paymentId}`, amount, balanceEffect: true };
+    return {
+      items: [
+        paymentPut(ctx, { projectId, paymentId, amount, date, balanceAfter: after.balance, createdAt, attemptId }),
+        ledgerPut(ctx, projectId, entry, createdAt),
+        balanceUpdate(ctx.tables.projects, project, amount),
+      ],
+      receipt: paymentRef(ctx, paymentId),
+      result: { outcome: { status: 201 as const, body: { paymentId, amount, balance: after.balance } }, before: project, after },
+    };
+  });
+  if (committed.before && committed.after) await publishQuietly(balanceEvents(committed.before, committed.after));
+  return committed.outcome;
+}

@@ -1,0 +1,22 @@
+/**
+ * A ledger entry (API.md "LedgerEntry"): one money movement or one day's informational telecom total.
+ * `entryId` is deterministic per movement, so writing it twice is refused at the write.
+ */
+import * as z from 'zod';
+import { ProductId } from './catalog';
+import { Money } from './money';
+import { Day } from './values';
+
+export const LedgerType = z.enum(['payment', 'product_daily', 'number_daily', 'discount', 'telecom_daily', 'adjustment']);
+export type LedgerType = z.infer<typeof LedgerType>;
+
+export const LedgerEntry = z.object({
+  entryId: z.string(), date: Day, type: LedgerType, description: z.string(), amount: Money, balanceEffect: z.boolean(),
+  productId: ProductId.optional(), number: z.string().optional(),
+}).meta({ id: 'LedgerEntry' });
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+/** Entry ids of movements made outside the nightly charge (charge-day.ts makes the charge's own). */
+export const entryIds = {
+  payment: (paymentId: string) => `payment#${paymentId}`,
+};

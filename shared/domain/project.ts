@@ -1,0 +1,46 @@
+/**
+ * A project as the API shows it (API.md "Project") and the one rule that decides its status.
+ */
+import * as z from 'zod';
+import { Conflict } from './errors';
+import { Money } from './money';
+import { Currency, Day } from './values';
+
+export const ProjectStatus = z.enum(['active', 'blocked']);
+export type ProjectStatus = z.infer<typeof ProjectStatus>;
+
+export const Project = z.object({
+  projectId: z.string(),
+  name: z.string(),
+  currency: Currency,
+  balance: Money,
+  creditLimit: Money,
+  status: ProjectStatus,
+  lastChargedDate: Day.nullable(),
+  billingStartDate: Day,
+}).meta({ id: 'Project' });
+export type Project = z.infer<typeof Project>;
+
+/** API.md: blocked while balance < -creditLimit. */
+export function statusFor(balance: Money, creditLimit: Money): ProjectStatus {
+  return balance < -creditLimit ? 'blocked' : 'active';
+}
+
+/** What the charged-day rule needs of a project. */
+export interface ChargedDays {
+  billingStartDate: string;
+  /** The last day charged; billingStartDate - 1 before the first charge. */
+  chargedThrough: string;
+}
+
+/** True when `day` is already charged: on or before chargedThrough, once billing started. */
+export function isDayCharged(project: ChargedDays, day: string): boolean {
+  return project.chargedThrough >= project.billingStartDate && day <= project.chargedThrough;
+}
+
+/** The API's 409 for a change into a day already charged. */
+export class DayAlreadyCharged extends Conflict {
+  constructor(day: string, chargedThrough: string) {
+    super('day_already_charged', `${day} is already charged (charged through ${chargedThrough}); a change can only take effect in a day not yet charged`);
+  }
+}

@@ -1,0 +1,5 @@
+/** Who an API key speaks for (API.md "Auth"). */
+import * as z from 'zod';
+
+export const Role = z.enum(['admin', 'project', 'telephony']);
+export type Role = z.infer<typeof Role>;
