@@ -10,7 +10,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import type { ChargeMessage, ChargeQueue } from '../shared/runtime';
-import { HandlerUnavailable, lambdaContext, loadHandler } from './lambda';
+import { lambdaContext, loadHandler } from './lambda';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
@@ -57,7 +57,6 @@ export class InProcessChargeQueue implements ChargeQueue {
   private timerAt = Infinity;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  private warnedUnavailable = false;
   private readonly handler: SqsHandler;
   private readonly batchSize: number;
   private readonly concurrency: number;
@@ -172,12 +171,6 @@ export class InProcessChargeQueue implements ChargeQueue {
       failedIds = failures.some((f) => !f.itemIdentifier || !ids.has(f.itemIdentifier)) ? ids : new Set(failures.map((f) => f.itemIdentifier));
       reason = 'reported in batchItemFailures';
     } catch (e) {
-      if (e instanceof HandlerUnavailable) {
-        // Nothing ran: give the receive back and wait for the handler file to exist.
-        for (const m of batch) m.receiveCount--;
-        if (!this.warnedUnavailable) logger.warn('charge queue: charge-day handler not available yet, waiting', { error: e.message });
-        this.warnedUnavailable = true;
-      }
       failedIds = new Set(batch.map((m) => m.messageId));
       reason = `handler threw: ${e instanceof Error ? e.message : String(e)}`;
     }

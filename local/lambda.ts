@@ -1,10 +1,18 @@
 /**
- * Calling the real Lambda handlers in process: each is loaded lazily from the `entry` file that the
- * CDK stack bundles (shared/http/routes.ts), so the twin runs exactly the code that is deployed, and
- * a handler file that another change is still writing only fails the requests that need it.
+ * Calling the real Lambda handlers in process: each is loaded from the `entry` file that the CDK
+ * stack bundles (shared/http/routes.ts, shared/workers.ts), so the twin runs exactly the code that is
+ * deployed.
+ *
+ * The twin runs many invocations in one process at once, which one Lambda execution environment only
+ * does with multi-concurrency. Powertools (logger keys and Lambda context, metrics) keeps its state
+ * per invocation in Lambda's InvokeStore when AWS_LAMBDA_MAX_CONCURRENCY is set; the twin sets up the
+ * same store and runs each invocation in its own context, so a log line carries the function and
+ * request that wrote it, not whichever invocation started last.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 
 /** The repository root: `entry` paths in ROUTES and WORKERS are relative to it. */
@@ -26,22 +34,47 @@ export class HandlerUnavailable extends Error {
   }
 }
 
-/**
- * Imports `<REPO_ROOT>/<entry>` once and returns its `handler` export. A failed load is not cached, so
- * a file that appears later (or is fixed) is picked up by the next call.
- */
+/** Throws naming every entry whose file does not exist: a twin that would answer 500 should not start. */
+export function assertHandlerFiles(entries: readonly string[]): void {
+  const missing = entries.filter((entry) => !existsSync(resolve(REPO_ROOT, entry)));
+  if (missing.length > 0) throw new HandlerUnavailable(missing.join(', '), 'no such file');
+}
+
+/** Imports `<REPO_ROOT>/<entry>` once and returns its `handler`, run in its own invocation context. */
 export const loadHandler: HandlerLoader = (entry) => {
   let p = loaded.get(entry);
   if (!p) {
-    p = importHandler(entry);
+    p = importHandler(entry).then(inOwnInvocation);
     loaded.set(entry, p);
-    p.catch(() => loaded.delete(entry));
   }
   return p;
 };
 
+let invokeStore: Promise<InvokeStoreBase | undefined> | undefined;
+
+/**
+ * The multi-concurrency InvokeStore, made once. The env switch that makes Powertools use it is set
+ * only once it exists (Powertools refuses the switch without a store); if the AWS SDK already made a
+ * single-invocation store in this process, the twin leaves Powertools on its shared state.
+ */
+function invocationStore(): Promise<InvokeStoreBase | undefined> {
+  invokeStore ??= InvokeStore.getInstanceAsync(true).then((store) => {
+    if (!('als' in store)) return undefined;
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+    return store;
+  });
+  return invokeStore;
+}
+
+function inOwnInvocation(handler: LambdaHandler): LambdaHandler {
+  return async (event, context) => {
+    const store = await invocationStore();
+    if (!store) return handler(event, context);
+    return store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () => handler(event, context));
+  };
+}
+
 async function importHandler(entry: string): Promise<LambdaHandler> {
-  // A computed specifier: tsc must not try to resolve files other changes are still writing.
   const file = resolve(REPO_ROOT, entry);
   let mod: unknown;
   try {

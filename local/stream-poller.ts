@@ -31,7 +31,7 @@ import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStr
 import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import { localClient } from './dynamo';
-import { HandlerUnavailable, lambdaContext, loadHandler } from './lambda';
+import { lambdaContext, loadHandler } from './lambda';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
 
@@ -119,7 +119,6 @@ class Poller implements StreamPoller {
   private readonly loops = new Set<Promise<void>>();
   private readonly wakers = new Set<() => void>();
   private stopped = false;
-  private warnedUnavailable = false;
   private discovery: Promise<void> | undefined;
   private readonly o: Required<Omit<StreamPollerOptions, 'handler'>> & { handler: StreamHandler };
 
@@ -273,8 +272,7 @@ class Poller implements StreamPoller {
         }
         redeliver = false;
         const batch = pending.slice(0, o.batchSize);
-        const failedFrom = await this.invoke(shardId, batch);
-        if (failedFrom === null) return; // stopped while the handler was unavailable
+        const failedFrom = await this.invoke(batch);
         if (failedFrom === undefined) {
           retry = undefined;
           pending = pending.slice(batch.length);
@@ -346,30 +344,15 @@ class Poller implements StreamPoller {
     }
   }
 
-  /**
-   * One invocation. Returns undefined on success, the lowest failed position otherwise, or null when
-   * stopped while waiting for a handler file that does not exist yet.
-   */
-  private async invoke(shardId: string, batch: DynamoDBRecord[]): Promise<{ seq: string; reason: string } | undefined | null> {
+  /** One invocation. Returns undefined on success, the lowest failed position otherwise. */
+  private async invoke(batch: DynamoDBRecord[]): Promise<{ seq: string; reason: string } | undefined> {
     const first = batch[0]!.dynamodb!.SequenceNumber!;
     let out: DynamoDBBatchResponse | void;
-    for (;;) {
-      try {
-        this.invocations++;
-        out = await this.o.handler({ Records: batch });
-        break;
-      } catch (e) {
-        if (e instanceof HandlerUnavailable) {
-          // Not an invocation: nothing ran, so no retry is used up. Wait for the file to appear.
-          this.invocations--;
-          if (!this.warnedUnavailable) logger.warn('stream poller: debit handler not available yet, waiting', { shardId, error: e.message });
-          this.warnedUnavailable = true;
-          await this.sleep(2000);
-          if (this.stopped) return null;
-          continue;
-        }
-        return { seq: first, reason: `handler threw: ${msg(e)}` };
-      }
+    try {
+      this.invocations++;
+      out = await this.o.handler({ Records: batch });
+    } catch (e) {
+      return { seq: first, reason: `handler threw: ${msg(e)}` };
     }
     const failures = out?.batchItemFailures ?? [];
     if (failures.length === 0) return undefined;

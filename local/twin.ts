@@ -17,7 +17,7 @@ import { InProcessChargeQueue, type InProcessQueueOptions } from './charge-queue
 import { createTables, killSpawnedNow, startDynamoLocal, type DynamoLocal, type TableNames } from './dynamo';
 import { EventLog } from './event-log';
 import { createHttpServer, type HttpServerOptions } from './http-server';
-import { loadHandler } from './lambda';
+import { assertHandlerFiles, loadHandler } from './lambda';
 import { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler';
 import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from './stream-poller';
 
@@ -42,7 +42,7 @@ export interface TwinOptions {
   poller?: Omit<StreamPollerOptions, 'endpoint' | 'tableName'>;
   queue?: InProcessQueueOptions;
   scheduler?: Omit<SchedulerOptions, 'timeZone'> | false;
-  /** Load every handler in the background once ready, and warn about missing ones. @default true */
+  /** Load every handler in the background once ready. @default true */
   warmUp?: boolean;
 }
 
@@ -97,6 +97,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     cleanups.length = 0;
   };
   try {
+    // A handler file that is not there is a broken checkout: say so before anything starts.
+    assertHandlerFiles(HANDLER_ENTRIES);
     let endpoint = opts.dynamoEndpoint;
     if (!endpoint) {
       dynamo = await startDynamoLocal(opts.dataDir ? { dataDir: opts.dataDir } : {});
@@ -167,14 +169,16 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   }
 }
 
-/** Loads every handler now so the first requests are fast, and names the ones that cannot load. */
+/** Every handler file the twin calls. */
+const HANDLER_ENTRIES = [...ROUTES.map((r) => r.entry), ...Object.values(WORKERS).map((w) => w.entry)];
+
+/** Loads every handler in the background so the first requests are fast. */
 async function warmUp(stopped: () => boolean): Promise<void> {
-  const entries = [...ROUTES.map((r) => r.entry), ...Object.values(WORKERS).map((w) => w.entry)];
-  const missing: { entry: string; error: string }[] = [];
-  for (const entry of entries) {
-    // Imports fail while the process shuts down (the loader goes first): not worth a warning.
+  for (const entry of HANDLER_ENTRIES) {
+    // Imports fail while the process shuts down (the loader goes first): not worth a word.
     if (stopped()) return;
-    await loadHandler(entry).catch((e: unknown) => { missing.push({ entry, error: e instanceof Error ? e.message.split('\n')[0]! : String(e) }); });
+    await loadHandler(entry).catch((e: unknown) => {
+      if (!stopped()) logger.error('twin: a handler cannot be loaded; its requests answer 500', { entry, error: e instanceof Error ? e.message.split('\n')[0]! : String(e) });
+    });
   }
-  if (missing.length && !stopped()) logger.warn('twin: some handlers cannot be loaded; their routes answer 500', { missing });
 }

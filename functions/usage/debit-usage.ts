@@ -13,10 +13,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { debitRecords, type DebitOutcome, type DebitRecord } from '../../shared/billing/debit-usage';
+import { debitRecords, type DebitOutcome, type DebitRecord, type UsageItem } from '../../shared/billing/debit-usage';
 import { publishQuietly } from '../../shared/billing/events';
 import { storeContext, type StoreContext } from '../../shared/store/context';
-import type { UsageItem } from '../../shared/store/usage';
+
 
 function isUsageItem(v: Record<string, unknown>): v is Record<string, unknown> & UsageItem {
   return typeof v.eventId === 'string' && typeof v.projectId === 'string' && typeof v.day === 'string' && typeof v.cost === 'number' && Number.isSafeInteger(v.cost);

@@ -1,15 +1,15 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Config } from '../../shared/config';
+import type { FunctionAccess } from '../../shared/http/routes';
 import type { TableAccess, TableKey } from '../../shared/tables';
 import type { BillingSettings } from '../billing-settings';
 import type { PaygoTable } from './tables';
@@ -76,7 +76,6 @@ export class PaygoFunction extends NodejsFunction {
     super(scope, id, {
       entry,
       handler: 'handler',
-      ...placeholderCodeWhenUnbundled(scope, entry),
       description: props.description,
       // Node 22 (LTS): the bundles target node22; runtime and target move to 24 together, deliberately.
       runtime: Runtime.NODEJS_22_X,
@@ -171,27 +170,10 @@ export class PaygoFunction extends NodejsFunction {
   }
 }
 
-/** The access part of a ROUTES or WORKERS entry. */
-export interface FunctionAccess {
-  readonly tables: Partial<Record<TableKey, TableAccess>>;
-  readonly events?: boolean;
-  readonly chargeQueue?: boolean;
-}
-
 /** What `bindDeclared` can hand out. */
 export interface BindableResources {
   readonly tables: { get(key: TableKey): PaygoTable };
   readonly eventBus: IEventBus;
   /** @default - none: a declaration with `chargeQueue` then fails synth */
   readonly chargeQueue?: IQueue;
-}
-
-/**
- * Infra tests skip bundling (`aws:cdk:bundling-stacks: []`) and may run before a handler file exists;
- * NodejsFunction still insists on the entry file, so only then a placeholder stands in. A real synth
- * bundles, and a missing handler fails it as it should.
- */
-function placeholderCodeWhenUnbundled(scope: Construct, entry: string): { code?: Code; handler?: string } {
-  if (Stack.of(scope).bundlingRequired || fs.existsSync(entry)) return {};
-  return { code: Code.fromInline(`// bundling skipped: ${path.relative(REPO_ROOT, entry)}`), handler: 'index.handler' };
 }

@@ -25,6 +25,8 @@ import { afterBalanceUpdate, balanceUpdate, findProjectItem, type ProjectItem } 
 import { telecomAdd } from '../store/telecom';
 import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
 import { DEBIT_RECEIPT_ATTRIBUTE, debitMark, usageRef, type UsageItem } from '../store/usage';
+
+export type { UsageItem };
 import { balanceEvents } from './events';
 
 /** One stream record's event, with the sequence number Lambda knows it by. */
