@@ -182,7 +182,7 @@ export class FaultInjector {
   readonly counts: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   private readonly als = new AsyncLocalStorage<Invocation>();
   private readonly inner: ReturnType<typeof faultyDoc>;
-  private step: (StepFaults & { attempts: Map<string, number> }) | null = null;
+  private step: (StepFaults & { attempts: Map<string, number>; committed: Set<string> }) | null = null;
   private interleaved: InterleavedPayment[] = [];
 
   /** `interleaveWith(projectId, paymentId, amount)` commits a payment outside any invocation. */
@@ -213,7 +213,7 @@ export class FaultInjector {
   }
 
   beginStep(faults: StepFaults): void {
-    this.step = { ...faults, attempts: new Map() };
+    this.step = { ...faults, attempts: new Map(), committed: new Set() };
     // faulty-doc keeps every command it saw; a soak sends hundreds of thousands.
     this.inner.calls.length = 0;
   }
@@ -259,7 +259,10 @@ export class FaultInjector {
     const balanceOf = balanceProjectOf(cmd);
     for (const [k, rate] of write ? WRITE_RATES : READ_RATES) {
       if (k === 'conflict-cancel' && cmd.name !== 'TransactWriteCommand') continue;
-      if (k === 'interleave' && (!balanceOf || !this.interleaveWith)) continue;
+      // A resend of a write that already committed (its answer was lost) is not where another
+      // writer can slip in before it: the money moved at the first send, and the function answers
+      // with the balance of that moment. The model puts interleaved payments before the answer.
+      if (k === 'interleave' && (!balanceOf || !this.interleaveWith || step.committed.has(id))) continue;
       acc += rate * step.intensity;
       if (u < acc) { kind = k; break; }
     }
@@ -290,7 +293,7 @@ export class FaultInjector {
       case 'timeout-before':
         return { before: timeout() };
       case 'lost-answer':
-        if (write) inv.ambiguous = true;
+        if (write) { inv.ambiguous = true; step.committed.add(id); }
         return { after: timeout() };
       case 'crash-before':
         inv.dead = true;
