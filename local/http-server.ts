@@ -172,6 +172,8 @@ export function buildEvent(req: IncomingMessage, p: RequestParts): APIGatewayPro
     // Repeated headers are joined with commas, as API Gateway does.
     headers[name] = values.join(',');
   }
+  // API Gateway sets it (https) whatever the client sent; the twin listens on plain http.
+  headers['x-forwarded-proto'] = 'http';
   const query = parseQuery(p.rawQueryString);
   const contentType = headers['content-type'] ?? '';
   const isText = TEXT_TYPES.test(contentType);
