@@ -18,6 +18,7 @@ import { DateTime } from 'luxon';
 import { MAX_BODY_BYTES } from '../shared/http/route';
 import { ROUTES, WORKERS, type RouteDefinition } from '../shared/http/routes';
 import { logger } from '../shared/logger';
+import { serveDocsPage } from './docs-page';
 import { lambdaContext, loadHandler, type HandlerLoader } from './lambda';
 import { compileRoutes, matchRoute } from './router';
 
@@ -136,6 +137,7 @@ export function createHttpServer(opts: HttpServerOptions = {}): Server {
   }
 
   return createServer((req, res) => {
+    if (serveDocsPage(req, res)) return;
     const requestId = randomUUID();
     serve(req, res, requestId).catch((e: unknown) => {
       if (e instanceof GatewayAnswer) {
