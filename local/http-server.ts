@@ -19,6 +19,7 @@ import { MAX_BODY_BYTES } from '../shared/http/route';
 import { ROUTES, type RouteDefinition } from '../shared/http/routes';
 import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
+import { serveDocsPage } from './docs-page';
 import { lambdaContext, loadHandler, type HandlerLoader } from './lambda';
 import { compileRoutes, matchRoute } from './router';
 
@@ -137,6 +138,7 @@ export function createHttpServer(opts: HttpServerOptions = {}): Server {
   }
 
   return createServer((req, res) => {
+    if (serveDocsPage(req, res)) return;
     const requestId = randomUUID();
     serve(req, res, requestId).catch((e: unknown) => {
       if (e instanceof GatewayAnswer) {
@@ -173,6 +175,8 @@ export function buildEvent(req: IncomingMessage, p: RequestParts): APIGatewayPro
     // Repeated headers are joined with commas, as API Gateway does.
     headers[name] = values.join(',');
   }
+  // API Gateway sets it (https) whatever the client sent; the twin listens on plain http.
+  headers['x-forwarded-proto'] = 'http';
   const query = parseQuery(p.rawQueryString);
   const contentType = headers['content-type'] ?? '';
   const isText = TEXT_TYPES.test(contentType);

@@ -83,6 +83,7 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
   console.log([
     '',
     `  API           ${twin.url}`,
+    `  API reference ${twin.url}/docs`,
     twin.adminKeyGenerated
       ? `  admin key     ${twin.adminKey}\n                (generated for this run; set PAYGO_ADMIN_KEY to choose one)`
       : '  admin key     from PAYGO_ADMIN_KEY',

@@ -65,7 +65,8 @@ function operationObject(op: Route): JsonObject {
     if (op.csv && schema) content['text/csv'] = { schema: { type: 'string' } };
     responses[status] = { description: op.summary, ...(Object.keys(content).length ? { content } : {}) };
   }
-  const errors = op.roles === 'public' ? [500] : [400, 401, 403, 404, 409, 413, 500];
+  // A public route still refuses a body over 1 MiB (the twin; API Gateway past 10 MB) before it runs.
+  const errors = op.roles === 'public' ? [413, 500] : [400, 401, 403, 404, 409, 413, 500];
   for (const s of errors) responses[String(s)] = { description: ERROR_STATUSES[s], content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } };
   return {
     operationId: `${method.toLowerCase()}${path.replace(/[{}]/g, '').split(/[/.-]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
@@ -79,6 +80,9 @@ function operationObject(op: Route): JsonObject {
 
 let cached: JsonObject | undefined;
 
+/** package.json's UNLICENSED: not open source. OpenAPI 3.1 wants an SPDX identifier or a URL beside the name. */
+const LICENSE = { name: 'Proprietary', identifier: 'LicenseRef-paygo-proprietary' };
+
 export function openApiDocument(): JsonObject {
   if (cached) return cached;
   components = {};
@@ -86,10 +90,38 @@ export function openApiDocument(): JsonObject {
   for (const route of ROUTES) (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(route);
   cached = {
     openapi: '3.1.0',
-    info: { title: 'paygo', version: '1.0.0', description: 'Pay-as-you-go billing for telephony and call tracking. Money is integer minor units.' },
+    info: { title: 'paygo', version: '1.0.0', description: 'Pay-as-you-go billing for telephony and call tracking. Money is integer minor units.', license: LICENSE },
+    // Relative to where the document was fetched from; GET /openapi.json names its host (openApiDocumentAt).
+    servers: [{ url: '/' }],
     components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,
   };
   return cached;
+}
+
+/**
+ * The document with `serverUrl` as its one server, so a reader or a tool that saved it knows where to
+ * send requests (the twin names its own URL).
+ */
+export function openApiDocumentAt(serverUrl: string): JsonObject {
+  return { ...openApiDocument(), servers: [{ url: serverUrl }] };
+}
+
+/** What a request for the document says about where the API is: the parts API Gateway sets. */
+export interface ServedAt {
+  headers?: Record<string, string | undefined>;
+  requestContext?: { domainName?: string };
+}
+
+/**
+ * The base URL a request came in on: API Gateway's `requestContext.domainName` (the twin's Host) and
+ * its `x-forwarded-proto`. `/` when either is missing or the host is not a plain host[:port], so a
+ * forged Host header cannot put a path or markup into the document.
+ */
+export function serverUrlOf(req: ServedAt): string {
+  const host = req.requestContext?.domainName ?? '';
+  const proto = req.headers?.['x-forwarded-proto'] ?? '';
+  if (!/^https?$/.test(proto) || !/^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host)) return '/';
+  return `${proto}://${host}`;
 }
