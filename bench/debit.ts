@@ -26,7 +26,7 @@ import { debitRecordsOf, debitStream } from '../functions/usage/debit-usage';
 import { streamEventOf } from '../local/stream-poller';
 import { telecomAdd } from '../shared/store/telecom';
 import { billingDayOf } from '../shared/domain/billing-days';
-import { DEFAULT_CATALOG } from '../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../shared/domain/default-plan';
 import { raterFor } from '../shared/domain/rating';
 import type { StoreContext } from '../shared/store/context';
 import { keys } from '../shared/store/keys';
@@ -53,7 +53,7 @@ const PAID = 1_000_000_000;
 
 /** Deterministic, varied calls and messages of one project over the hour before the bench's clock. */
 function events(projectId: string, count: number): RatedUsageEvent[] {
-  const rater = raterFor(DEFAULT_CATALOG.tariff);
+  const rater = raterFor(DEFAULT_PLAN.tariff);
   const out: RatedUsageEvent[] = [];
   for (let i = 0; i < count; i++) {
     const base = {

@@ -3,7 +3,7 @@
  * 10,000-prefix tariff and a million mixed calls and messages. Deterministic (seeded), so two runs
  * rate the same events. `npx tsx bench/rating.ts` prints the line alone.
  */
-import type { CallRate, SmsRate } from '../shared/domain/catalog';
+import type { CallRate, SmsRate } from '../shared/domain/plan';
 import { UnknownDestination } from '../shared/domain/errors';
 import { callCost, Rater, smsCost, type RatableEvent, type Tariff } from '../shared/domain/rating';
 import { prng } from './prng';

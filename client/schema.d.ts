@@ -46,7 +46,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Products, numbers, discounts and the tariff
+         * The standard plan's prices in force on a day (a project key: its own plan's)
          * @description Roles: admin, project, telephony
          */
         get: operations["getCatalog"];
@@ -73,6 +73,90 @@ export interface paths {
          */
         post: operations["postQuote"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every plan and its versions
+         * @description Roles: admin
+         */
+        get: operations["getPlans"];
+        put?: never;
+        /**
+         * A new plan, with its version 1 in force from 2000-01-01
+         * @description Roles: admin
+         */
+        post: operations["postPlans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/plans/{planId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The version of a plan in force on a day (a project key: a plan it is on)
+         * @description Roles: admin, project
+         */
+        get: operations["getPlansPlanId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/plans/{planId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A plan's next version, in force from a later day
+         * @description Roles: admin
+         */
+        post: operations["postPlansPlanIdVersions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/plans/{planId}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw a version whose first day is still ahead
+         * @description Roles: admin
+         */
+        delete: operations["deletePlansPlanIdVersionsVersion"];
         options?: never;
         head?: never;
         patch?: never;
@@ -172,6 +256,26 @@ export interface paths {
          * @description Roles: admin
          */
         post: operations["postProjectsProjectIdPayments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Move the project to another plan from a later day
+         * @description Roles: admin
+         */
+        put: operations["putProjectsProjectIdPlan"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -409,6 +513,50 @@ export interface components {
                 details?: unknown[];
             };
         };
+        PlanVersion: {
+            planId: string;
+            name: string;
+            version: number;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            effectiveFrom: string;
+            currency: string;
+            products: components["schemas"]["Product"][];
+            numbers: {
+                [key: string]: number;
+            };
+            multiProductDiscounts: {
+                minProducts: number;
+                percent: number;
+            }[];
+            tariff: {
+                calls: {
+                    prefix: string;
+                    perMinute: number;
+                    connectFee: number;
+                    initialSec: number;
+                    incrementSec: number;
+                }[];
+                sms: {
+                    prefix: string;
+                    perSegment: number;
+                }[];
+            };
+        };
+        Product: {
+            productId: string;
+            name: string;
+            monthlyPrice: number;
+            included?: string[];
+            available?: boolean;
+            includedSeats?: number;
+            extraSeatMonthlyPrice?: number;
+            includedSessions?: number;
+            extraSessionsBlock?: number;
+            extraSessionsBlockMonthlyPrice?: number;
+        };
         Project: {
             projectId: string;
             name: string;
@@ -427,8 +575,7 @@ export interface components {
             billingStartDate: string;
         };
         ProductView: {
-            /** @enum {string} */
-            productId: "telephony" | "calltracking" | "callback" | "analytics";
+            productId: string;
             name: string;
             enabled: boolean;
             /** @description integer minor units (kopecks, cents) */
@@ -463,8 +610,7 @@ export interface components {
             /** @description integer minor units (kopecks, cents) */
             amount: number;
             balanceEffect: boolean;
-            /** @enum {string} */
-            productId?: "telephony" | "calltracking" | "callback" | "analytics";
+            productId?: string;
             number?: string;
         };
     };
@@ -567,75 +713,22 @@ export interface operations {
     };
     getCatalog: {
         parameters: {
-            query?: never;
+            query?: {
+                date?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Products, numbers, discounts and the tariff */
+            /** @description The standard plan's prices in force on a day (a project key: its own plan's) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        currency: string;
-                        products: [
-                            {
-                                /** @constant */
-                                productId: "telephony";
-                                name: string;
-                                monthlyPrice: number;
-                                includedSeats: number;
-                                extraSeatMonthlyPrice: number;
-                            },
-                            {
-                                /** @constant */
-                                productId: "calltracking";
-                                name: string;
-                                monthlyPrice: number;
-                            },
-                            {
-                                /** @constant */
-                                productId: "callback";
-                                name: string;
-                                monthlyPrice: number;
-                            },
-                            {
-                                /** @constant */
-                                productId: "analytics";
-                                name: string;
-                                monthlyPrice: number;
-                                includedSessions: number;
-                                extraSessionsBlock: number;
-                                extraSessionsBlockMonthlyPrice: number;
-                            }
-                        ];
-                        numbers: {
-                            local: number;
-                            mobile: number;
-                            tollfree: number;
-                        };
-                        multiProductDiscounts: {
-                            minProducts: number;
-                            percent: number;
-                        }[];
-                        tariff: {
-                            calls: {
-                                prefix: string;
-                                perMinute: number;
-                                connectFee: number;
-                                initialSec: number;
-                                incrementSec: number;
-                            }[];
-                            sms: {
-                                prefix: string;
-                                perSegment: number;
-                            }[];
-                        };
-                    };
+                    "application/json": components["schemas"]["PlanVersion"];
                 };
             };
             /** @description Invalid input */
@@ -713,13 +806,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    products: ("telephony" | "calltracking" | "callback" | "analytics")[];
+                    planId?: string;
+                    /**
+                     * Format: date
+                     * @example 2026-01-31
+                     */
+                    date?: string;
+                    products: string[];
                     seats?: number;
                     sessionsPer30Days?: number;
                     numbers?: {
-                        local?: number;
-                        mobile?: number;
-                        tollfree?: number;
+                        [key: string]: number;
                     };
                 };
             };
@@ -742,6 +839,504 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every plan and its versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plans: {
+                            planId: string;
+                            name: string;
+                            currency: string;
+                            versions: {
+                                version: number;
+                                /**
+                                 * Format: date
+                                 * @example 2026-01-31
+                                 */
+                                effectiveFrom: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    planId: string;
+                    name: string;
+                    currency: string;
+                    products: components["schemas"]["Product"][];
+                    numbers: {
+                        [key: string]: number;
+                    };
+                    multiProductDiscounts: {
+                        minProducts: number;
+                        percent: number;
+                    }[];
+                    tariff: {
+                        calls: {
+                            prefix: string;
+                            perMinute: number;
+                            connectFee: number;
+                            initialSec: number;
+                            incrementSec: number;
+                        }[];
+                        sms: {
+                            prefix: string;
+                            perSegment: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description A new plan, with its version 1 in force from 2000-01-01 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanVersion"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPlansPlanId: {
+        parameters: {
+            query?: {
+                date?: string;
+            };
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version of a plan in force on a day (a project key: a plan it is on) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanVersion"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPlansPlanIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @example 2026-01-31
+                     */
+                    effectiveFrom: string;
+                    name?: string;
+                    currency?: string;
+                    products: components["schemas"]["Product"][];
+                    numbers: {
+                        [key: string]: number;
+                    };
+                    multiProductDiscounts: {
+                        minProducts: number;
+                        percent: number;
+                    }[];
+                    tariff: {
+                        calls: {
+                            prefix: string;
+                            perMinute: number;
+                            connectFee: number;
+                            initialSec: number;
+                            incrementSec: number;
+                        }[];
+                        sms: {
+                            prefix: string;
+                            perSegment: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description A plan's next version, in force from a later day */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanVersion"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deletePlansPlanIdVersionsVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdraw a version whose first day is still ahead */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input */
             400: {
@@ -1006,6 +1601,7 @@ export interface operations {
                      * @example 2026-01-31
                      */
                     billingStartDate?: string;
+                    planId?: string;
                 };
             };
         };
@@ -1328,6 +1924,109 @@ export interface operations {
             };
         };
     };
+    putProjectsProjectIdPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    planId: string;
+                    /**
+                     * Format: date
+                     * @example 2026-01-31
+                     */
+                    effectiveFrom?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Move the project to another plan from a later day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        planId: string;
+                        /**
+                         * Format: date
+                         * @example 2026-01-31
+                         */
+                        effectiveFrom: string;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getProjectsProjectIdProducts: {
         parameters: {
             query?: never;
@@ -1348,6 +2047,16 @@ export interface operations {
                     "application/json": {
                         products: components["schemas"]["ProductView"][];
                         discountPercent: number;
+                        upcoming?: {
+                            /**
+                             * Format: date
+                             * @example 2026-01-31
+                             */
+                            effectiveFrom: string;
+                            productId: string;
+                            /** @description integer minor units (kopecks, cents) */
+                            monthlyPrice: number;
+                        }[];
                     };
                 };
             };
@@ -1447,8 +2156,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
-                        productId: "telephony" | "calltracking" | "callback" | "analytics";
+                        productId: string;
                         name: string;
                         enabled: boolean;
                         /** @description integer minor units (kopecks, cents) */
@@ -1550,8 +2258,7 @@ export interface operations {
             content: {
                 "application/json": {
                     number: string;
-                    /** @enum {string} */
-                    type: "local" | "mobile" | "tollfree";
+                    type: string;
                     /**
                      * Format: date-time
                      * @example 2026-01-31T12:00:00+02:00
@@ -1569,8 +2276,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         number: string;
-                        /** @enum {string} */
-                        type: "local" | "mobile" | "tollfree";
+                        type: string;
                         /**
                          * Format: date-time
                          * @example 2026-01-31T12:00:00+02:00

@@ -9,6 +9,7 @@ import { PaygoEvents } from './constructs/events';
 import { NightlyBilling } from './constructs/nightly-billing';
 import { RealtimeDebit } from './constructs/realtime-debit';
 import { Reconciler } from './constructs/reconciler';
+import { PlanSeed } from './constructs/plan-seed';
 import { PaygoTables } from './constructs/tables';
 
 /** Props of {@link PaygoStack}. */
@@ -30,6 +31,7 @@ export interface PaygoStackProps extends StackProps {
 export class PaygoStack extends Stack {
   readonly settings: BillingSettings;
   readonly tables: PaygoTables;
+  readonly planSeed: PlanSeed;
   readonly events: PaygoEvents;
   readonly nightlyBilling: NightlyBilling;
   readonly api: PaygoApi;
@@ -48,6 +50,8 @@ export class PaygoStack extends Stack {
     this.tables = new PaygoTables(this, 'Tables');
     // `npm run admin-key` writes the first admin key into this table (a new stack has none).
     new CfnOutput(this, 'ProjectsTableName', { value: this.tables.projects.table.tableName, description: 'PROJECTS_TABLE for npm run admin-key' });
+    // Prices are data: a new deployment starts with the default plan, written once and never overwritten.
+    this.planSeed = new PlanSeed(this, 'PlanSeed', { settings, tables: this.tables });
     this.events = new PaygoEvents(this, 'Events');
     const eventBus = this.events.bus;
 
@@ -84,6 +88,7 @@ export class PaygoStack extends Stack {
         [WORKERS.fanOut.name]: nightly.fanOutFunction,
         [WORKERS.chargeDay.name]: nightly.chargeDayFunction,
         [WORKERS.reconcile.name]: this.reconciler.reconcileFunction,
+        [WORKERS.seedPlans.name]: this.planSeed.seedFunction,
       },
     });
   }

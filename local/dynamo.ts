@@ -110,9 +110,9 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
   };
 }
 
-export interface TableNames { PROJECTS_TABLE: string; LEDGER_TABLE: string; USAGE_TABLE: string }
+export interface TableNames { PROJECTS_TABLE: string; LEDGER_TABLE: string; USAGE_TABLE: string; PLANS_TABLE: string }
 
-/** Creates the three tables under `prefix` (idempotent) and returns their names as env vars. */
+/** Creates the tables under `prefix` (idempotent) and returns their names as env vars. */
 export async function createTables(endpoint: string, prefix = 'paygo'): Promise<TableNames> {
   const client = localClient(endpoint);
   const names = {} as TableNames;

@@ -114,7 +114,8 @@ export function createHttpServer(opts: HttpServerOptions = {}): Server {
       throw new GatewayAnswer(405, 'method_not_allowed', `${method} is not allowed on ${rawPath}; allowed: ${match.allowed.join(', ')}`, { allow: match.allowed.join(', ') });
     }
 
-    const body = await readBody(req, maxBody);
+    // A route may take more (a tariff of a plan version: up to 6 MB, a Lambda request's limit).
+    const body = await readBody(req, Math.max(maxBody, match.route.maxBodyBytes ?? 0));
     const event = buildEvent(req, { requestId, routeKey: match.routeKey, rawPath, rawQueryString, params: match.params, body, at: now() });
 
     let lambda: Record<string, unknown> | undefined;

@@ -11,7 +11,9 @@ import { config, resetConfig } from '../shared/config';
 import { ROUTES } from '../shared/http/routes';
 import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
+import { seedStandardPlan } from '../shared/billing/plans';
 import { makeDocumentClient, resetRuntime, setRuntime } from '../shared/runtime';
+import { storeContext } from '../shared/store/context';
 import { generateAdminKey, registerAdminKey } from './admin-key';
 import { InProcessChargeQueue, type InProcessQueueOptions } from './charge-queue';
 import { createTables, killSpawnedNow, startDynamoLocal, type DynamoLocal, type TableNames } from './dynamo';
@@ -123,6 +125,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     setRuntime({ doc, events, chargeQueue, now: Date.now });
 
     await registerAdminKey(adminKey);
+    // A new twin starts with the default prices as plan `standard`; persisted data keeps its own.
+    await seedStandardPlan(storeContext(), currency);
 
     const poller = await startStreamPoller({ ...opts.poller, endpoint, tableName: tables.USAGE_TABLE });
     cleanups.push(() => poller.stop());

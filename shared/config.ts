@@ -8,6 +8,7 @@ const Env = z.object({
   PROJECTS_TABLE: z.string().min(3).default('paygo-projects'),
   LEDGER_TABLE: z.string().min(3).default('paygo-ledger'),
   USAGE_TABLE: z.string().min(3).default('paygo-usage'),
+  PLANS_TABLE: z.string().min(3).default('paygo-plans'),
   BILLING_TIME_ZONE: z.string().default('Europe/Kyiv'),
   CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('UAH'),
   /** Unset: events are only logged (the local twin). */

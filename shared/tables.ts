@@ -10,6 +10,9 @@
  *   the nightly fan-out queries `chargedThrough < date` per shard instead of scanning every item.
  * Ledger: pk `project#<id>`, sk `<date>#<entryId>`: append-only entries, read by date range.
  *   Idempotency records live here too: pk `payment#<paymentId>` / `payment`.
+ * Plans: pk/sk. Every plan's item (`plans` / `plan#<planId>`: name, currency, its versions' days), each
+ *   version (`plan#<planId>` / `version#<n>`: products, numbers, discounts, a reference to its tariff),
+ *   and tariffs in parts (`tariff#<sha256>` / `part#<i>`), content-addressed so versions share a deck.
  * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), with a
  *   NEW_IMAGE stream for the real-time debit. GSI `byProjectDay`: pk `projectDay` (`<projectId>#<date>`),
  *   sk `occurredAt`.
@@ -18,8 +21,8 @@ export type KeyAttr = { name: string; type: 'S' | 'N' };
 
 export interface TableDefinition {
   /** Logical id in the stack and the env var a function reads the name from. */
-  id: 'Projects' | 'Ledger' | 'Usage';
-  envVar: 'PROJECTS_TABLE' | 'LEDGER_TABLE' | 'USAGE_TABLE';
+  id: 'Projects' | 'Ledger' | 'Usage' | 'Plans';
+  envVar: 'PROJECTS_TABLE' | 'LEDGER_TABLE' | 'USAGE_TABLE' | 'PLANS_TABLE';
   partitionKey: KeyAttr;
   sortKey?: KeyAttr;
   stream?: 'NEW_IMAGE';
@@ -53,6 +56,13 @@ export const TABLES = {
     globalSecondaryIndexes: [
       { indexName: 'byProjectDay', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'occurredAt', type: 'S' } },
     ],
+  },
+  plans: {
+    id: 'Plans',
+    envVar: 'PLANS_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalSecondaryIndexes: [],
   },
 } as const satisfies Record<string, TableDefinition>;
 

@@ -1,6 +1,6 @@
-/** POST /quote: a month's price for products, seats, sessions and numbers (shared/domain/quote.ts). */
-import { currentCatalog } from '../../shared/catalog-source';
-import { quote } from '../../shared/domain/quote';
+/** POST /quote: a month's price for products, seats, sessions and numbers with one plan's prices of a day (shared/domain/quote.ts). */
+import { quoteOf } from '../../shared/billing/plans';
 import { httpRoute, ok } from '../../shared/http/route';
+import { storeContext } from '../../shared/store/context';
 
-export const handler = httpRoute('POST /quote').handler(async ({ body }) => ok(quote(currentCatalog(), body)));
+export const handler = httpRoute('POST /quote').handler(async ({ body }) => ok(await quoteOf(storeContext(), body)));

@@ -1,5 +1,10 @@
-/** GET /catalog: the catalog in force for this deployment. */
-import { currentCatalog } from '../../shared/catalog-source';
+/**
+ * GET /catalog?date=: the `standard` plan's version in force on `date` (default today); for a project
+ * key, the version of its own plan on that day.
+ */
+import { catalogFor } from '../../shared/billing/plans';
 import { httpRoute, ok } from '../../shared/http/route';
+import { storeContext } from '../../shared/store/context';
 
-export const handler = httpRoute('GET /catalog').handler(async () => ok(currentCatalog()));
+export const handler = httpRoute('GET /catalog').handler(async ({ auth, query }) =>
+  ok(await catalogFor(storeContext(), auth.role === 'project' ? auth.projectId : undefined, query.date)));

@@ -121,7 +121,7 @@ export class PaygoAlarms extends Construct {
     }
 
     const throttles: GraphWidget[] = [];
-    for (const t of [props.tables.projects, props.tables.ledger, props.tables.usage]) {
+    for (const t of [props.tables.projects, props.tables.ledger, props.tables.usage, props.tables.plans]) {
       // Counts requests with any throttled event, on-demand hot-partition throttles (~1,000 WCU/s on
       // one balance item) included.
       const metric = t.table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: Duration.minutes(5) });

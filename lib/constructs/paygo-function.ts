@@ -161,7 +161,10 @@ export class PaygoFunction extends NodejsFunction {
     for (const [key, access] of Object.entries(declared.tables) as [TableKey, TableAccess | undefined][]) {
       if (access) this.bindTable(resources.tables.get(key), access);
     }
-    if (declared.events) this.bindEventBus(resources.eventBus);
+    if (declared.events) {
+      if (!resources.eventBus) throw new Error(`${this.node.path} publishes events but no bus was passed`);
+      this.bindEventBus(resources.eventBus);
+    }
     if (declared.chargeQueue) {
       if (!resources.chargeQueue) throw new Error(`${this.node.path} sends to the charge queue but none was passed`);
       this.bindChargeQueue(resources.chargeQueue);
@@ -173,7 +176,8 @@ export class PaygoFunction extends NodejsFunction {
 /** What `bindDeclared` can hand out. */
 export interface BindableResources {
   readonly tables: { get(key: TableKey): PaygoTable };
-  readonly eventBus: IEventBus;
+  /** @default - none: a declaration with `events` then fails synth */
+  readonly eventBus?: IEventBus;
   /** @default - none: a declaration with `chargeQueue` then fails synth */
   readonly chargeQueue?: IQueue;
 }

@@ -16,7 +16,7 @@ const attribute = (attr: KeyAttr): Attribute => ({
 });
 
 /**
- * The stateful core: Projects, Ledger and Usage, built from `TABLES` so the stack and the local twin
+ * The stateful core: Projects, Ledger, Usage and Plans, built from `TABLES` so the stack and the local twin
  * cannot disagree on keys. Every table keeps its data when the stack goes away (the ledger is the
  * money record), can be restored to any second of the last 35 days, and refuses a console delete.
  */
@@ -24,17 +24,20 @@ export class PaygoTables extends Construct {
   readonly projects: PaygoTable;
   readonly ledger: PaygoTable;
   readonly usage: PaygoTable;
+  readonly plans: PaygoTable;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.projects = this.build('projects');
     this.ledger = this.build('ledger');
     this.usage = this.build('usage');
+    this.plans = this.build('plans');
   }
 
   /** The table for a key of `TABLES` (what ROUTES and WORKERS name in their `tables`). */
   get(key: TableKey): PaygoTable {
-    return this[key];
+    const byKey: Record<TableKey, PaygoTable> = { projects: this.projects, ledger: this.ledger, usage: this.usage, plans: this.plans };
+    return byKey[key];
   }
 
   private build(key: TableKey): PaygoTable {

@@ -4,11 +4,10 @@
  * the budget pays its first billed block, for the longest duration it pays for (null: unlimited, a
  * rate with no per-minute price); a message when it pays one segment.
  */
-import { currentCatalog } from '../catalog-source';
-import { raterFor } from '../domain/rating';
 import type { UsageKind } from '../domain/usage';
-import type { StoreContext } from '../store/context';
-import { getProjectItem } from '../store/projects';
+import { todayOf, type StoreContext } from '../store/context';
+import { getProjectItem, plansOf } from '../store/projects';
+import { raterOn } from './prices';
 
 export interface CallAuthorization {
   allowed: boolean;
@@ -17,11 +16,12 @@ export interface CallAuthorization {
 }
 
 export async function authorizeCall(ctx: StoreContext, projectId: string, kind: UsageKind, destination: string): Promise<CallAuthorization> {
-  const rater = raterFor(currentCatalog().tariff);
+  const project = await getProjectItem(ctx, projectId);
+  // A call starting now is rated with today's prices of the project's plan.
+  const rater = await raterOn(ctx, plansOf(project), todayOf(ctx));
   // Rate first: an unknown destination is a 400 whatever the balance.
   const smsPrice = kind === 'sms' ? rater.smsRate(destination).perSegment : undefined;
   if (kind !== 'sms') rater.callRate(destination);
-  const project = await getProjectItem(ctx, projectId);
   const budget = project.balance + project.creditLimit;
   if (smsPrice !== undefined) {
     if (project.status === 'blocked') return { allowed: false, maxDurationSec: null, reason: 'project_blocked' };

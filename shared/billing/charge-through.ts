@@ -17,9 +17,7 @@
  * telecom check, project, snapshot (4) leave 91 items for numbers; a day with more numbers held is
  * charged one line per number type (domain/charge-day.ts fitLines).
  */
-import { currentCatalog } from '../catalog-source';
 import { addDays, billingDayOf, endOfDay, type BillingDay } from '../domain/billing-days';
-import type { Catalog } from '../domain/catalog';
 import { chargeTotal, closingLines, costOf, telecomDailyLine } from '../domain/charge-day';
 import type { DomainEvent } from '../domain/events';
 import type { LedgerEntry } from '../domain/ledger';
@@ -28,11 +26,12 @@ import { emptySnapshot, foldChanges, utcIso } from '../domain/timeline-snapshot'
 import { optimisticCommit } from '../store/commit';
 import type { StoreContext } from '../store/context';
 import { ledgerPut, ledgerRef } from '../store/ledger';
-import { afterBalanceUpdate, balanceUpdate, getProjectItem, type ProjectItem } from '../store/projects';
+import { afterBalanceUpdate, balanceUpdate, getProjectItem, plansOf, type ProjectItem } from '../store/projects';
 import { readTelecom, telecomUnchanged } from '../store/telecom';
 import { readTimeline, snapshotPut } from '../store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { balanceEvents, publishQuietly } from './events';
+import { projectPricesOn } from './prices';
 
 /** Items of a day's transaction besides the product, number and discount lines. */
 const FIXED_ITEMS = 4;
@@ -56,10 +55,6 @@ export interface ChargeResult {
   days: DayCharged[];
 }
 
-export interface ChargeOptions {
-  catalog?: Catalog;
-}
-
 /** One day's commit: the project after it, and the day it charged (null: nothing left to charge). */
 interface Step { before: ProjectItem; after: ProjectItem; day: DayCharged | null }
 
@@ -68,8 +63,7 @@ interface Step { before: ProjectItem; after: ProjectItem; day: DayCharged | null
  * zone: a day is charged only once it is over), in order, one transaction per day. Idempotent: a
  * repeat, or a run racing another, charges nothing twice.
  */
-export async function chargeThrough(ctx: StoreContext, projectId: string, date: BillingDay, opts: ChargeOptions = {}): Promise<ChargeResult> {
-  const catalog = opts.catalog ?? currentCatalog();
+export async function chargeThrough(ctx: StoreContext, projectId: string, date: BillingDay): Promise<ChargeResult> {
   const days: DayCharged[] = [];
   for (;;) {
     const step = await optimisticCommit<Step>(ctx.doc, `charging ${projectId}`, async ({ attemptId }) => {
@@ -79,13 +73,15 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       if (project.chargedThrough >= last) return { done: { before: project, after: project, day: null } };
 
       const day = addDays(project.chargedThrough, 1);
-      const [read, telecom] = await Promise.all([
+      const [read, telecom, prices] = await Promise.all([
         readTimeline(ctx, projectId, { untilMs: endOfDay(day, ctx.zone), sessionsFrom: addDays(day, -29), sessionsTo: day }),
         readTelecom(ctx, projectId, day),
+        // The day is priced by the version in force on it of the plan the project is on during it.
+        projectPricesOn(ctx, plansOf(project), day),
       ]);
       const telecomTotal = telecom?.total ?? 0;
       const telecomLine = telecomDailyLine(day, telecomTotal);
-      const lines = [...closingLines(read.timeline, catalog, day, MAX_NUMBER_LINES), telecomLine];
+      const lines = [...closingLines(read.timeline, prices, day, MAX_NUMBER_LINES), telecomLine];
       const delta = chargeTotal(lines);
       const after = afterBalanceUpdate(project, delta, { chargedThrough: day });
       const createdAt = utcIso(ctx.now());

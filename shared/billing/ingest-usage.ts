@@ -5,15 +5,18 @@
  * (debit-usage.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { currentCatalog } from '../catalog-source';
 import { mapLimit } from '../concurrency';
+import { billingDayOf } from '../domain/billing-days';
 import { DomainError, ValidationFailed } from '../domain/errors';
-import { raterFor } from '../domain/rating';
+import { planOn, type PlanAssignment } from '../domain/plan';
+import { raterFor, type Rater } from '../domain/rating';
 import type { RatedUsageEvent, UsageEvent } from '../domain/usage';
 import { receiptIsOurs } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
-import { projectExists } from '../store/projects';
+import { findProjectItem, plansOf } from '../store/projects';
 import { putUsageItem, usageItemOf, usageRef } from '../store/usage';
+import { pricesOf } from './prices';
+
 
 export class UnknownProject extends DomainError {
   constructor(projectIds: string[]) {
@@ -39,12 +42,26 @@ export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent
   if (future.length > 0) {
     throw new ValidationFailed(`occurredAt is in the future for ${future.length} event(s)`, future.map((e) => ({ eventId: e.eventId, occurredAt: e.occurredAt })));
   }
-  const rater = raterFor(currentCatalog().tariff);
-  const rated = events.map((e) => ({ ...e, cost: rater.rate(e) }));
+  // One read per project (its plans), one price lookup per plan and day (cached per warm function).
   const projectIds = [...new Set(events.map((e) => e.projectId))];
-  const exists = await mapLimit(projectIds, 10, (id) => projectExists(ctx, id));
-  const unknown = projectIds.filter((_, i) => !exists[i]);
+  const found = await mapLimit(projectIds, 10, (id) => findProjectItem(ctx, id));
+  const unknown = projectIds.filter((_, i) => !found[i]);
   if (unknown.length > 0) throw new UnknownProject(unknown);
+  const plans = new Map<string, PlanAssignment[]>(projectIds.map((id, i) => [id, plansOf(found[i]!)]));
+  const raters = new Map<string, Promise<Rater>>();
+  const raterOfDay = (planId: string, day: string): Promise<Rater> => {
+    const key = `${planId}|${day}`;
+    let r = raters.get(key);
+    if (!r) { r = pricesOf(ctx, planId, day).then((v) => raterFor(v.tariff)); raters.set(key, r); }
+    return r;
+  };
+  // Each event is rated with the prices of its own billing day; that cost is final.
+  const rated: RatedUsageEvent[] = [];
+  for (const e of events) {
+    const day = billingDayOf(e.occurredAt, ctx.zone);
+    const rater = await raterOfDay(planOn(plans.get(e.projectId)!, day), day);
+    rated.push({ ...e, cost: rater.rate(e) });
+  }
   return storeUsage(ctx, rated);
 }
 

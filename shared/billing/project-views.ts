@@ -2,28 +2,38 @@
  * What a project's owner reads: its products page, its ledger, a day's rated usage, and the forecast.
  * Each reads through the store and shapes with the domain; none writes.
  */
-import { currentCatalog } from '../catalog-source';
-import { addDays, type BillingDay } from '../domain/billing-days';
+import { addDays, billingDayOf, type BillingDay } from '../domain/billing-days';
 import { chargeDay, costOf } from '../domain/charge-day';
 import { forecast, type Forecast } from '../domain/forecast';
 import type { Money } from '../domain/money';
-import { productViewAt, productViewsAt, type ProductList, type ProductView } from '../domain/product-view';
+import { productViewAt, productViewsAt, upcomingPrices, type ProductList, type ProductView } from '../domain/product-view';
 import type { RatedUsageEvent } from '../domain/usage';
 import { todayOf, type StoreContext } from '../store/context';
 import { listLedger, telecomHistory, type LedgerPage, type LedgerQuery } from '../store/ledger';
-import { getProjectItem } from '../store/projects';
+import { getProjectItem, plansOf } from '../store/projects';
 import { readCurrentTimeline } from '../store/timeline';
 import { listUsageDay, toRatedEvent } from '../store/usage';
+import { priceSchedule, projectPricesOn } from './prices';
 import type { ChangeAppended } from './timeline-changes';
 
 /** Closed days of telecom history the forecast learns from. */
 export const HISTORY_DAYS = 28;
+/** How far ahead the forecast looks for the day the balance runs out (domain/forecast.ts). */
+const FORECAST_DAYS = 366;
 
-/** The products page: every product as in force now, and the discount the enabled ones earn. */
+/**
+ * The products page: every product of the plan's version in force now, the discount the enabled ones
+ * earn, and the price changes already published for later days.
+ */
 export async function productsOf(ctx: StoreContext, projectId: string): Promise<ProductList> {
-  await getProjectItem(ctx, projectId, false);
-  const read = await readCurrentTimeline(ctx, projectId, todayOf(ctx));
-  return productViewsAt(read, currentCatalog(), ctx.now());
+  const project = await getProjectItem(ctx, projectId, false);
+  const today = todayOf(ctx);
+  const [read, schedule] = await Promise.all([
+    readCurrentTimeline(ctx, projectId, today),
+    priceSchedule(ctx, plansOf(project), today, addDays(today, FORECAST_DAYS)),
+  ]);
+  const current = schedule.pricesOn(today);
+  return { ...productViewsAt(read, current, ctx.now()), upcoming: upcomingPrices(current, schedule.changes) };
 }
 
 /**
@@ -31,14 +41,18 @@ export async function productsOf(ctx: StoreContext, projectId: string): Promise<
  * after midnight charges the day that has just ended, so the next charge is the one of today (or of
  * the start day of a project whose billing starts later), with every known change in force.
  */
-export function productAfterChange(ctx: StoreContext, done: ChangeAppended, productId: ProductView['productId']): ProductView & { effectiveAt: string; nextCharge: { date: BillingDay; amount: Money } } {
-  const catalog = currentCatalog();
+export async function productAfterChange(ctx: StoreContext, done: ChangeAppended, productId: string): Promise<ProductView & { effectiveAt: string; nextCharge: { date: BillingDay; amount: Money } }> {
   const today = todayOf(ctx);
   const date = done.project.billingStartDate > today ? done.project.billingStartDate : today;
+  const plans = plansOf(done.project);
+  const [atChange, onDate] = await Promise.all([
+    projectPricesOn(ctx, plans, billingDayOf(done.at, ctx.zone)),
+    projectPricesOn(ctx, plans, date),
+  ]);
   return {
-    ...productViewAt(done.read, catalog, Date.parse(done.at), productId),
+    ...productViewAt(done.read, atChange, Date.parse(done.at), productId)!,
     effectiveAt: done.at,
-    nextCharge: { date, amount: costOf(chargeDay(done.read.timeline, catalog, date)) },
+    nextCharge: { date, amount: costOf(chargeDay(done.read.timeline, onDate, date)) },
   };
 }
 
@@ -54,14 +68,18 @@ export async function usageOf(ctx: StoreContext, projectId: string, day: Billing
   return (await listUsageDay(ctx, projectId, day)).map(toRatedEvent);
 }
 
-/** Tonight's charge exactly, then the days ahead; telecom from the `telecom_daily` lines of the 28 days before today. */
+/**
+ * Tonight's charge exactly, then the days ahead, each priced by its own version (a price change
+ * already published shows); telecom from the `telecom_daily` lines of the 28 days before today.
+ */
 export async function forecastOf(ctx: StoreContext, projectId: string): Promise<Forecast> {
   const project = await getProjectItem(ctx, projectId);
   const nowMs = ctx.now();
   const today = todayOf(ctx);
-  const [read, history] = await Promise.all([
+  const [read, history, schedule] = await Promise.all([
     readCurrentTimeline(ctx, projectId, today),
     telecomHistory(ctx, projectId, addDays(today, -HISTORY_DAYS), addDays(today, -1)),
+    priceSchedule(ctx, plansOf(project), today, addDays(today, FORECAST_DAYS)),
   ]);
-  return forecast({ currency: project.currency, balance: project.balance, timeline: read.timeline, catalog: currentCatalog(), history, today, nowMs });
+  return forecast({ currency: project.currency, balance: project.balance, timeline: read.timeline, pricesOn: schedule.pricesOn, history, today, nowMs });
 }

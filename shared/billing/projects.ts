@@ -3,16 +3,19 @@
  * it as the API shows it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { currentCatalog } from '../catalog-source';
-import { daysBetween, type BillingDay } from '../domain/billing-days';
-import { Conflict, DomainError, ValidationFailed } from '../domain/errors';
+import { daysBetween, startOfDay, type BillingDay } from '../domain/billing-days';
+import { Conflict, NotFound, ValidationFailed } from '../domain/errors';
 import type { Money } from '../domain/money';
+import { STANDARD_PLAN_ID } from '../domain/default-plan';
 import type { Project } from '../domain/project';
+import { utcIso } from '../domain/timeline-snapshot';
 import { apiKeyPuts } from '../store/api-keys';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { keys } from '../store/keys';
+import { findPlan, markPlanUsed } from '../store/plans';
 import { findProjectItem, getProjectItem, newProjectItem, projectPut, toProject } from '../store/projects';
+import { changePut } from '../store/timeline';
 import { generateApiKey, generateApiKeyId } from './api-keys';
 
 export interface NewProject {
@@ -20,6 +23,8 @@ export interface NewProject {
   currency: string;
   creditLimit: Money;
   billingStartDate: BillingDay;
+  /** @default 'standard' */
+  planId?: string;
 }
 
 export interface ProjectCreated {
@@ -32,11 +37,13 @@ export interface ProjectCreated {
 }
 
 function fingerprint(input: NewProject): string {
-  return createHash('sha256').update(JSON.stringify([input.name, input.currency, input.creditLimit, input.billingStartDate])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([input.name, input.currency, input.creditLimit, input.billingStartDate, ...(input.planId ? [input.planId] : [])])).digest('hex');
 }
 
 /**
- * Creates a project with balance 0, status active, nothing charged yet, and its first `project` key.
+ * Creates a project with balance 0, status active, nothing charged yet, on its plan from its start
+ * (from today when it starts later, so a plan move before the start day is in force on it), and its
+ * first `project` key; the plan's move is written into the timeline and the plan is marked used.
  * With an `idempotencyKey` the project id is derived from it, so a repeat cannot make a second
  * project: the same request again is answered from the stored project (without the key, which is
  * not kept in clear); another request with the same idempotency key is a 409.
@@ -46,17 +53,23 @@ export async function createProject(ctx: StoreContext, input: NewProject, idempo
     ? `prj_${createHash('sha256').update(`project:${idempotencyKey}`).digest('hex').slice(0, 24)}`
     : `prj_${randomBytes(12).toString('hex')}`;
   const requestHash = fingerprint(input);
+  const planId = input.planId ?? STANDARD_PLAN_ID;
   return optimisticCommit<ProjectCreated>(ctx.doc, `creating project ${projectId}`, async ({ attemptId }) => {
     const apiKeyId = generateApiKeyId();
     const apiKey = generateApiKey();
+    const today = todayOf(ctx);
+    const from = input.billingStartDate < today ? input.billingStartDate : today;
+    const { planId: _planId, ...fields } = input;
     const item = newProjectItem({
-      projectId, ...input, createdAt: nowIso(ctx), firstApiKeyId: apiKeyId, attemptId, ...(idempotencyKey ? { requestHash } : {}),
+      projectId, ...fields, createdAt: nowIso(ctx), firstApiKeyId: apiKeyId, attemptId, plans: [{ from, planId, seq: 1 }], ...(idempotencyKey ? { requestHash } : {}),
     });
+    const move = changePut(ctx, projectId, { kind: 'plan', at: utcIso(startOfDay(from, ctx.zone)), seq: 1, planId, effectiveFrom: from }, { attemptId });
     return {
-      items: [projectPut(ctx, item), ...apiKeyPuts(ctx, { apiKeyId, role: 'project', projectId }, apiKey)],
+      items: [projectPut(ctx, item), ...apiKeyPuts(ctx, { apiKeyId, role: 'project', projectId }, apiKey), move.put, markPlanUsed(ctx, planId)],
       result: { project: toProject(item), apiKeyId, apiKey, replayed: false },
       receipt: { table: ctx.tables.projects, key: keys.project(projectId) },
       onCancelled: async (reasons) => {
+        if (reasons[reasons.length - 1] === 'ConditionalCheckFailed') throw new NotFound(`plan ${planId}`);
         if (reasons[0] !== 'ConditionalCheckFailed') return undefined;
         const stored = await findProjectItem(ctx, projectId);
         // A random project id cannot collide; only an idempotency key maps a request to an existing project.
@@ -71,8 +84,10 @@ export async function createProject(ctx: StoreContext, input: NewProject, idempo
 /** A project as asked for: what is not given takes the deployment's defaults. */
 export interface ProjectRequest {
   name: string;
-  /** @default the catalog's currency (the only one allowed: prices are in it) */
+  /** @default the plan's currency (the only one allowed: prices are in it) */
   currency?: string;
+  /** @default 'standard' */
+  planId?: string;
   /** @default 0 */
   creditLimit?: Money;
   /** @default today */
@@ -84,16 +99,25 @@ export const MAX_START_OFFSET_DAYS = 366;
 
 /** `createProject` with the defaults and the rules of API.md applied to what was asked. */
 export async function openProject(ctx: StoreContext, request: ProjectRequest, idempotencyKey?: string): Promise<ProjectCreated> {
-  const billingCurrency = currentCatalog().currency;
-  const currency = request.currency ?? billingCurrency;
-  // Prices are in the catalog's currency: a project in another one would be billed in the wrong unit.
-  if (currency !== billingCurrency) throw new DomainError('unsupported_currency', `this deployment bills in ${billingCurrency}, not ${currency}`, 400);
+  const planId = request.planId ?? STANDARD_PLAN_ID;
+  const plan = await findPlan(ctx, planId);
+  if (!plan) throw new NotFound(`plan ${planId}`);
+  const currency = request.currency ?? plan.currency;
+  // Prices are in the plan's currency: a project in another one would be billed in the wrong unit.
+  if (currency !== plan.currency) throw new CurrencyMismatch(planId, plan.currency, currency);
   const today = todayOf(ctx);
   const billingStartDate = request.billingStartDate ?? today;
   if (Math.abs(daysBetween(today, billingStartDate)) > MAX_START_OFFSET_DAYS) {
     throw new ValidationFailed(`billingStartDate must be within ${MAX_START_OFFSET_DAYS} days of today (${today})`);
   }
-  return createProject(ctx, { name: request.name, currency, creditLimit: request.creditLimit ?? 0, billingStartDate }, idempotencyKey);
+  return createProject(ctx, { name: request.name, currency, creditLimit: request.creditLimit ?? 0, billingStartDate, ...(request.planId ? { planId } : {}) }, idempotencyKey);
+}
+
+/** A plan priced in another currency than the project's. */
+export class CurrencyMismatch extends Conflict {
+  constructor(planId: string, planCurrency: string, currency: string) {
+    super('currency_mismatch', `plan ${planId} is priced in ${planCurrency}, the project in ${currency}`);
+  }
 }
 
 /** The project as the API shows it; NotFound when there is none. */

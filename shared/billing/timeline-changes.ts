@@ -1,26 +1,33 @@
 /**
  * Changing what a project pays for: switching a product or its seats, renting and releasing a number,
- * recording a day's analytics sessions. Each change is appended to the project's timeline (never
- * overwritten) in one transaction with the project item (shared/store/timeline.ts says why), at its
- * instant: now, or `effectiveAt` (a support correction; the route allows it to admins only) into a day
- * not yet charged.
+ * moving to another plan, recording a day's analytics sessions. Each change is appended to the
+ * project's timeline (never overwritten) in one transaction with the project item (shared/store/
+ * timeline.ts says why), at its instant: now, or `effectiveAt` (a support correction; the route allows
+ * it to admins only) into a day not yet charged. A change is checked against the prices of its day:
+ * the product must be in the plan's version then, and the number type priced.
  */
-import { billingDayOf, type BillingDay } from '../domain/billing-days';
-import type { NumberType, ProductId } from '../domain/catalog';
-import { Conflict, DomainError, NotFound } from '../domain/errors';
+import { addDays, billingDayOf, startOfDay, type BillingDay } from '../domain/billing-days';
+import { Conflict, DomainError, NotFound, ValidationFailed } from '../domain/errors';
+import { isSeatPriced, productOf, type NumberType, type PlanAssignment, type PlanVersion, type ProductId } from '../domain/plan';
 import { DayAlreadyCharged, isDayCharged } from '../domain/project';
 import { stateAt } from '../domain/timeline';
 import { utcIso, withChange, type TimelineRead } from '../domain/timeline-snapshot';
 import type { DailySessions, TimelineChange } from '../domain/types';
 import { optimisticCommit } from '../store/commit';
 import { todayOf, type StoreContext } from '../store/context';
-import { getProjectItem, timelineRevOf, type ProjectItem } from '../store/projects';
+import { findPlan, markPlanUsed } from '../store/plans';
+import { getProjectItem, plansOf, timelineRevOf, type ProjectItem } from '../store/projects';
 import { changePut, readCurrentTimeline, sessionsPuts, timelineBump } from '../store/timeline';
+import type { TransactItem } from '../store/transactions';
+import { DayAlreadyStarted } from './plans';
+import { CurrencyMismatch } from './projects';
+import { pricesOf, projectPricesOn } from './prices';
 
 /** A change as decided, before it gets its instant and order. */
 export type ChangeInput =
   | { kind: 'product'; productId: ProductId; enabled: boolean; seats?: number }
-  | { kind: 'number'; number: string; numberType: NumberType; held: boolean };
+  | { kind: 'number'; number: string; numberType: NumberType; held: boolean }
+  | { kind: 'plan'; planId: string; effectiveFrom: BillingDay };
 
 /** What a change is decided on. */
 export interface ChangeContext {
@@ -31,6 +38,15 @@ export interface ChangeContext {
   day: BillingDay;
   /** The project's whole current timeline (before this change). */
   read: TimelineRead;
+}
+
+/** A decided change, and what else its transaction writes. */
+export interface Decided {
+  change: ChangeInput;
+  /** More items of the same transaction (a plan marked used). */
+  items?: TransactItem[];
+  /** The project's plan assignments after the change, when it moves the plan. */
+  plans?: PlanAssignment[];
 }
 
 export interface ChangeAppended {
@@ -54,7 +70,7 @@ export interface ChangeOptions {
  * being open and on nobody having changed the timeline since the read; if somebody did, the whole
  * decision is taken again on the new timeline (a day charged meanwhile is then refused with 409).
  */
-export async function appendChange(ctx: StoreContext, projectId: string, opts: ChangeOptions, decide: (c: ChangeContext) => ChangeInput): Promise<ChangeAppended> {
+export async function appendChange(ctx: StoreContext, projectId: string, opts: ChangeOptions, decide: (c: ChangeContext) => Promise<ChangeInput | Decided> | ChangeInput | Decided): Promise<ChangeAppended> {
   return optimisticCommit(ctx.doc, `changing project ${projectId}`, async ({ attemptId }) => {
     const project = await getProjectItem(ctx, projectId);
     const atMs = opts.effectiveAt !== undefined ? Date.parse(opts.effectiveAt) : ctx.now();
@@ -63,29 +79,51 @@ export async function appendChange(ctx: StoreContext, projectId: string, opts: C
     const day = billingDayOf(atMs, ctx.zone);
     if (isDayCharged(project, day)) throw new DayAlreadyCharged(day, project.chargedThrough);
     const read = await readCurrentTimeline(ctx, projectId, todayOf(ctx));
+    const decided = await decide({ project, at, atMs, day, read });
+    const { change: input, items = [], plans } = 'change' in decided ? decided : { change: decided };
     const rev = timelineRevOf(project);
     // seq orders changes at the same instant: the one written later wins. The project's timeline
     // revision grows with every write and this write is conditioned on it, so it is unique and in
     // write order even for two writes in the same millisecond.
-    const change = { ...decide({ project, at, atMs, day, read }), at, seq: rev + 1 } as TimelineChange;
+    const change = { ...input, at, seq: rev + 1 } as TimelineChange;
     const { put, key } = changePut(ctx, projectId, change, { attemptId, ...(opts.by ? { by: opts.by } : {}) });
     return {
-      items: [put, timelineBump(ctx, project, day)],
+      items: [put, timelineBump(ctx, project, day, plans), ...items],
       receipt: { table: ctx.tables.projects, key },
-      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1 }, change, at, read: withChange(read, change) },
+      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1, ...(plans ? { plans } : {}) }, change, at, read: withChange(read, change) },
     };
   });
 }
 
-/** Switches a product on or off (with seats for telephony). */
-export function changeProduct(ctx: StoreContext, projectId: string, change: { productId: ProductId; enabled: boolean; seats?: number }, opts: ChangeOptions): Promise<ChangeAppended> {
-  return appendChange(ctx, projectId, opts, () => ({ kind: 'product', ...change }));
+/** The prices in force on the change's day, for the plan the project is on then. */
+function pricesOfChange(ctx: StoreContext, c: ChangeContext): Promise<PlanVersion> {
+  return projectPricesOn(ctx, plansOf(c.project), c.day);
 }
 
-/** Rents a number from the change's instant; one this project already holds then is a 409. */
+/**
+ * Switches a product on or off (with seats for a seat-priced one). The product must be in the version
+ * in force on the change's day (404 otherwise); one no longer available cannot be switched on (409).
+ */
+export function changeProduct(ctx: StoreContext, projectId: string, change: { productId: ProductId; enabled: boolean; seats?: number }, opts: ChangeOptions): Promise<ChangeAppended> {
+  return appendChange(ctx, projectId, opts, async (c) => {
+    const product = productOf(await pricesOfChange(ctx, c), change.productId);
+    if (!product) throw new NotFound(`product ${change.productId}`);
+    if (change.seats !== undefined && !isSeatPriced(product)) throw new ValidationFailed(`${product.name} is not priced by seats`, [{ path: 'seats', message: `product ${product.productId} has no seats` }]);
+    if (change.enabled && product.available === false && !stateAt(c.read.timeline, c.atMs).products.has(change.productId)) {
+      throw new Conflict('product_unavailable', `${product.name} can no longer be switched on`);
+    }
+    return { kind: 'product', ...change };
+  });
+}
+
+/** Rents a number from the change's instant: its type must be priced then; one this project already holds then is a 409. */
 export function addNumber(ctx: StoreContext, projectId: string, number: string, numberType: NumberType, opts: ChangeOptions): Promise<ChangeAppended> {
-  return appendChange(ctx, projectId, opts, ({ read, atMs }) => {
-    if (stateAt(read.timeline, atMs).numbers.has(number)) throw new Conflict('number_already_held', `this project already holds ${number}`);
+  return appendChange(ctx, projectId, opts, async (c) => {
+    const prices = await pricesOfChange(ctx, c);
+    if (prices.numbers[numberType] === undefined) {
+      throw new ValidationFailed(`plan ${prices.planId} has no ${numberType} numbers`, [{ path: 'type', message: `one of ${Object.keys(prices.numbers).join(', ')}` }]);
+    }
+    if (stateAt(c.read.timeline, c.atMs).numbers.has(number)) throw new Conflict('number_already_held', `this project already holds ${number}`);
     return { kind: 'number', number, numberType, held: true };
   });
 }
@@ -97,6 +135,37 @@ export function removeNumber(ctx: StoreContext, projectId: string, number: strin
     if (numberType === undefined) throw new NotFound(`number ${number} held by this project`);
     return { kind: 'number', number, numberType, held: false };
   });
+}
+
+/**
+ * `PUT /projects/{id}/plan`: the project moves to `planId` from `effectiveFrom` (default and earliest:
+ * tomorrow; usage of a begun day is already rated). Refused: an unknown plan (404), one in another
+ * currency (409), one whose version then lacks a product the project has on or a number type it holds
+ * (409), a day that has begun (409).
+ */
+export async function movePlan(ctx: StoreContext, projectId: string, planId: string, effectiveFrom?: BillingDay): Promise<{ planId: string; effectiveFrom: BillingDay }> {
+  const today = todayOf(ctx);
+  const from = effectiveFrom ?? addDays(today, 1);
+  if (from <= today) throw new DayAlreadyStarted(from, today);
+  const plan = await findPlan(ctx, planId);
+  if (!plan) throw new NotFound(`plan ${planId}`);
+  await appendChange(ctx, projectId, { effectiveAt: utcIso(startOfDay(from, ctx.zone)) }, async (c) => {
+    if (c.project.currency !== plan.currency) throw new CurrencyMismatch(planId, plan.currency, c.project.currency);
+    const prices = await pricesOf(ctx, planId, from);
+    const held = stateAt(c.read.timeline, c.atMs);
+    const missing = [
+      ...[...held.products.keys()].filter((id) => !productOf(prices, id)).map((id) => `product ${id}`),
+      ...[...new Set(held.numbers.values())].filter((t) => prices.numbers[t] === undefined).map((t) => `${t} numbers`),
+    ];
+    if (missing.length > 0) throw new Conflict('plan_lacks_product', `plan ${planId} has no ${missing.join(', ')} on ${from}: switch them off first`);
+    const plans = plansOf(c.project);
+    return {
+      change: { kind: 'plan', planId, effectiveFrom: from },
+      items: [markPlanUsed(ctx, planId)],
+      plans: [...plans, { from, planId, seq: Math.max(0, ...plans.map((p) => p.seq)) + 1 }],
+    };
+  });
+  return { planId, effectiveFrom: from };
 }
 
 /**

@@ -8,11 +8,12 @@
  * "-round_half_up(sum * percent / 100)" is the same discount written against positive charges.
  */
 import { dayOfMonth, daysInMonth, type BillingDay } from './billing-days';
-import { NumberType, type Catalog } from './catalog';
 import { discountAmount, discountPercent } from './discount';
+import { DomainError } from './errors';
 import { formatCount, formatMoney } from './format';
 import type { LedgerEntry } from './ledger';
 import { assertMoney, sum, type Money } from './money';
+import { defaultSeatsOf, isSeatPriced, isSessionPriced, type NumberType, type PlanVersion, type Product } from './plan';
 import { extraSeats, extraSessionBlocks, monthlyPriceOf } from './pricing';
 import { dayShare } from './proration';
 import { dayState, type DayState } from './timeline';
@@ -27,33 +28,48 @@ function seatsText(seats: number, extra: number): string {
   return `${formatCount(seats)} ${seats === 1 ? 'seat' : 'seats'}${extra > 0 ? `: ${formatCount(extra)} extra` : ''}`;
 }
 
+function sessionsText(product: Product, sessions30: number): string {
+  const blocks = extraSessionBlocks(product, sessions30);
+  return `${formatCount(sessions30)} sessions in 30 days${blocks > 0 ? `: ${formatCount(blocks)} extra ${blocks === 1 ? 'block' : 'blocks'} of ${formatCount(product.extraSessionsBlock ?? 0)}` : ''}`;
+}
+
+/** What a product's day line says it was priced on: its seats, its sessions, both, or nothing. */
+function pricedOn(product: Product, seats: number, sessions30: number): string {
+  const parts = [
+    ...(isSeatPriced(product) ? [seatsText(seats, extraSeats(product, seats))] : []),
+    ...(isSessionPriced(product) ? [sessionsText(product, sessions30)] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
+/** The monthly price of a number type in `version`; a number of a type the version does not price is a bug upstream. */
+export function numberPrice(version: Pick<PlanVersion, 'numbers' | 'planId' | 'version'>, type: NumberType): Money {
+  const price = version.numbers[type];
+  if (price === undefined) throw new DomainError('number_type_unpriced', `version ${version.version} of plan ${version.planId} has no price for ${type} numbers`, 409);
+  return price;
+}
+
 /**
  * The lines for a day from its already-resolved state. `chargeDay` is this over `dayState`; the
  * forecast calls it with a projected state.
  */
-export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDay): LedgerEntry[] {
-  const cur = catalog.currency;
+export function chargeDayState(state: DayState, version: PlanVersion, day: BillingDay): LedgerEntry[] {
+  const cur = version.currency;
   const fraction = `${dayOfMonth(day)}/${daysInMonth(day)}`;
   const lines: LedgerEntry[] = [];
   const productShares: Money[] = [];
 
-  for (const product of catalog.products) {
+  for (const product of version.products) {
     const on = state.products.get(product.productId);
     if (!on) continue;
     const monthly = monthlyPriceOf(product, on.seats, state.sessions30);
     const share = dayShare(monthly, day);
     productShares.push(share);
-    let detail = '';
-    if (product.productId === 'telephony') detail = ` (${seatsText(on.seats, extraSeats(product, on.seats))})`;
-    if (product.productId === 'analytics') {
-      const blocks = extraSessionBlocks(product, state.sessions30);
-      detail = ` (${formatCount(state.sessions30)} sessions in 30 days${blocks > 0 ? `: ${formatCount(blocks)} extra ${blocks === 1 ? 'block' : 'blocks'} of ${formatCount(product.extraSessionsBlock)}` : ''})`;
-    }
     lines.push({
       entryId: `charge#${day}#product#${product.productId}`,
       date: day,
       type: 'product_daily',
-      description: `${product.name}${detail}, ${fraction} of ${formatMoney(monthly, cur)} per month`,
+      description: `${product.name}${pricedOn(product, on.seats, state.sessions30)}, ${fraction} of ${formatMoney(monthly, cur)} per month`,
       amount: negate(share),
       balanceEffect: true,
       productId: product.productId,
@@ -62,7 +78,7 @@ export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDa
 
   const numbers = [...state.numbers].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [number, type] of numbers) {
-    const monthly = catalog.numbers[type];
+    const monthly = numberPrice(version, type);
     lines.push({
       entryId: `charge#${day}#number#${number}`,
       date: day,
@@ -74,7 +90,7 @@ export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDa
     });
   }
 
-  const percent = discountPercent(catalog, productShares.length);
+  const percent = discountPercent(version, productShares.length);
   const subtotal = sum(productShares);
   const discount = discountAmount(subtotal, percent);
   if (discount > 0) {
@@ -94,11 +110,11 @@ export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDa
  * The products, numbers and discount lines of `day` (API.md): each product enabled at any moment of
  * the day costs the day share of its monthly price (seats: the most in force; analytics: sessions of
  * the 30 days ending on the day), each number held at any moment the day share of its type's price,
- * and the multi-product discount applies to the products' shares. Order: products in catalog order,
+ * and the multi-product discount applies to the products' shares. Order: products in the version's order,
  * numbers sorted, discount last (omitted when 0).
  */
-export function chargeDay(timeline: Timeline, catalog: Catalog, day: BillingDay): LedgerEntry[] {
-  return chargeDayState(dayState(timeline, day, catalog.products[0].includedSeats), catalog, day);
+export function chargeDay(timeline: Timeline, version: PlanVersion, day: BillingDay): LedgerEntry[] {
+  return chargeDayState(dayState(timeline, day, defaultSeatsOf(version)), version, day);
 }
 
 /**
@@ -106,21 +122,20 @@ export function chargeDay(timeline: Timeline, catalog: Catalog, day: BillingDay)
  * lines become one per type (same total: the sum of the numbers' day shares; the description counts
  * them; no `number` field). Decided by the day's state alone, so a re-run writes the same entry ids.
  */
-export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<string, NumberType>, catalog: Catalog, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
+export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<string, NumberType>, version: PlanVersion, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
   const numberLines = lines.filter((l) => l.type === 'number_daily');
   if (numberLines.length <= maxNumberLines) return [...lines];
   const counts = new Map<NumberType, number>();
   for (const type of numbers.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
   const grouped: LedgerEntry[] = [];
-  for (const type of NumberType.options) {
-    const n = counts.get(type);
-    if (!n) continue;
-    const monthly = catalog.numbers[type];
+  for (const type of [...counts.keys()].sort()) {
+    const n = counts.get(type)!;
+    const monthly = numberPrice(version, type);
     grouped.push({
       entryId: `charge#${day}#numbers#${type}`,
       date: day,
       type: 'number_daily',
-      description: `${formatCount(n)} ${type} numbers, each ${dayOfMonth(day)}/${daysInMonth(day)} of ${formatMoney(monthly, catalog.currency)} per month`,
+      description: `${formatCount(n)} ${type} numbers, each ${dayOfMonth(day)}/${daysInMonth(day)} of ${formatMoney(monthly, version.currency)} per month`,
       amount: negate(sum(Array<Money>(n).fill(dayShare(monthly, day)))),
       balanceEffect: true,
     });
@@ -133,9 +148,9 @@ export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<str
 /**
  * The day's lines as the nightly charge writes them: `chargeDay` made to fit one write (`fitLines`).
  */
-export function closingLines(timeline: Timeline, catalog: Catalog, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
-  const state = dayState(timeline, day, catalog.products[0].includedSeats);
-  return fitLines(chargeDayState(state, catalog, day), state.numbers, catalog, day, maxNumberLines);
+export function closingLines(timeline: Timeline, version: PlanVersion, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
+  const state = dayState(timeline, day, defaultSeatsOf(version));
+  return fitLines(chargeDayState(state, version, day), state.numbers, version, day, maxNumberLines);
 }
 
 /** The day's telecom total as its ledger line: informational, the events already moved the balance. */

@@ -2,13 +2,13 @@
  * The multi-product discount (API.md): with `k` products charged, the largest `percent` whose
  * `minProducts <= k` applies to the sum of the products' charges (never numbers, never telecom).
  */
-import type { Catalog } from './catalog';
+import type { PlanVersion } from './plan';
 import { assertMoney, mulDivRoundHalfUp, type Money } from './money';
 
 /** The discount percent for `productCount` products: the largest one whose `minProducts` is reached, else 0. */
-export function discountPercent(catalog: Catalog, productCount: number): number {
+export function discountPercent(version: Pick<PlanVersion, 'multiProductDiscounts'>, productCount: number): number {
   let percent = 0;
-  for (const d of catalog.multiProductDiscounts) {
+  for (const d of version.multiProductDiscounts) {
     if (d.minProducts <= productCount && d.percent > percent) percent = d.percent;
   }
   return percent;

@@ -17,10 +17,10 @@
  */
 import * as z from 'zod';
 import { endOfDay, startOfDay, type BillingDay } from './billing-days';
-import type { Catalog } from './catalog';
 import { chargeDay, chargeDayState, costOf } from './charge-day';
 import { LedgerEntry } from './ledger';
 import { assertMoney, Money, mulDivFloor, mulDivRoundHalfUp, sum } from './money';
+import { defaultSeatsOf, type PlanVersion } from './plan';
 import { sessions30, stateAt, timelineAsOf, type DayState } from './timeline';
 import type { DayHistory, Timeline } from './types';
 import { Currency, Day } from './values';
@@ -105,7 +105,8 @@ export interface ForecastInput {
   currency: string;
   balance: Money;
   timeline: Timeline;
-  catalog: Catalog;
+  /** The prices of each day: the version in force then of the plan the project is on then. */
+  pricesOn: (day: BillingDay) => PlanVersion;
   /** Closed days with their telecom totals. */
   history: readonly DayHistory[];
   /** The billing day `nowMs` falls on (the next one to be charged). */
@@ -115,26 +116,36 @@ export interface ForecastInput {
 
 /** The forecast of API.md; see the module comment for exactly what each figure covers. */
 export function forecast(input: ForecastInput): Forecast {
-  const { catalog, timeline, today, nowMs } = input;
+  const { pricesOn, timeline, today, nowMs } = input;
   assertMoney(input.balance, 'balance');
-  const includedSeats = catalog.products[0].includedSeats;
 
   // Exact: today as charged tonight if nothing changes after now (changes earlier today still count).
   const asOf = timelineAsOf(timeline, nowMs);
-  const lines = chargeDay(asOf, catalog, today);
+  const lines = chargeDay(asOf, pricesOn(today), today);
   const tonight = costOf(lines);
 
-  // Later days: the state in force now, held for the whole day.
-  const now = stateAt(asOf, nowMs, includedSeats);
-  const projected: DayState = { products: now.products, numbers: now.numbers, sessions30: sessions30(timeline.sessions, today) };
-  // A day's share depends only on (day of month, month length): a year needs about 90 distinct charges.
+  // Later days: the state in force now, held for the whole day, priced by each day's own version.
+  const sessions = sessions30(timeline.sessions, today);
+  const projectedBy = new Map<string, DayState>();
+  const projected = (version: PlanVersion): DayState => {
+    const key = `${version.planId}@${version.version}`;
+    let state = projectedBy.get(key);
+    if (!state) {
+      const now = stateAt(asOf, nowMs, defaultSeatsOf(version));
+      state = { products: now.products, numbers: now.numbers, sessions30: sessions };
+      projectedBy.set(key, state);
+    }
+    return state;
+  };
+  // A day's share depends only on its prices and (day of month, month length): a year needs about 90 distinct charges.
   const chargeByShape = new Map<string, Money>();
   const chargeOn = (ms: number): Money => {
     const date = new Date(ms);
-    const shape = `${date.getUTCDate()}/${new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate()}`;
+    const version = pricesOn(dayOf(ms));
+    const shape = `${version.planId}@${version.version}|${date.getUTCDate()}/${new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate()}`;
     let charge = chargeByShape.get(shape);
     if (charge === undefined) {
-      charge = costOf(chargeDayState(projected, catalog, dayOf(ms)));
+      charge = costOf(chargeDayState(projected(version), version, dayOf(ms)));
       chargeByShape.set(shape, charge);
     }
     return charge;

@@ -3,7 +3,7 @@
  * `entryId` is deterministic per movement, so writing it twice is refused at the write.
  */
 import * as z from 'zod';
-import { ProductId } from './catalog';
+import { ProductId } from './plan';
 import { Money } from './money';
 import { Day } from './values';
 

@@ -1,33 +1,32 @@
 /**
- * A product's monthly price for a given seat and session count: the one price formula the nightly
- * charge, the quote, the forecast and the products view all use (API.md "Billing rules").
+ * A product's monthly price for a given seat and session count (API.md "Billing rules"): the one price
+ * formula the nightly charge, the quote, the forecast and the products view all use. Any product may
+ * be priced by seats (`includedSeats`, `extraSeatMonthlyPrice`), by sessions (`includedSessions`,
+ * `extraSessionsBlock`, `extraSessionsBlockMonthlyPrice`), by both, or flat.
  */
 import { ceilDiv, mulDivFloor, sum, type Money } from './money';
-import type { Product } from './catalog';
+import type { Product } from './plan';
 
-/** Extra seats beyond the included ones (telephony only; 0 for other products). */
+/** Seats beyond the included ones (0 for a product not priced by seats). */
 export function extraSeats(product: Product, seats: number): number {
-  return product.productId === 'telephony' ? Math.max(0, seats - product.includedSeats) : 0;
+  return product.includedSeats === undefined ? 0 : Math.max(0, seats - product.includedSeats);
 }
 
-/** Extra session blocks for `sessions30` sessions (analytics only; 0 for other products). */
+/** Started blocks of sessions beyond the included ones in 30 days (0 for a product not priced by sessions). */
 export function extraSessionBlocks(product: Product, sessions30: number): number {
-  return product.productId === 'analytics'
-    ? ceilDiv(Math.max(0, sessions30 - product.includedSessions), product.extraSessionsBlock)
-    : 0;
+  if (product.includedSessions === undefined || product.extraSessionsBlock === undefined) return 0;
+  return ceilDiv(Math.max(0, sessions30 - product.includedSessions), product.extraSessionsBlock);
 }
 
 /**
- * A product's monthly price (API.md): telephony adds each seat beyond `includedSeats`; analytics adds
- * each started block of `extraSessionsBlock` sessions beyond `includedSessions` in 30 days.
+ * `monthlyPrice + max(0, seats - includedSeats) * extraSeatMonthlyPrice`
+ * `+ ceil(max(0, S - includedSessions) / extraSessionsBlock) * extraSessionsBlockMonthlyPrice`,
+ * each term only where the product is priced that way.
  */
 export function monthlyPriceOf(product: Product, seats: number, sessions30: number): Money {
-  switch (product.productId) {
-    case 'telephony':
-      return sum([product.monthlyPrice, mulDivFloor(extraSeats(product, seats), product.extraSeatMonthlyPrice, 1)]);
-    case 'analytics':
-      return sum([product.monthlyPrice, mulDivFloor(extraSessionBlocks(product, sessions30), product.extraSessionsBlockMonthlyPrice, 1)]);
-    default:
-      return product.monthlyPrice;
-  }
+  return sum([
+    product.monthlyPrice,
+    mulDivFloor(extraSeats(product, seats), product.extraSeatMonthlyPrice ?? 0, 1),
+    mulDivFloor(extraSessionBlocks(product, sessions30), product.extraSessionsBlockMonthlyPrice ?? 0, 1),
+  ]);
 }

@@ -6,12 +6,12 @@
  * tariff (`raterFor` caches it) and a lookup walks the destination's digits once: no scan over rates,
  * no allocation per event.
  */
-import type { Catalog, CallRate, SmsRate } from './catalog';
+import type { CallRate, SmsRate, Tariff } from './plan';
 import { DomainError, UnknownDestination, ValidationFailed } from './errors';
 import { assertMoney, mulDivFloor, mulDivRoundHalfUp, NotMinorUnits, type Money } from './money';
 import type { UsageKind } from './usage';
 
-export type Tariff = Catalog['tariff'];
+export type { Tariff };
 
 /** What the rater needs of a usage event (a UsageEvent fits). */
 export interface RatableEvent {
@@ -226,7 +226,7 @@ const cache = new WeakMap<Tariff, Rater>();
 
 /**
  * The Rater of `tariff`, built on first use and kept as long as the tariff object lives, so a warm
- * handler indexes its catalog once. Keyed by identity: a changed tariff must be a new object.
+ * handler indexes a tariff once. Keyed by identity: a changed tariff must be a new object.
  */
 export function raterFor(tariff: Tariff): Rater {
   let r = cache.get(tariff);

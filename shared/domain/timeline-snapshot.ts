@@ -13,7 +13,7 @@
  * Pure: no I/O, no clock.
  */
 import { addDays, startOfDay, type BillingDay } from './billing-days';
-import type { NumberType, ProductId } from './catalog';
+import type { NumberType, ProductId } from './plan';
 import { DomainError } from './errors';
 import { contentKey, instantMsOf } from './timeline';
 import type { DailySessions, Timeline, TimelineChange } from './types';
@@ -97,10 +97,9 @@ export function foldChanges(base: TimelineSnapshot, changes: readonly TimelineCh
       const prev = products[c.productId];
       const seats = c.seats ?? prev?.seats;
       products[c.productId] = seats === undefined ? { enabled: c.enabled } : { enabled: c.enabled, seats };
-    } else if (c.held) {
-      numbers[c.number] = c.numberType;
-    } else {
-      delete numbers[c.number];
+    } else if (c.kind === 'number') {
+      if (c.held) numbers[c.number] = c.numberType;
+      else delete numbers[c.number];
     }
   }
   return { products, numbers };
@@ -125,6 +124,6 @@ export function snapshotChanges(snapshot: TimelineSnapshot, atIso: string): Time
 }
 
 /** The seats a product would have if (re-)enabled now without a seat count. */
-export function seatsOf(snapshot: TimelineSnapshot, productId: ProductId, defaultSeats: number): number {
-  return snapshot.products[productId]?.seats ?? defaultSeats;
+export function seatsOf(snapshot: TimelineSnapshot, productId: ProductId, defaultSeats: (productId: ProductId) => number): number {
+  return snapshot.products[productId]?.seats ?? defaultSeats(productId);
 }

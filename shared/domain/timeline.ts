@@ -11,15 +11,17 @@
  * - Several changes at the same instant are applied together; only the state after the last of them
  *   is ever "in force" (a zero-length intermediate state is not a moment of the day).
  * - A product change without `seats` keeps the seat count last given for that product, even across a
- *   disable/enable; if none was ever given, `defaultSeats` (0 unless the caller passes, e.g., the
- *   catalog's `includedSeats`). 0 prices the same as any count up to `includedSeats`.
+ *   disable/enable; if none was ever given, `defaultSeats` of the product (0 unless the caller passes,
+ *   e.g., the version's `includedSeats`). 0 prices the same as any count up to `includedSeats`.
+ * - Plan moves are in the timeline too (dated, appended) but hold nothing: they only say which prices
+ *   apply, which the caller resolves per day.
  *
  * Cost: one parse and one sort (skipped when already in order) of the changes, then a single forward
  * sweep; each billing day evaluates the state at its start plus only the entities its own changes
  * touch, so catching up many days never rescans the list per day.
  */
 import { addDays, endOfDay, startOfDay, type BillingDay } from './billing-days';
-import type { NumberType, ProductId } from './catalog';
+import type { NumberType, ProductId } from './plan';
 import { DomainError } from './errors';
 import type { DailySessions, Timeline, TimelineChange } from './types';
 
@@ -41,6 +43,9 @@ export interface InstantState {
 
 interface Keyed { ms: number; seq: number; change: TimelineChange }
 
+/** The seats of a product switched on without a count: one number for all, or per product. */
+export type SeatDefaults = number | ((productId: ProductId) => number);
+
 export function instantMsOf(at: string): number {
   const ms = Date.parse(at);
   if (!Number.isFinite(ms)) throw new DomainError('invalid_instant', `${at} is not an ISO 8601 instant`);
@@ -49,9 +54,11 @@ export function instantMsOf(at: string): number {
 
 /** Deterministic tie-break for changes at the same (instant, seq): by content. The snapshot fold uses it too. */
 export function contentKey(c: TimelineChange): string {
-  return c.kind === 'product'
-    ? `p|${c.productId}|${c.enabled ? 1 : 0}|${c.seats ?? -1}`
-    : `n|${c.number}|${c.held ? 1 : 0}|${c.numberType}`;
+  switch (c.kind) {
+    case 'product': return `p|${c.productId}|${c.enabled ? 1 : 0}|${c.seats ?? -1}`;
+    case 'number': return `n|${c.number}|${c.held ? 1 : 0}|${c.numberType}`;
+    case 'plan': return `l|${c.planId}|${c.effectiveFrom}`;
+  }
 }
 
 function compare(a: Keyed, b: Keyed): number {
@@ -78,7 +85,11 @@ class Sweep {
   private readonly lastSeats = new Map<ProductId, number>();
   private i = 0;
 
-  constructor(private readonly keyed: readonly Keyed[], private readonly defaultSeats: number) {}
+  private readonly defaultSeats: (productId: ProductId) => number;
+
+  constructor(private readonly keyed: readonly Keyed[], defaultSeats: SeatDefaults) {
+    this.defaultSeats = typeof defaultSeats === 'number' ? () => defaultSeats : defaultSeats;
+  }
 
   /** Applies every change with `ms <= until`. */
   applyThrough(until: number): void {
@@ -101,12 +112,11 @@ class Sweep {
   private apply(c: TimelineChange): void {
     if (c.kind === 'product') {
       if (c.seats !== undefined) this.lastSeats.set(c.productId, c.seats);
-      if (c.enabled) this.enabled.set(c.productId, this.lastSeats.get(c.productId) ?? this.defaultSeats);
+      if (c.enabled) this.enabled.set(c.productId, this.lastSeats.get(c.productId) ?? this.defaultSeats(c.productId));
       else this.enabled.delete(c.productId);
-    } else if (c.held) {
-      this.held.set(c.number, c.numberType);
-    } else {
-      this.held.delete(c.number);
+    } else if (c.kind === 'number') {
+      if (c.held) this.held.set(c.number, c.numberType);
+      else this.held.delete(c.number);
     }
   }
 }
@@ -155,7 +165,7 @@ export function sessions30(sessions: readonly DailySessions[], day: BillingDay):
  * The state of each of `days` (ascending, no repeats) in one sweep over the timeline: the way to
  * charge several days (a missed night caught up) without a rescan per day.
  */
-export function dayStates(timeline: Timeline, days: readonly BillingDay[], defaultSeats = 0): DayState[] {
+export function dayStates(timeline: Timeline, days: readonly BillingDay[], defaultSeats: SeatDefaults = 0): DayState[] {
   for (let i = 1; i < days.length; i++) {
     if (!(days[i - 1]! < days[i]!)) throw new DomainError('invalid_days', 'days must be in ascending order without repeats');
   }
@@ -172,7 +182,7 @@ export function dayStates(timeline: Timeline, days: readonly BillingDay[], defau
         if (seats === undefined) return;
         const seen = products.get(c.productId);
         if (!seen || seats > seen.seats) products.set(c.productId, { seats });
-      } else {
+      } else if (c.kind === 'number') {
         const type = sweep.held.get(c.number);
         if (type !== undefined) numbers.set(c.number, type);
       }
@@ -188,7 +198,7 @@ export function dayStates(timeline: Timeline, days: readonly BillingDay[], defau
 }
 
 /** What was in force at any moment of `day` (API.md billing rules), in the timeline's zone. */
-export function dayState(timeline: Timeline, day: BillingDay, defaultSeats = 0): DayState {
+export function dayState(timeline: Timeline, day: BillingDay, defaultSeats: SeatDefaults = 0): DayState {
   return dayStates(timeline, [day], defaultSeats)[0]!;
 }
 
@@ -201,7 +211,7 @@ export function timelineAsOf(timeline: Timeline, instantMs: number): Timeline {
 }
 
 /** What is in force at `instantMs` (changes at exactly that instant included). */
-export function stateAt(timeline: Timeline, instantMs: number, defaultSeats = 0): InstantState {
+export function stateAt(timeline: Timeline, instantMs: number, defaultSeats: SeatDefaults = 0): InstantState {
   const sweep = new Sweep(orderedChanges(timeline.changes), defaultSeats);
   sweep.applyThrough(instantMs);
   const products = new Map<ProductId, { seats: number }>();

@@ -5,7 +5,7 @@
  */
 import type { BillingDay } from './billing-days';
 import type { Money } from './money';
-import type { NumberType, ProductId } from './catalog';
+import type { NumberType, ProductId } from './plan';
 
 /**
  * One dated change of a project's subscription state. Changes are appended, never overwritten, so a
@@ -14,7 +14,9 @@ import type { NumberType, ProductId } from './catalog';
  */
 export type TimelineChange =
   | { kind: 'product'; at: string; seq?: number; productId: ProductId; enabled: boolean; seats?: number }
-  | { kind: 'number'; at: string; seq?: number; number: string; numberType: NumberType; held: boolean };
+  | { kind: 'number'; at: string; seq?: number; number: string; numberType: NumberType; held: boolean }
+  /** The project moves to `planId` from the billing day that starts at `at` (it prices; it holds nothing). */
+  | { kind: 'plan'; at: string; seq?: number; planId: string; effectiveFrom: string };
 
 /** Analytics sessions counted on one day (a repeat for the day replaces it). */
 export interface DailySessions { date: BillingDay; count: number }

@@ -8,8 +8,8 @@
  * Each handler file `functions/api/<handler>.ts` exports `handler`, made with `httpRoute('<key>')`.
  */
 import type { z } from 'zod';
-import { Catalog } from '../domain/catalog';
 import { Forecast } from '../domain/forecast';
+import { NewPlan, NewVersion, PlanVersion } from '../domain/plan';
 import { ProductList } from '../domain/product-view';
 import { Project } from '../domain/project';
 import { Quote, QuoteRequest } from '../domain/quote';
@@ -45,6 +45,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly csv?: boolean;
   /** Takes an `Idempotency-Key` header. */
   readonly idempotent?: boolean;
+  /** A larger body than the 1 MiB every other route takes (a tariff: up to Lambda's 6 MB). */
+  readonly maxBodyBytes?: number;
 }
 
 /** How the twin and the stack wire a route: method, path, function. */
@@ -57,6 +59,8 @@ export interface RouteDefinition extends FunctionAccess {
   readonly entry: string;
   /** false: no authorizer (health, openapi). */
   readonly auth: boolean;
+  /** @default MAX_BODY_BYTES (1 MiB) */
+  readonly maxBodyBytes?: number;
 }
 
 /** A route: its wiring and its contract. */
@@ -66,12 +70,37 @@ const ALL = ['admin', 'project', 'telephony'] as const;
 const ADMIN = ['admin'] as const;
 const OWNER = ['admin', 'project'] as const;
 const PLATFORM = ['admin', 'telephony'] as const;
+/** A Lambda function's request payload limit: the largest tariff a version may carry. */
+const LAMBDA_PAYLOAD_BYTES = 6_000_000;
 
 export const API = {
   'GET /health': { name: 'GetHealth', handler: 'get-health', roles: 'public', summary: 'Liveness', responses: { 200: S.Health } },
   'GET /openapi.json': { name: 'GetOpenapi', handler: 'get-openapi', roles: 'public', summary: 'This document', responses: { 200: S.OpenApiDocument } },
-  'GET /catalog': { name: 'GetCatalog', handler: 'get-catalog', roles: ALL, summary: 'Products, numbers, discounts and the tariff', responses: { 200: Catalog } },
-  'POST /quote': { name: 'CreateQuote', handler: 'create-quote', roles: ALL, summary: 'Monthly quote before signing up', body: QuoteRequest, responses: { 200: Quote } },
+  'GET /catalog': {
+    name: 'GetCatalog', handler: 'get-catalog', roles: ALL, tables: { plans: 'read', projects: 'read' },
+    summary: "The standard plan's prices in force on a day (a project key: its own plan's)", query: S.PricesQuery, responses: { 200: PlanVersion },
+  },
+  'POST /quote': {
+    name: 'CreateQuote', handler: 'create-quote', roles: ALL, tables: { plans: 'read' },
+    summary: 'Monthly quote before signing up', body: QuoteRequest, responses: { 200: Quote },
+  },
+  'GET /plans': { name: 'ListPlans', handler: 'list-plans', roles: ADMIN, tables: { plans: 'read' }, summary: 'Every plan and its versions', responses: { 200: S.PlanList } },
+  'GET /plans/{planId}': {
+    name: 'GetPlan', handler: 'get-plan', roles: OWNER, tables: { plans: 'read', projects: 'read' },
+    summary: 'The version of a plan in force on a day (a project key: a plan it is on)', query: S.PricesQuery, responses: { 200: PlanVersion },
+  },
+  'POST /plans': {
+    name: 'CreatePlan', handler: 'create-plan', roles: ADMIN, tables: { plans: 'readWrite' }, maxBodyBytes: LAMBDA_PAYLOAD_BYTES,
+    summary: 'A new plan, with its version 1 in force from 2000-01-01', body: NewPlan, responses: { 201: PlanVersion },
+  },
+  'POST /plans/{planId}/versions': {
+    name: 'CreatePlanVersion', handler: 'create-plan-version', roles: ADMIN, tables: { plans: 'readWrite' }, maxBodyBytes: LAMBDA_PAYLOAD_BYTES,
+    summary: "A plan's next version, in force from a later day", body: NewVersion, responses: { 201: PlanVersion },
+  },
+  'DELETE /plans/{planId}/versions/{version}': {
+    name: 'DeletePlanVersion', handler: 'delete-plan-version', roles: ADMIN, tables: { plans: 'readWrite' },
+    summary: 'Withdraw a version whose first day is still ahead', responses: { 204: null },
+  },
   'POST /api-keys': {
     name: 'CreateApiKey', handler: 'create-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
     summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated },
@@ -81,7 +110,7 @@ export const API = {
     summary: 'Revoke an API key (stops working within a minute)', responses: { 204: null },
   },
   'POST /projects': {
-    name: 'CreateProject', handler: 'create-project', roles: ADMIN, tables: { projects: 'readWrite' },
+    name: 'CreateProject', handler: 'create-project', roles: ADMIN, tables: { projects: 'readWrite', plans: 'readWrite' },
     summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true,
   },
   'GET /projects/{projectId}': {
@@ -92,16 +121,20 @@ export const API = {
     name: 'CreatePayment', handler: 'create-payment', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite' }, events: true,
     summary: 'Record a payment (idempotent by paymentId)', body: S.CreatePayment, responses: { 200: S.PaymentRecorded, 201: S.PaymentRecorded },
   },
+  'PUT /projects/{projectId}/plan': {
+    name: 'PutProjectPlan', handler: 'put-project-plan', roles: ADMIN, tables: { projects: 'readWrite', plans: 'readWrite' },
+    summary: 'Move the project to another plan from a later day', body: S.MovePlan, responses: { 200: S.PlanMoved },
+  },
   'GET /projects/{projectId}/products': {
-    name: 'ListProducts', handler: 'list-products', roles: OWNER, tables: { projects: 'read' },
+    name: 'ListProducts', handler: 'list-products', roles: OWNER, tables: { projects: 'read', plans: 'read' },
     summary: 'Every product with its price, what it includes, and whether it is on', responses: { 200: ProductList },
   },
   'PUT /projects/{projectId}/products/{productId}': {
-    name: 'PutProduct', handler: 'put-product', roles: OWNER, tables: { projects: 'readWrite' },
+    name: 'PutProduct', handler: 'put-product', roles: OWNER, tables: { projects: 'readWrite', plans: 'read' },
     summary: 'Switch a product on or off, set seats', body: S.PutProduct, responses: { 200: S.ProductChanged },
   },
   'POST /projects/{projectId}/numbers': {
-    name: 'AddNumber', handler: 'add-number', roles: OWNER, tables: { projects: 'readWrite' },
+    name: 'AddNumber', handler: 'add-number', roles: OWNER, tables: { projects: 'readWrite', plans: 'read' },
     summary: 'Rent a number', body: S.AddNumber, responses: { 201: S.NumberHeld },
   },
   'DELETE /projects/{projectId}/numbers/{number}': {
@@ -113,11 +146,11 @@ export const API = {
     summary: "A day's analytics sessions (a repeat replaces the day)", body: S.PutSessions, responses: { 200: S.SessionsRecorded },
   },
   'POST /usage': {
-    name: 'PostUsage', handler: 'post-usage', roles: PLATFORM, tables: { projects: 'read', usage: 'write' },
+    name: 'PostUsage', handler: 'post-usage', roles: PLATFORM, tables: { projects: 'read', usage: 'write', plans: 'read' },
     summary: 'Usage events, rated and debited in real time', body: S.PostUsage, responses: { 202: S.UsageAccepted },
   },
   'POST /projects/{projectId}/authorize': {
-    name: 'AuthorizeCall', handler: 'authorize-call', roles: PLATFORM, tables: { projects: 'read' },
+    name: 'AuthorizeCall', handler: 'authorize-call', roles: PLATFORM, tables: { projects: 'read', plans: 'read' },
     summary: 'May this call start, and for how long', body: S.AuthorizeCall, responses: { 200: S.CallAuthorization },
   },
   'GET /projects/{projectId}/ledger': {
@@ -129,7 +162,7 @@ export const API = {
     summary: "A day's rated usage events", query: S.UsageQuery, responses: { 200: S.UsageList },
   },
   'GET /projects/{projectId}/forecast': {
-    name: 'GetForecast', handler: 'get-forecast', roles: OWNER, tables: { projects: 'read', ledger: 'read' },
+    name: 'GetForecast', handler: 'get-forecast', roles: OWNER, tables: { projects: 'read', ledger: 'read', plans: 'read' },
     summary: 'Next charge and spend forecast', responses: { 200: Forecast },
   },
   'POST /admin/billing-runs': {

@@ -5,9 +5,9 @@
  * field is a 400.
  */
 import * as z from 'zod';
-import { NumberType } from '../domain/catalog';
 import { LedgerEntry } from '../domain/ledger';
 import { Money, PositiveMoney } from '../domain/money';
+import { NumberType, PlanId } from '../domain/plan';
 import { Project } from '../domain/project';
 import { ProductView } from '../domain/product-view';
 import { Role } from '../domain/roles';
@@ -32,6 +32,8 @@ export const CreateProject = z.strictObject({
   currency: Currency.optional(),
   creditLimit: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   billingStartDate: Day.optional(),
+  /** @default 'standard' */
+  planId: PlanId.optional(),
 });
 /** A replay by Idempotency-Key answers without `apiKey`: the key is stored only as its hash. */
 export const ProjectCreated = Project.extend({ apiKey: z.string().optional(), apiKeyId: z.string() });
@@ -78,6 +80,18 @@ export const LedgerQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   cursor: z.string().max(2048).optional(),
 });
+
+// --- plans
+/** `?date=`: the day whose prices are asked for; @default today. */
+export const PricesQuery = z.strictObject({ date: Day.optional() });
+export const PlanList = z.object({
+  plans: z.array(z.object({
+    planId: z.string(), name: z.string(), currency: Currency,
+    versions: z.array(z.object({ version: z.number().int(), effectiveFrom: Day })),
+  })),
+});
+export const MovePlan = z.strictObject({ planId: PlanId, effectiveFrom: Day.optional() });
+export const PlanMoved = z.object({ planId: z.string(), effectiveFrom: Day });
 
 // --- admin
 export const CreateBillingRun = z.strictObject({ date: Day });

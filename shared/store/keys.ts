@@ -25,6 +25,13 @@ export const keys = {
   payment: (paymentId: string) => ({ pk: `payment#${paymentId}`, sk: 'payment' }),
   usage: (eventId: string) => ({ pk: `usage#${eventId}` }),
   projectDay: (projectId: string, date: string) => `${projectId}#${date}`,
+  /** Plans table: every plan's item in one partition, so listing plans is one query. */
+  plan: (planId: string) => ({ pk: 'plans', sk: `plan#${planId}` }),
+  plansPk: 'plans',
+  /** A plan's version, zero-padded so versions sort by number. */
+  planVersion: (planId: string, version: number) => ({ pk: `plan#${planId}`, sk: `version#${String(version).padStart(10, '0')}` }),
+  tariffPart: (tariffId: string, part: number) => ({ pk: `tariff#${tariffId}`, sk: `part#${String(part).padStart(4, '0')}` }),
+  tariffPk: (tariffId: string) => `tariff#${tariffId}`,
 };
 
 /** SHA-256 of an API key: the only form a key is ever stored in. */

@@ -8,7 +8,7 @@ import { isBillingDay, type BillingDay } from '../domain/billing-days';
 import { DomainError, ValidationFailed } from '../domain/errors';
 import type { DayHistory } from '../domain/types';
 import type { LedgerEntry, LedgerType } from '../domain/ledger';
-import type { ProductId } from '../domain/catalog';
+import type { ProductId } from '../domain/plan';
 import type { StoreContext } from './context';
 import { keys } from './keys';
 import { readAll, type Item } from './pager';

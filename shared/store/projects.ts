@@ -10,6 +10,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, type BillingDay } from '../domain/billing-days';
 import { Conflict, NotFound } from '../domain/errors';
 import type { Money } from '../domain/money';
+import type { PlanAssignment } from '../domain/plan';
 import { statusFor, type Project, type ProjectStatus } from '../domain/project';
 import type { StoreContext } from './context';
 import { chargeShardOf, keys } from './keys';
@@ -31,6 +32,11 @@ export interface ProjectItem {
   version: number;
   /** Counts timeline and sessions writes: changes are conditioned on it, so they apply in order. */
   timelineRev?: number;
+  /**
+   * The plans the project is on, from which day (appended by each move, in the transaction that
+   * writes the move into the timeline): what prices a day without reading the timeline.
+   */
+  plans?: PlanAssignment[];
   createdAt: string;
   /** With an Idempotency-Key: the fingerprint of the creating request, to tell a replay from a conflict. */
   requestHash?: string;
@@ -57,10 +63,15 @@ export function timelineRevOf(item: ProjectItem): number {
   return item.timelineRev ?? 0;
 }
 
+/** The project's plan assignments; a project made before plans existed is on `standard` from its start. */
+export function plansOf(item: Pick<ProjectItem, 'plans' | 'billingStartDate'>): PlanAssignment[] {
+  return item.plans ?? [{ from: item.billingStartDate, planId: 'standard', seq: 0 }];
+}
+
 /** The item of a new project: balance 0, active, nothing charged yet. */
 export function newProjectItem(p: {
   projectId: string; name: string; currency: string; creditLimit: Money; billingStartDate: BillingDay;
-  createdAt: string; firstApiKeyId: string; requestHash?: string; attemptId: string;
+  createdAt: string; firstApiKeyId: string; requestHash?: string; attemptId: string; plans: PlanAssignment[];
 }): ProjectItem {
   return {
     ...keys.project(p.projectId),
@@ -78,6 +89,8 @@ export function newProjectItem(p: {
     createdAt: p.createdAt,
     firstApiKeyId: p.firstApiKeyId,
     attemptId: p.attemptId,
+    plans: p.plans,
+    timelineRev: 1,
     ...(p.requestHash !== undefined ? { requestHash: p.requestHash } : {}),
   };
 }

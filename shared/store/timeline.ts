@@ -18,7 +18,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, startOfDay, type BillingDay } from '../domain/billing-days';
-import type { NumberType, ProductId } from '../domain/catalog';
+import type { NumberType, PlanAssignment, ProductId } from '../domain/plan';
 import { timelineRead, utcIso, type StoredSnapshot, type TimelineRead, type TimelineSnapshot } from '../domain/timeline-snapshot';
 import type { DailySessions, TimelineChange } from '../domain/types';
 import type { StoreContext } from './context';
@@ -28,6 +28,7 @@ import { timelineRevOf, type ProjectItem } from './projects';
 import { withRetries, type TransactItem } from './transactions';
 
 function toChange(item: Item): TimelineChange {
+  if (item.kind === 'plan') return { kind: 'plan', at: String(item.at), seq: Number(item.seq ?? 0), planId: String(item.planId), effectiveFrom: String(item.effectiveFrom) };
   if (item.kind === 'product') {
     return {
       kind: 'product', at: String(item.at), seq: Number(item.seq ?? 0), productId: item.productId as ProductId, enabled: item.enabled === true,
@@ -119,15 +120,15 @@ export function changePut(ctx: StoreContext, projectId: string, change: Timeline
  * The project's side of a change on `day`: bumps `version` and `timelineRev`, conditioned on the day
  * still being open and on the revision the change was decided on.
  */
-export function timelineBump(ctx: StoreContext, project: ProjectItem, day: BillingDay): TransactItem {
+export function timelineBump(ctx: StoreContext, project: ProjectItem, day: BillingDay, plans?: PlanAssignment[]): TransactItem {
   const rev = timelineRevOf(project);
   return {
     Update: {
       TableName: ctx.tables.projects,
       Key: keys.project(project.projectId),
-      UpdateExpression: 'SET version = version + :one, timelineRev = :next',
+      UpdateExpression: `SET version = version + :one, timelineRev = :next${plans ? ', plans = :plans' : ''}`,
       ConditionExpression: `attribute_exists(pk) AND (chargedThrough < :day OR chargedThrough < billingStartDate) AND ${rev === 0 ? '(attribute_not_exists(timelineRev) OR timelineRev = :rev)' : 'timelineRev = :rev'}`,
-      ExpressionAttributeValues: { ':one': 1, ':next': rev + 1, ':rev': rev, ':day': day },
+      ExpressionAttributeValues: { ':one': 1, ':next': rev + 1, ':rev': rev, ':day': day, ...(plans ? { ':plans': plans } : {}) },
     },
   };
 }

@@ -8,8 +8,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_BUILD_OPTIONS } from '../../bench/bundle';
+import type { TableNames } from '../../local/dynamo';
+import { useTables } from '../support/dynamo';
+
+let endpoint: string;
+let tables: TableNames;
+beforeAll(async () => { ({ endpoint, tables } = await useTables()); });
 
 describe('a Lambda bundle with the stand-ins', () => {
   it('drops the default credential chain and semver, and still answers with the tracer on', async () => {
@@ -34,6 +40,9 @@ describe('a Lambda bundle with the stand-ins', () => {
         PATH: process.env.PATH, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_REGION: 'eu-central-1',
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true',
+        // The catalog is read from the Plans table: DynamoDB Local stands in for DynamoDB, reached the
+        // way a deployed client reaches its service (credentials from the environment provider).
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint, ...tables,
       },
     });
     expect(run.status, run.stderr).toBe(0);

@@ -8,6 +8,7 @@
  * fractional, 1e308, 2**53; dates: 2026-02-30, 2026-13-01, 26-1-1; instants without or with an
  * impossible offset; ids: injection-looking strings, path traversal, 10k characters).
  */
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import type { CallOptions, Method } from './api';
 import type { World } from './world';
 
@@ -46,6 +47,11 @@ export interface FuzzWorld extends World {
   usedIdempotencyKey: string;
   /** A cursor a real ledger listing of A returned for ?from=2026-03-10&to=2026-03-10&limit=1. */
   cursor: string;
+  /** A plan nobody is on (`fuzz-offer`), and a version of `standard` from a later day (deleted by the control). */
+  unusedPlanId: string;
+  futureVersion: number;
+  /** The day another version of `standard` already starts on. */
+  takenDay: string;
 }
 
 export interface RouteFuzz {
@@ -83,7 +89,11 @@ type Kind =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'bool' }
   | { kind: 'text'; max: number }
-  | { kind: 'currency' };
+  | { kind: 'currency' }
+  /** A slug (plan, product): any lowercase name is a valid one, so only malformed ones are bad. */
+  | { kind: 'slug'; max: number }
+  /** An ISO code where any code is valid (a new plan's own currency). */
+  | { kind: 'isoCode' };
 
 interface Field { path: string; type: Kind; required: boolean }
 
@@ -115,6 +125,8 @@ function badValues(t: Kind): unknown[] {
     case 'bool': return ['true', 1, 0, 'yes'];
     case 'text': return ['', '   ', 'x'.repeat(t.max + 1), TEN_K, 123];
     case 'currency': return ['uah', 'UA', 'UAHX', 'USD', 980, 'U$D'];
+    case 'slug': return ['', 'Nope', 'a b', '-x', '1x', 'x'.repeat(t.max + 1), 1, ...INJECTIONS];
+    case 'isoCode': return ['uah', 'UA', 'UAHX', 980, 'U$D'];
   }
 }
 
@@ -140,15 +152,18 @@ function setAt(obj: unknown, path: string, value: unknown): unknown {
   return out;
 }
 
-/** Malformed and ill-shaped bodies, oversize bodies, unknown fields, and every field's bad values. */
-export function bodyCases(base: Req, fields: readonly Field[]): FuzzCase[] {
+/**
+ * Malformed and ill-shaped bodies, oversize bodies (just over `maxBody`: 1 MiB, or a route's own larger
+ * limit), unknown fields, and every field's bad values.
+ */
+export function bodyCases(base: Req, fields: readonly Field[], maxBody = 1_048_576): FuzzCase[] {
   const out: FuzzCase[] = [];
   const raws = ['{', '{"a":1,}', 'not json', "{'a':1}", '{"a":1}{"b":2}', '\u0000', '', '   ', 'null', '[]', '"text"', '42', 'true', '[{}]'];
   for (const raw of raws) out.push({ name: `raw body ${show(raw)}`, req: { ...base, body: undefined, rawBody: raw }, status: 400 });
-  // Just over 1 MiB: refused before parsing, whether the JSON is well-formed or not.
-  const pad = 'p'.repeat(1_048_577);
-  out.push({ name: 'oversize body (valid JSON, > 1 MiB)', req: { ...base, body: { ...(base.body as object), pad } }, status: 413 });
-  out.push({ name: 'oversize body (garbage, > 1 MiB)', req: { ...base, body: undefined, rawBody: `{${pad}` }, status: 413 });
+  // Just over the limit: refused before parsing, whether the JSON is well-formed or not.
+  const pad = 'p'.repeat(maxBody + 1);
+  out.push({ name: `oversize body (valid JSON, > ${maxBody} bytes)`, req: { ...base, body: { ...(base.body as object), pad } }, status: 413 });
+  out.push({ name: `oversize body (garbage, > ${maxBody} bytes)`, req: { ...base, body: undefined, rawBody: `{${pad}` }, status: 413 });
   out.push({ name: 'unknown field', req: { ...base, body: { ...(base.body as object), extra: 1 } }, status: 400 });
   out.push({ name: 'unknown field __proto__', req: { ...base, body: undefined, rawBody: `{"__proto__":{"role":"admin"},${JSON.stringify(base.body).slice(1)}` }, status: 400 });
   out.push({ name: 'unknown field $where', req: { ...base, body: { ...(base.body as object), $where: 'sleep(1000)' } }, status: 400 });
@@ -193,6 +208,44 @@ function usageEvent(w: FuzzWorld, i = 0): Record<string, unknown> {
   return { eventId: `fuzz-ok-${i}`, projectId: w.a.id, kind: 'outgoing_call', destination: '+380441234567', occurredAt: '2026-03-10T09:00:00+02:00', durationSec: 30 };
 }
 
+/** The prices of a version, as a request carries them: the default plan's, unchanged. */
+export function pricesBody(): Record<string, unknown> {
+  const { products, numbers, multiProductDiscounts, tariff } = DEFAULT_PLAN;
+  return JSON.parse(JSON.stringify({ products, numbers, multiProductDiscounts, tariff })) as Record<string, unknown>;
+}
+
+const VERSION_FIELDS: readonly Field[] = [
+  { path: 'products.0.productId', type: { kind: 'slug', max: 40 }, required: true },
+  { path: 'products.0.monthlyPrice', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: true },
+  { path: 'products.0.includedSeats', type: { kind: 'int', min: 0, max: 1_000_000 }, required: false },
+  { path: 'numbers.local', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: false },
+  { path: 'multiProductDiscounts.0.percent', type: { kind: 'int', min: 0, max: 100 }, required: true },
+  { path: 'tariff.calls.0.perMinute', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: true },
+  { path: 'tariff.calls.0.incrementSec', type: { kind: 'posInt', max: 3600 }, required: true },
+  { path: 'tariff.sms.0.perSegment', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: true },
+];
+
+/** Version bodies the rules refuse: what a version may not drop, repeat or mix up. */
+function versionRuleCases(base: Req): FuzzCase[] {
+  const prices = base.body as Record<string, unknown> & ReturnType<typeof pricesBody>;
+  const withPrices = (change: (p: ReturnType<typeof pricesBody> & Record<string, unknown>) => void, name: string, status = 400): FuzzCase => {
+    const body = JSON.parse(JSON.stringify(prices)) as ReturnType<typeof pricesBody> & Record<string, unknown>;
+    change(body);
+    return { name, req: { ...base, body }, status };
+  };
+  type P = { productId: string; [k: string]: unknown };
+  return [
+    withPrices((b) => { (b.products as P[]).push({ ...(b.products as P[])[1]! }); }, 'a product listed twice'),
+    withPrices((b) => { (b.tariff as { calls: unknown[] }).calls.push((b.tariff as { calls: unknown[] }).calls[0]); }, 'a call prefix listed twice'),
+    withPrices((b) => { delete (b.products as P[])[0]!.extraSeatMonthlyPrice; }, 'seats priced by half'),
+    withPrices((b) => { (b.products as P[])[1]!.productId = 'Call Tracking'; }, 'a productId that is no slug'),
+    withPrices((b) => { (b.numbers as Record<string, unknown>)['toll free'] = 1; }, 'a number type that is no slug'),
+    withPrices((b) => { b.products = []; }, 'no products'),
+    withPrices((b) => { (b.tariff as { sms: unknown[] }).sms = []; }, 'no sms rates'),
+    withPrices((b) => { (b.products as P[])[2]!.included = Array.from({ length: 21 }, (_, i) => `item ${i}`); }, 'more than 20 included lines'),
+  ];
+}
+
 export const FUZZ: Record<string, RouteFuzz> = {
   'GET /health': {
     cases: () => [],
@@ -208,9 +261,99 @@ export const FUZZ: Record<string, RouteFuzz> = {
     ignored: (w) => [{ method: 'GET', path: '/openapi.json', query: { '../../etc/passwd': '1' }, rawBody: 'not json', key: w.revoked }],
   },
   'GET /catalog': {
-    cases: (w) => authCases({ method: 'GET', path: '/catalog', key: w.admin }),
-    control: (w) => ({ method: 'GET', path: '/catalog', key: w.admin }),
-    ignored: (w) => [{ method: 'GET', path: '/catalog', key: w.admin, query: { currency: INJECTIONS[1] }, rawBody: '{' }],
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: '/catalog', key: w.admin, query: { date: '2026-03-10' } };
+      return [...authCases(base), ...queryCases(base, { date: BAD_DATES.filter((v) => typeof v === 'string') })];
+    },
+    control: (w) => ({ method: 'GET', path: '/catalog', key: w.admin, query: { date: '2026-03-10' } }),
+    ignored: (w) => [{ method: 'GET', path: '/catalog', key: w.admin, rawBody: '{' }],
+  },
+  'GET /plans': {
+    cases: (w) => authCases({ method: 'GET', path: '/plans', key: w.admin }),
+    control: (w) => ({ method: 'GET', path: '/plans', key: w.admin }),
+    ignored: (w) => [{ method: 'GET', path: '/plans', key: w.admin, query: { planId: INJECTIONS[1] }, rawBody: '{' }],
+  },
+  'GET /plans/{planId}': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: '/plans/standard', key: w.admin, query: { date: '2026-03-10' } };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/plans/${v}`, w.admin, {}, ['gold', 'Standard', '..', ...INJECTIONS, '%']),
+        ...queryCases(base, { date: BAD_DATES.filter((v) => typeof v === 'string') }),
+        { name: 'a day before any version', req: { ...base, query: { date: '1999-12-31' } }, status: 404 },
+        // A project key sees only a plan its project is on; this one exists, but not for it.
+        { name: 'a plan its project is not on, with a project key', req: { ...base, path: `/plans/${w.unusedPlanId}`, key: w.a.key }, status: 404 },
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: '/plans/standard', key: w.a.key, query: { date: '2026-03-10' } }),
+  },
+  'POST /plans': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: '/plans', key: w.admin, body: { planId: 'fuzz-control', name: 'Fuzz control', currency: 'UAH', ...pricesBody() } };
+      return [
+        ...authCases(base),
+        ...bodyCases(base, [
+          { path: 'planId', type: { kind: 'slug', max: 40 }, required: true },
+          { path: 'name', type: { kind: 'text', max: 200 }, required: true },
+          { path: 'currency', type: { kind: 'isoCode' }, required: true },
+          ...VERSION_FIELDS,
+        ], 6_000_000),
+        ...versionRuleCases(base),
+        { name: 'a plan that exists', req: { ...base, body: { ...(base.body as object), planId: 'standard' } }, status: 409 },
+        { name: 'a version number given', req: { ...base, body: { ...(base.body as object), version: 2 } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: '/plans', key: w.admin, body: { planId: 'fuzz-control', name: 'Fuzz control', currency: 'UAH', ...pricesBody() } }),
+  },
+  'POST /plans/{planId}/versions': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: '/plans/standard/versions', key: w.admin, body: { effectiveFrom: '2026-04-01', ...pricesBody() } };
+      const products = (pricesBody().products as { productId: string }[]);
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/plans/${v}/versions`, w.admin, { body: base.body }, ['gold', 'Standard', '..', ...INJECTIONS, '%']),
+        ...bodyCases(base, [{ path: 'effectiveFrom', type: { kind: 'date' }, required: true }, ...VERSION_FIELDS], 6_000_000),
+        ...versionRuleCases(base),
+        { name: 'effectiveFrom today, on a plan a project is on', req: { ...base, body: { ...(base.body as object), effectiveFrom: '2026-03-10' } }, status: 409 },
+        { name: 'effectiveFrom in the past', req: { ...base, body: { ...(base.body as object), effectiveFrom: '2026-03-01' } }, status: 409 },
+        { name: 'a day another version starts on', req: { ...base, body: { ...(base.body as object), effectiveFrom: w.takenDay } }, status: 409 },
+        { name: 'a product dropped', req: { ...base, body: { ...(base.body as object), products: products.slice(1) } }, status: 400 },
+        { name: 'a number type dropped', req: { ...base, body: { ...(base.body as object), numbers: { local: 1, mobile: 1 } } }, status: 400 },
+        { name: 'another name', req: { ...base, body: { ...(base.body as object), name: 'Renamed' } }, status: 400 },
+        { name: 'another currency', req: { ...base, body: { ...(base.body as object), currency: 'EUR' } }, status: 400 },
+        { name: 'a planId in the body', req: { ...base, body: { ...(base.body as object), planId: 'standard' } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: '/plans/standard/versions', key: w.admin, body: { effectiveFrom: '2026-04-01', ...pricesBody() } }),
+  },
+  'DELETE /plans/{planId}/versions/{version}': {
+    cases: (w) => [
+      ...authCases({ method: 'DELETE', path: `/plans/standard/versions/${w.futureVersion}`, key: w.admin }),
+      ...pathCases('DELETE', (v) => `/plans/${v}/versions/${w.futureVersion}`, w.admin, {}, ['gold', '..', ...INJECTIONS]),
+      ...pathCases('DELETE', (v) => `/plans/standard/versions/${v}`, w.admin, {}, ['99', '0', '-1', '1.5', '1e3', 'latest', '..', ...INJECTIONS]),
+      { name: 'version 1, in force since 2000', req: { method: 'DELETE', path: '/plans/standard/versions/1', key: w.admin }, status: 409 },
+      { name: 'as a project key', req: { method: 'DELETE', path: `/plans/standard/versions/${w.futureVersion}`, key: w.a.key }, status: 403 },
+    ],
+    control: (w) => ({ method: 'DELETE', path: `/plans/standard/versions/${w.futureVersion}`, key: w.admin }),
+  },
+  'PUT /projects/{projectId}/plan': {
+    cases: (w) => {
+      const base: Req = { method: 'PUT', path: `/projects/${w.a.id}/plan`, key: w.admin, body: { planId: w.unusedPlanId, effectiveFrom: '2026-03-12' } };
+      return [
+        ...authCases(base),
+        ...pathCases('PUT', (v) => `/projects/${v}/plan`, w.admin, { body: base.body }),
+        ...bodyCases(base, [
+          { path: 'planId', type: { kind: 'enum', values: [w.unusedPlanId] }, required: true },
+          { path: 'effectiveFrom', type: { kind: 'date' }, required: false },
+        ]),
+        { name: 'an unknown plan', req: { ...base, body: { planId: 'gold' } }, status: 404 },
+        { name: 'effectiveFrom today', req: { ...base, body: { planId: w.unusedPlanId, effectiveFrom: '2026-03-10' } }, status: 409 },
+        { name: 'effectiveFrom in a charged day', req: { ...base, body: { planId: w.unusedPlanId, effectiveFrom: w.chargedThrough } }, status: 409 },
+        { name: 'a plan in another currency', req: { ...base, body: { planId: 'fuzz-euro' } }, status: 409 },
+        { name: 'as a project key', req: { ...base, key: w.a.key }, status: 403 },
+      ];
+    },
+    control: (w) => ({ method: 'PUT', path: `/projects/${w.a.id}/plan`, key: w.admin, body: { planId: w.unusedPlanId, effectiveFrom: '2026-03-12' } }),
   },
   'POST /quote': {
     cases: (w) => {
@@ -226,6 +369,9 @@ export const FUZZ: Record<string, RouteFuzz> = {
           .map((p) => ({ name: `products = ${show(p)}`, req: { ...base, body: { ...(base.body as object), products: p } } })),
         { name: 'products missing', req: { ...base, body: { seats: 5 } }, status: 400 },
         { name: 'numbers.premium (unknown type)', req: { ...base, body: { ...(base.body as object), numbers: { premium: 1 } } }, status: 400 },
+        { name: 'an unknown plan', req: { ...base, body: { ...(base.body as object), planId: 'gold' } }, status: 404 },
+        { name: 'a day before any version', req: { ...base, body: { ...(base.body as object), date: '1999-12-31' } }, status: 404 },
+        ...BAD_DATES.map((d) => ({ name: `date = ${show(d)}`, req: { ...base, body: { ...(base.body as object), date: d } }, status: 400 })),
         { name: 'numbers = "x"', req: { ...base, body: { ...(base.body as object), numbers: 'x' } } },
       ];
     },
@@ -315,6 +461,7 @@ export const FUZZ: Record<string, RouteFuzz> = {
         ...authCases(base),
         ...pathCases('PUT', (v) => `/projects/${v}/products/telephony`, w.admin, { body: { enabled: true } }),
         ...pathCases('PUT', (v) => `/projects/${w.a.id}/products/${v}`, w.admin, { body: { enabled: true } }, ['voicemail', 'TELEPHONY', '..', ...INJECTIONS]),
+        { name: 'a product no version of the plan has', req: { ...base, path: `/projects/${w.a.id}/products/speech`, body: { enabled: true } }, status: 404 },
         ...bodyCases(base, [
           { path: 'enabled', type: { kind: 'bool' }, required: true },
           { path: 'seats', type: { kind: 'int', min: 0, max: 10_000 }, required: false },
@@ -338,6 +485,7 @@ export const FUZZ: Record<string, RouteFuzz> = {
           { path: 'type', type: { kind: 'enum', values: ['local', 'mobile', 'tollfree'] }, required: true },
           { path: 'effectiveAt', type: { kind: 'instant' }, required: false },
         ]),
+        { name: 'a number type the plan does not price', req: { ...base, body: { number: '+380442220003', type: 'satellite' } }, status: 400 },
         { name: 'a number already held', req: { ...base, body: { number: w.heldNumber, type: 'local' } }, status: 409 },
         { name: 'effectiveAt in a charged day', req: { ...base, body: { number: '+380442220002', type: 'local', effectiveAt: `${w.chargedThrough}T12:00:00+02:00` } }, status: 409 },
         { name: 'effectiveAt from a project key', req: { ...base, key: w.a.key }, status: 403 },

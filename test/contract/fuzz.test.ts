@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { storeContext } from '../../shared/store/context';
 import { billingEnv } from '../support/billing';
 import { callApi, declaredStatuses, ROUTE_KEYS, type ApiAnswer } from './api';
-import { FUZZ, type FuzzWorld, type Req } from './fuzz-cases';
+import { FUZZ, pricesBody, type FuzzWorld, type Req } from './fuzz-cases';
 import { diffSnapshots, snapshotTables, type Snapshot } from './snapshot';
 import { errorProblems, makeWorld } from './world';
 import { chargeThrough } from '../../shared/billing/charge-through';
@@ -34,6 +34,11 @@ beforeAll(async () => {
   await must({ method: 'POST', path: `/projects/${a.id}/numbers`, key: admin, body: { number: '+380441110000', type: 'local' } }, 201);
   await must({ method: 'POST', path: '/projects', key: admin, body: { name: 'idempotent original' }, headers: { 'idempotency-key': 'idem-fuzz-1' } }, 201);
   const page = await must({ method: 'GET', path: `/projects/${a.id}/ledger`, key: admin, query: { from: '2026-03-10', to: '2026-03-10', limit: '1' } }, 200);
+  // Plans: one nobody is on, one in another currency, two later versions of standard (one to withdraw).
+  await must({ method: 'POST', path: '/plans', key: admin, body: { planId: 'fuzz-offer', name: 'Fuzz offer', currency: 'UAH', ...pricesBody() } }, 201);
+  await must({ method: 'POST', path: '/plans', key: admin, body: { planId: 'fuzz-euro', name: 'Fuzz euro', currency: 'EUR', ...pricesBody() } }, 201);
+  const future = await must({ method: 'POST', path: '/plans/standard/versions', key: admin, body: { effectiveFrom: '2026-05-01', ...pricesBody() } }, 201);
+  await must({ method: 'POST', path: '/plans/standard/versions', key: admin, body: { effectiveFrom: '2026-06-01', ...pricesBody() } }, 201);
   w = {
     ...world,
     spareKeyId: spare.body.apiKeyId,
@@ -42,9 +47,12 @@ beforeAll(async () => {
     chargedThrough: '2026-03-05',
     usedIdempotencyKey: 'idem-fuzz-1',
     cursor: page.body.nextCursor,
+    unusedPlanId: 'fuzz-offer',
+    futureVersion: future.body.version,
+    takenDay: '2026-06-01',
   };
   const { tables } = storeContext();
-  tableNames = [tables.projects, tables.ledger, tables.usage];
+  tableNames = [tables.projects, tables.ledger, tables.usage, tables.plans];
 });
 
 describe('the fuzz table', () => {

@@ -13,6 +13,7 @@ import { billingEnv } from '../support/billing';
 import { callApi, routeKeyOf, type ApiAnswer, type CallOptions, type Method } from './api';
 import { refsIn, resolvePointer, validate } from './json-schema';
 import { makeWorld, type World } from './world';
+import { pricesBody } from './fuzz-cases';
 import { API, type RouteKey } from '../../shared/http/routes';
 
 /**
@@ -88,6 +89,15 @@ beforeAll(async () => {
   await sample('products', 'GET', `${A}/products`, { key: a.key });
   await sample('forecast', 'GET', `${A}/forecast`, { key: a.key });
   await sample('project', 'GET', A, { key: a.key });
+  // Plans: a new plan, a later version, a move to it, reading and withdrawing.
+  await sample('create plan', 'POST', '/plans', { key: admin, body: { planId: 'openapi-offer', name: 'Offer', currency: 'UAH', ...pricesBody() } });
+  const later = await sample('publish version', 'POST', '/plans/standard/versions', { key: admin, body: { effectiveFrom: '2026-04-01', ...pricesBody() } });
+  await sample('plans', 'GET', '/plans', { key: admin });
+  await sample('plan', 'GET', '/plans/standard', { key: a.key, query: { date: '2026-04-01' } });
+  await sample('move plan', 'PUT', `${A}/plan`, { key: admin, body: { planId: 'openapi-offer' } });
+  await sample('withdraw version', 'DELETE', `/plans/standard/versions/${later.body.version}`, { key: admin });
+  await sample('409 begun day', 'POST', '/plans/standard/versions', { key: admin, body: { effectiveFrom: '2026-03-10', ...pricesBody() } });
+  await sample('catalog on a day', 'GET', '/catalog', { key: admin, query: { date: '2026-03-01' } });
   // Errors of every status the API answers.
   await sample('400 bad body', 'POST', `${A}/payments`, { key: admin, body: { paymentId: 'p', amount: -1 } });
   await sample('400 malformed', 'POST', '/quote', { key: admin, rawBody: '{' });

@@ -6,7 +6,9 @@
  * project's key carries none of the project's data.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../shared/domain/billing-days';
 import { billingEnv } from '../support/billing';
+import { pricesBody } from './fuzz-cases';
 import { callApi, declaredStatuses, ROUTE_KEYS, type ApiAnswer, type Method } from './api';
 import { diffSnapshots, snapshotTables } from './snapshot';
 import { errorProblems, makeWorld, type World } from './world';
@@ -15,7 +17,7 @@ type Who = 'admin' | 'own' | 'other' | 'telephony' | 'none' | 'unknown' | 'revok
 const WHO: readonly Who[] = ['admin', 'own', 'other', 'telephony', 'none', 'unknown', 'revoked'];
 
 /** API.md's role column. */
-type Column = 'public' | 'any' | 'admin' | 'owner' | 'platform';
+type Column = 'public' | 'any' | 'admin' | 'owner' | 'platform' | 'planReader';
 /** `ok`: any 2xx; `hidden`: 403, or 404 where that avoids revealing the project. */
 type Outcome = 'ok' | 401 | 403 | 'hidden';
 
@@ -24,6 +26,13 @@ const ROLE_COLUMN: Record<string, Column> = {
   'GET /openapi.json': 'public',
   'GET /catalog': 'any',
   'POST /quote': 'any',
+  'GET /plans': 'admin',
+  // Both projects are on `standard`: each project key may read it.
+  'GET /plans/{planId}': 'planReader',
+  'POST /plans': 'admin',
+  'POST /plans/{planId}/versions': 'admin',
+  'DELETE /plans/{planId}/versions/{version}': 'admin',
+  'PUT /projects/{projectId}/plan': 'admin',
   'POST /api-keys': 'admin',
   'DELETE /api-keys/{apiKeyId}': 'admin',
   'POST /projects': 'admin',
@@ -50,6 +59,7 @@ function expected(column: Column, who: Who): Outcome {
     case 'admin': return who === 'admin' ? 'ok' : 403;
     case 'owner': return who === 'admin' || who === 'own' ? 'ok' : who === 'other' ? 'hidden' : 403;
     case 'platform': return who === 'admin' || who === 'telephony' ? 'ok' : who === 'other' ? 'hidden' : 403;
+    case 'planReader': return who === 'telephony' ? 403 : 'ok';
   }
 }
 
@@ -83,6 +93,15 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
   'GET /openapi.json': async () => ({ method: 'GET', path: '/openapi.json' }),
   'GET /catalog': async () => ({ method: 'GET', path: '/catalog' }),
   'POST /quote': async () => ({ method: 'POST', path: '/quote', body: { products: ['telephony', 'analytics'], seats: 5, sessionsPer30Days: 12_000, numbers: { local: 2 } } }),
+  'GET /plans': async () => ({ method: 'GET', path: '/plans' }),
+  'GET /plans/{planId}': async () => ({ method: 'GET', path: '/plans/standard' }),
+  'POST /plans': async () => ({ method: 'POST', path: '/plans', body: { planId: `roles-${next()}`, name: 'Roles', currency: 'UAH', ...pricesBody() } }),
+  'POST /plans/{planId}/versions': async () => ({ method: 'POST', path: '/plans/standard/versions', body: { effectiveFrom: addDays('2026-04-01', next()), ...pricesBody() } }),
+  'DELETE /plans/{planId}/versions/{version}': async () => {
+    const made = await asAdmin('POST', '/plans/standard/versions', { effectiveFrom: addDays('2027-04-01', next()), ...pricesBody() });
+    return { method: 'DELETE', path: `/plans/standard/versions/${made.body.version}` };
+  },
+  'PUT /projects/{projectId}/plan': async () => ({ method: 'PUT', path: `/projects/${w.a.id}/plan`, body: { planId: 'standard', effectiveFrom: addDays('2026-03-11', next()) } }),
   'POST /api-keys': async () => ({ method: 'POST', path: '/api-keys', body: { role: 'project', projectId: w.a.id } }),
   'DELETE /api-keys/{apiKeyId}': async () => {
     const made = await asAdmin('POST', '/api-keys', { role: 'telephony' });

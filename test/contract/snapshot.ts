@@ -1,12 +1,12 @@
 /**
- * Whole-table snapshots of the three tables (a consistent Scan of everything, nothing excluded), and
+ * Whole-table snapshots of every table (a consistent Scan of everything, nothing excluded), and
  * a readable diff, so "a request that fails changes nothing" is checked item by item.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { storeContext } from '../../shared/store/context';
 
 /** Table → item key (pk|sk) → the item as canonical JSON. */
-export type Snapshot = Record<'projects' | 'ledger' | 'usage', Map<string, string>>;
+export type Snapshot = Record<'projects' | 'ledger' | 'usage' | 'plans', Map<string, string>>;
 
 /** JSON with object keys sorted, so two reads of the same item compare equal. */
 export function canonical(value: unknown): string {
@@ -33,9 +33,9 @@ async function scanAll(table: string): Promise<Record<string, unknown>[]> {
 /** Every item of every table, right now. */
 export async function snapshotTables(): Promise<Snapshot> {
   const { tables } = storeContext();
-  const [projects, ledger, usage] = await Promise.all([scanAll(tables.projects), scanAll(tables.ledger), scanAll(tables.usage)]);
+  const [projects, ledger, usage, plans] = await Promise.all([scanAll(tables.projects), scanAll(tables.ledger), scanAll(tables.usage), scanAll(tables.plans)]);
   const index = (items: Record<string, unknown>[]) => new Map(items.map((i) => [`${String(i.pk)}|${String(i.sk ?? '')}`, canonical(i)]));
-  return { projects: index(projects), ledger: index(ledger), usage: index(usage) };
+  return { projects: index(projects), ledger: index(ledger), usage: index(usage), plans: index(plans) };
 }
 
 /** Every item of every table, as plain objects (for content checks such as "no clear key"). */
@@ -47,7 +47,7 @@ export async function allItems(): Promise<Record<string, unknown>[]> {
 /** What differs between two snapshots: `+ table key`, `- table key`, `~ table key`; [] when equal. */
 export function diffSnapshots(before: Snapshot, after: Snapshot): string[] {
   const out: string[] = [];
-  for (const table of ['projects', 'ledger', 'usage'] as const) {
+  for (const table of ['projects', 'ledger', 'usage', 'plans'] as const) {
     const a = before[table];
     const b = after[table];
     for (const [k, v] of b) {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, daysFromTo, daysInMonth } from '../../shared/domain/billing-days';
-import { Catalog, type NumberType, type ProductId } from '../../shared/domain/catalog';
+import { PlanVersion, type NumberType, type ProductId } from '../../shared/domain/plan';
 import { chargeDay, chargeTotal, telecomDailyLine } from '../../shared/domain/charge-day';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';
 import { number, product, tl } from '../support/timeline';
 
-// DEFAULT_CATALOG: telephony 499.00 (3 seats included, 99.00 per extra seat), calltracking 799.00,
+// DEFAULT_PLAN: telephony 499.00 (3 seats included, 99.00 per extra seat), calltracking 799.00,
 // callback 299.00, analytics 399.00 (7,000 sessions included, 49.00 per extra 1,000); numbers local
 // 150.00, mobile 200.00, tollfree 500.00; discounts 2 products 5 %, 3+ products 10 %.
-const C = DEFAULT_CATALOG;
+const C = DEFAULT_PLAN;
 const amounts = (t: Timeline, day: string) => Object.fromEntries(chargeDay(t, C, day).map((l) => [l.entryId, l.amount]));
 
 describe('chargeDay', () => {
@@ -104,7 +104,7 @@ describe('chargeDay', () => {
   it('sums a month of a product\'s daily charges to exactly its monthly price', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 2024, max: 2030 }), fc.integer({ min: 1, max: 12 }), (price, year, month) => {
       const first = `${year}-${String(month).padStart(2, '0')}-01`;
-      const catalog = Catalog.parse({ ...C, products: [C.products[0], { ...C.products[1], monthlyPrice: price }, C.products[2], C.products[3]] });
+      const catalog = PlanVersion.parse({ ...C, products: [C.products[0], { ...C.products[1], monthlyPrice: price }, C.products[2], C.products[3]] });
       const t = tl([product(`${addDays(first, -1)}T12:00:00Z`, 'calltracking', true)]);
       const days = daysFromTo(first, addDays(first, daysInMonth(first) - 1));
       const total = days.flatMap((d) => chargeDay(t, catalog, d)).reduce((s, l) => s + l.amount, 0);

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Catalog } from '../../shared/domain/catalog';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { PlanVersion } from '../../shared/domain/plan';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { discountAmount, discountPercent } from '../../shared/domain/discount';
 
 describe('discountPercent', () => {
   it('takes the largest percent whose minProducts is reached', () => {
     // default: 2 products → 5 %, 3 or more → 10 %
-    expect([0, 1, 2, 3, 4].map((k) => discountPercent(DEFAULT_CATALOG, k))).toEqual([0, 0, 5, 10, 10]);
+    expect([0, 1, 2, 3, 4].map((k) => discountPercent(DEFAULT_PLAN, k))).toEqual([0, 0, 5, 10, 10]);
   });
   it('does not rely on the tiers being listed in order', () => {
-    const c = Catalog.parse({ ...DEFAULT_CATALOG, multiProductDiscounts: [{ minProducts: 3, percent: 12 }, { minProducts: 2, percent: 7 }, { minProducts: 4, percent: 11 }] });
+    const c = PlanVersion.parse({ ...DEFAULT_PLAN, multiProductDiscounts: [{ minProducts: 3, percent: 12 }, { minProducts: 2, percent: 7 }, { minProducts: 4, percent: 11 }] });
     // 4 products reach all three tiers: the largest percent (12) wins even though its tier is lower
     expect([1, 2, 3, 4].map((k) => discountPercent(c, k))).toEqual([0, 7, 12, 12]);
   });

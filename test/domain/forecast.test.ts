@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, daysFromTo } from '../../shared/domain/billing-days';
-import { Catalog, type NumberType, type ProductId } from '../../shared/domain/catalog';
+import { PlanVersion, type NumberType, type ProductId } from '../../shared/domain/plan';
 import { chargeDay, chargeTotal } from '../../shared/domain/charge-day';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { estimateTelecom, expectedTelecomOn, forecast } from '../../shared/domain/forecast';
 import type { DayHistory, TimelineChange } from '../../shared/domain/types';
 import { number, product, tl } from '../support/timeline';
 
-const C = DEFAULT_CATALOG;
+const C = DEFAULT_PLAN;
 const NOON_JAN10 = Date.parse('2026-01-10T12:00:00+02:00');
-const base = { currency: 'UAH', catalog: C, today: '2026-01-10', nowMs: NOON_JAN10 };
+const base = { currency: 'UAH', pricesOn: () => C, today: '2026-01-10', nowMs: NOON_JAN10 };
 
 describe('forecast without history', () => {
   const timeline = tl([product('2026-01-01T00:00:00+02:00', 'telephony', true, 3)]);
@@ -109,28 +109,28 @@ describe('estimateTelecom', () => {
 
 describe('balanceRunsOutOn', () => {
   // a local number at 310.00 a month costs exactly 10.00 a day in January (31000 * d / 31)
-  const catalog = Catalog.parse({ ...C, numbers: { ...C.numbers, local: 31_000 } });
+  const catalog = PlanVersion.parse({ ...C, numbers: { ...C.numbers, local: 31_000 } });
   const timeline = tl([number('2026-01-01T00:00:00+02:00', '+380441234567', true)]);
 
   it('is the first day the projected balance goes below 0', () => {
     // 5500 - 1000 tonight = 4500; Jan 11: 3500, 12: 2500, 13: 1500, 14: 500, 15: -500
-    expect(forecast({ ...base, catalog, balance: 5_500, timeline, history: [] }).balanceRunsOutOn).toBe('2026-01-15');
+    expect(forecast({ ...base, pricesOn: () => catalog, balance: 5_500, timeline, history: [] }).balanceRunsOutOn).toBe('2026-01-15');
     // reaching exactly 0 is not running out: 6000 → ... Jan 15: 0, Jan 16: -1000
-    expect(forecast({ ...base, catalog, balance: 6_000, timeline, history: [] }).balanceRunsOutOn).toBe('2026-01-16');
+    expect(forecast({ ...base, pricesOn: () => catalog, balance: 6_000, timeline, history: [] }).balanceRunsOutOn).toBe('2026-01-16');
   });
 
   it('counts the expected telecom of the rest of today and of each day', () => {
     const history = daysFromTo('2026-01-05', '2026-01-09').map((date) => ({ date, telecom: 500 }));
     // mean 500/day; at noon half of today is left: 250. 5500 - 1000 - 250 = 4250;
     // Jan 11: 4250 - 1500 = 2750, 12: 1250, 13: -250
-    const f = forecast({ ...base, catalog, balance: 5_500, timeline, history });
+    const f = forecast({ ...base, pricesOn: () => catalog, balance: 5_500, timeline, history });
     expect(f.method).toBe('mean-5d');
     expect(f.balanceRunsOutOn).toBe('2026-01-13');
     expect(f.next7Days).toBe(7 * 1500);
   });
 
   it('is null when nothing is spent, and today when tonight already takes it below 0', () => {
-    expect(forecast({ ...base, catalog, balance: 0, timeline: tl([]), history: [] }).balanceRunsOutOn).toBe(null);
-    expect(forecast({ ...base, catalog, balance: 999, timeline, history: [] }).balanceRunsOutOn).toBe('2026-01-10');
+    expect(forecast({ ...base, pricesOn: () => catalog, balance: 0, timeline: tl([]), history: [] }).balanceRunsOutOn).toBe(null);
+    expect(forecast({ ...base, pricesOn: () => catalog, balance: 999, timeline, history: [] }).balanceRunsOutOn).toBe('2026-01-10');
   });
 });

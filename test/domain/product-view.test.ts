@@ -1,30 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
-import { includedText, productsView } from '../../shared/domain/product-view';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
+import { includedText, productsView, upcomingPrices } from '../../shared/domain/product-view';
 import { formatCount, formatMoney } from '../../shared/domain/format';
 import { monthlyPriceOf } from '../../shared/domain/pricing';
+import type { Product } from '../../shared/domain/plan';
 
-const [telephony, calltracking, callback, analytics] = DEFAULT_CATALOG.products;
+const [telephony, calltracking, callback, analytics] = DEFAULT_PLAN.products as [Product, Product, Product, Product];
 
 describe('includedText', () => {
-  it('says what the base price includes', () => {
-    expect(includedText(telephony, 'UAH')).toEqual(['3 seats included', '99.00 UAH per extra seat per month']);
-    expect(includedText(analytics, 'UAH')).toEqual(['7,000 sessions per 30 days included', '49.00 UAH per month per extra 1,000 sessions']);
+  it('shows the version\'s own words as they are', () => {
+    expect(includedText(telephony, 'UAH')).toEqual(['3 seats', 'the app for calls and CRM']);
+    expect(includedText(analytics, 'UAH')).toEqual(['7,000 sessions per 30 days']);
+  });
+  it('otherwise says what the pricing includes, for any product priced that way', () => {
+    const { included: _t, ...seatPriced } = telephony;
+    const { included: _a, ...sessionPriced } = analytics;
+    expect(includedText(seatPriced, 'UAH')).toEqual(['3 seats included', '99.00 UAH per extra seat per month']);
+    expect(includedText(sessionPriced, 'UAH')).toEqual(['7,000 sessions per 30 days included', '49.00 UAH per month per extra 1,000 sessions']);
     expect(includedText(callback)).toEqual([]);
-    expect(includedText(telephony)[1]).toBe('99.00 per extra seat per month');
-    expect(includedText({ ...telephony, includedSeats: 1 })[0]).toBe('1 seat included');
+    expect(includedText(seatPriced)[1]).toBe('99.00 per extra seat per month');
+    expect(includedText({ ...seatPriced, includedSeats: 1 })[0]).toBe('1 seat included');
+    const both = { ...calltracking, includedSeats: 2, extraSeatMonthlyPrice: 100, includedSessions: 10, extraSessionsBlock: 5, extraSessionsBlockMonthlyPrice: 7 };
+    expect(includedText(both, 'UAH')).toEqual(['2 seats included', '1.00 UAH per extra seat per month', '10 sessions per 30 days included', '0.07 UAH per month per extra 5 sessions']);
   });
 });
 
 describe('monthlyPriceOf', () => {
-  it('adds extra seats to telephony only', () => {
+  it('adds extra seats to a seat-priced product only', () => {
     expect(monthlyPriceOf(telephony, 0, 0)).toBe(49_900); // fewer than included: base price
     expect(monthlyPriceOf(telephony, 3, 0)).toBe(49_900);
     expect(monthlyPriceOf(telephony, 4, 99_999)).toBe(59_800); // 49900 + 9900; sessions ignored
     expect(monthlyPriceOf(calltracking, 50, 50_000)).toBe(79_900);
   });
-  it('adds started blocks of sessions to analytics', () => {
+  it('adds started blocks of sessions to a session-priced product', () => {
     expect(monthlyPriceOf(analytics, 9, 7_000)).toBe(39_900);
     expect(monthlyPriceOf(analytics, 0, 7_001)).toBe(44_800); // ceil(1/1000) = 1 block
     expect(monthlyPriceOf(analytics, 0, 8_000)).toBe(44_800);
@@ -53,7 +62,7 @@ describe('formatting', () => {
 
 describe('productsView', () => {
   it('lists every product with its current price, seats and the discount earned', () => {
-    const v = productsView(DEFAULT_CATALOG, new Map([['telephony', { seats: 5 }], ['analytics', { seats: 0 }]]), 7_500);
+    const v = productsView(DEFAULT_PLAN, new Map([['telephony', { seats: 5 }], ['analytics', { seats: 0 }]]), 7_500);
     expect(v.discountPercent).toBe(5);
     expect(v.products.map((p) => [p.productId, p.enabled, p.monthlyPrice, p.seats])).toEqual([
       ['telephony', true, 69_700, 5], // 49900 + 2*9900
@@ -61,7 +70,19 @@ describe('productsView', () => {
       ['callback', false, 29_900, undefined],
       ['analytics', true, 44_800, undefined], // 7,500 sessions: 1 extra block
     ]);
-    expect(v.products[0]!.included).toContain('3 seats included');
+    expect(v.products[0]!.included).toEqual(['3 seats', 'the app for calls and CRM']);
     expect('seats' in v.products[1]!).toBe(false);
+  });
+});
+
+describe('upcomingPrices', () => {
+  it('lists, per later day, each product whose price then differs from the day before', () => {
+    const raise = { ...DEFAULT_PLAN, version: 2, products: DEFAULT_PLAN.products.map((p) => (p.productId === 'callback' ? { ...p, monthlyPrice: 34_900 } : p)) };
+    const extra = { ...raise, version: 3, products: [...raise.products, { productId: 'speech', name: 'Speech', monthlyPrice: 10_000 }] };
+    expect(upcomingPrices(DEFAULT_PLAN, [{ from: '2027-01-01', version: raise }, { from: '2027-02-01', version: extra }])).toEqual([
+      { effectiveFrom: '2027-01-01', productId: 'callback', monthlyPrice: 34_900 },
+      { effectiveFrom: '2027-02-01', productId: 'speech', monthlyPrice: 10_000 },
+    ]);
+    expect(upcomingPrices(DEFAULT_PLAN, [])).toEqual([]);
   });
 });

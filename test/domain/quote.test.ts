@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Catalog, PRODUCT_IDS } from '../../shared/domain/catalog';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
-import { quote, QuoteRequest } from '../../shared/domain/quote';
+import { PlanVersion } from '../../shared/domain/plan';
 
-const C = DEFAULT_CATALOG;
+const PRODUCT_IDS = DEFAULT_PLAN.products.map((p) => p.productId);
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
+import { quote, QuoteRequest } from '../../shared/domain/quote';
+import { ValidationFailed } from '../../shared/domain/errors';
+
+const C = DEFAULT_PLAN;
 
 describe('quote', () => {
   it('prices the contract example: telephony with 5 seats, analytics at 12,000 sessions, 2 local numbers', () => {
@@ -32,7 +35,7 @@ describe('quote', () => {
   });
 
   it('rounds the discount half up', () => {
-    const c = Catalog.parse({ ...C, products: [C.products[0], { ...C.products[1], monthlyPrice: 15 }, { ...C.products[2], monthlyPrice: 15 }, C.products[3]] });
+    const c = PlanVersion.parse({ ...C, products: [C.products[0], { ...C.products[1], monthlyPrice: 15 }, { ...C.products[2], monthlyPrice: 15 }, C.products[3]] });
     // 15 + 15 = 30; 5 % = 1.5 → 2; total 28
     expect(quote(c, { products: ['calltracking', 'callback'] }).monthlyTotal).toBe(28);
   });
@@ -66,16 +69,22 @@ describe('QuoteRequest', () => {
   const bad = [
     { products: [] },
     { products: ['telephony', 'telephony'] },
-    { products: ['fax'] },
+    { products: ['Fax'] },
     { products: ['telephony'], seats: 2.5 },
     { products: ['telephony'], seats: 10_001 },
     { products: ['analytics'], sessionsPer30Days: -1 },
-    { products: ['telephony'], numbers: { satellite: 1 } },
+    { products: ['telephony'], numbers: { 'sat phone': 1 } },
     { products: ['telephony'], numbers: { local: 1.5 } },
     { products: ['telephony'], extra: true },
   ];
   it.each(bad)('rejects %j', (body) => {
     expect(QuoteRequest.safeParse(body).success).toBe(false);
+  });
+  it('takes any product and number type by name, and the version refuses the ones it does not have', () => {
+    for (const body of [{ products: ['fax'] }, { products: ['telephony'], numbers: { satellite: 1 } }]) {
+      const parsed = QuoteRequest.parse(body);
+      expect(() => quote(C, parsed)).toThrow(ValidationFailed);
+    }
   });
   it('accepts the contract example', () => {
     expect(QuoteRequest.safeParse({ products: ['telephony'], seats: 5, sessionsPer30Days: 12000, numbers: { local: 2 } }).success).toBe(true);

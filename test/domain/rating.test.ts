@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { CallRate, SmsRate } from '../../shared/domain/catalog';
+import type { CallRate, SmsRate } from '../../shared/domain/plan';
 import { UnknownDestination, ValidationFailed } from '../../shared/domain/errors';
 import { mulDivRoundHalfUp } from '../../shared/domain/money';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import {
   billedSeconds, callCost, InvalidDestination, maxCallDurationSec, Rater, raterFor, smsCost, type Tariff,
 } from '../../shared/domain/rating';
@@ -185,7 +185,7 @@ describe('Rater', () => {
   });
 
   it('rates the default catalog by operator', () => {
-    const d = raterFor(DEFAULT_CATALOG.tariff);
+    const d = raterFor(DEFAULT_PLAN.tariff);
     expect(d.callRate('+380971234567').prefix).toBe('38097');
     expect(d.callRate('+380931234567').prefix).toBe('38093');
     expect(d.callRate('+380321234567').prefix).toBe('380');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, endOfDay, startOfDay } from '../../shared/domain/billing-days';
 import { dayState, dayStates, sessions30, stateAt, timelineAsOf } from '../../shared/domain/timeline';
-import type { ProductId, NumberType } from '../../shared/domain/catalog';
+import type { ProductId, NumberType } from '../../shared/domain/plan';
 import type { TimelineChange } from '../../shared/domain/types';
 import { number, product, tl, ZONE } from '../support/timeline';
 

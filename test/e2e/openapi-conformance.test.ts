@@ -228,6 +228,75 @@ describe('the twin against its own /openapi.json', () => {
     expect(stdout).toContain('amount: 50000');
   });
 
+  it('prices each day by the plan version in force on it: a mid-month change, a month caught up, a begun day refused', async () => {
+    const admin = client(twin.adminKey);
+    const today = billingDayOf(Date.now(), twin.billingTimeZone);
+    // The whole of last month, charged in one catch-up; prices change on its 16th.
+    const first = `${addDays(`${today.slice(0, 8)}01`, -1).slice(0, 8)}01`;
+    const days = Number(addDays(`${today.slice(0, 8)}01`, -1).slice(8, 10));
+    const sixteenth = addDays(first, 15);
+    const planId = `e2e-${randomUUID().slice(0, 8)}`;
+    const P1 = 30_000;
+    const P2 = 45_000;
+    const prices = (monthlyPrice: number) => ({
+      products: [{ productId: 'desk', name: 'Desk', monthlyPrice }],
+      numbers: { local: 15_000 },
+      multiProductDiscounts: [],
+      tariff: { calls: [{ prefix: '380', perMinute: 100, connectFee: 0, initialSec: 1, incrementSec: 1 }], sms: [{ prefix: '380', perSegment: 100 }] },
+    });
+
+    const made = await admin.POST('/plans', { body: { planId, name: 'Desk offer', currency: 'UAH', ...prices(P1) } });
+    expect(made.response.status).toBe(201);
+    expect(made.data).toMatchObject({ planId, version: 1, effectiveFrom: '2000-01-01' });
+    // Nobody is on the plan yet, so a version may start on a past day.
+    const raised = await admin.POST('/plans/{planId}/versions', { params: { path: { planId } }, body: { effectiveFrom: sixteenth, ...prices(P2) } });
+    expect(raised.response.status).toBe(201);
+    expect(raised.data).toMatchObject({ version: 2, effectiveFrom: sixteenth, name: 'Desk offer', currency: 'UAH' });
+
+    const created = await admin.POST('/projects', { body: { name: 'Desk Co', billingStartDate: first, planId } });
+    expect(created.response.status).toBe(201);
+    const id = created.data!.projectId;
+    const own = { params: { path: { projectId: id } } };
+    await admin.POST('/projects/{projectId}/payments', { ...own, body: { paymentId: `pay-${id}`, amount: 10_000_000 } });
+    expect(await status(admin.PUT('/projects/{projectId}/products/{productId}', { params: { path: { projectId: id, productId: 'desk' } }, body: { enabled: true, effectiveAt: `${first}T12:00:00Z` } }))).toBe(200);
+
+    expect(await status(admin.POST('/admin/billing-runs', { body: { date: addDays(today, -1) } }))).toBe(202);
+    await twin.chargeQueue.idle();
+    const ledger = await admin.GET('/projects/{projectId}/ledger', { params: { path: { projectId: id }, query: { from: first, to: addDays(`${today.slice(0, 8)}01`, -1), limit: 1000 } } });
+    const lines = ledger.data!.entries.filter((e) => e.type === 'product_daily');
+    // Day d of a month of N days costs floor(P*d/N) - floor(P*(d-1)/N) of the price in force that day.
+    const expected = Array.from({ length: days }, (_, i) => {
+      const d = i + 1;
+      const P = d < 16 ? P1 : P2;
+      return { date: addDays(first, i), amount: -(Math.floor((P * d) / days) - Math.floor((P * (d - 1)) / days)) };
+    });
+    expect(lines.map((l) => ({ date: l.date, amount: l.amount }))).toEqual(expected);
+    // The month: 15 days of the old price's shares and the rest of the new one's.
+    const total = lines.reduce((sum, l) => sum - l.amount, 0);
+    expect(total).toBe(Math.floor((P1 * 15) / days) + (P2 - Math.floor((P2 * 15) / days)));
+
+    // Now a project is on the plan: a version for today would reprice a begun day.
+    const plansBefore = (await admin.GET('/plans')).data!.plans.find((p) => p.planId === planId);
+    const refused = await admin.POST('/plans/{planId}/versions', { params: { path: { planId } }, body: { effectiveFrom: today, ...prices(1) } });
+    expect([refused.response.status, refused.error?.error.code]).toEqual([409, 'day_already_started']);
+    expect(await status(admin.DELETE('/plans/{planId}/versions/{version}', { params: { path: { planId, version: '2' } } }))).toBe(409);
+    expect((await admin.GET('/plans')).data!.plans.find((p) => p.planId === planId)).toEqual(plansBefore);
+    expect((await admin.GET('/plans/{planId}', { params: { path: { planId }, query: { date: sixteenth } } })).data!.version).toBe(2);
+
+    // The project's own key sees its plan's prices; a move back to standard starts tomorrow, once
+    // nothing it has on is missing there.
+    const project = client(created.data!.apiKey);
+    expect((await project.GET('/catalog')).data).toMatchObject({ planId, version: 2 });
+    const lacking = await admin.PUT('/projects/{projectId}/plan', { ...own, body: { planId: 'standard' } });
+    expect([lacking.response.status, lacking.error?.error.code]).toEqual([409, 'plan_lacks_product']);
+    expect(await status(project.PUT('/projects/{projectId}/products/{productId}', { params: { path: { projectId: id, productId: 'desk' } }, body: { enabled: false } }))).toBe(200);
+    const moved = await admin.PUT('/projects/{projectId}/plan', { ...own, body: { planId: 'standard' } });
+    expect(moved.data).toEqual({ planId: 'standard', effectiveFrom: addDays(today, 1) });
+    expect((await project.GET('/projects/{projectId}/products', own)).data!.upcoming).toEqual(
+      expect.arrayContaining([{ effectiveFrom: addDays(today, 1), productId: 'telephony', monthlyPrice: 49_900 }]),
+    );
+  });
+
   it('covered every route of the document', () => {
     const ops = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`));
     const seen = new Set(checked.map((c) => c.split(' ').slice(0, 2).join(' ')));

@@ -3,7 +3,7 @@
  * events, projects with a payment, generated usage events and their expected costs.
  */
 import { expect } from 'vitest';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { raterFor } from '../../shared/domain/rating';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
@@ -58,7 +58,7 @@ export function usageEvents(projectId: string, n: number, tag: string, day = TOD
 }
 
 export function costOf(events: readonly UsageEvent[]): number {
-  const rater = raterFor(DEFAULT_CATALOG.tariff);
+  const rater = raterFor(DEFAULT_PLAN.tariff);
   return events.reduce((s, e) => s + rater.rate(e), 0);
 }
 

@@ -27,9 +27,9 @@ describe('POST /projects', () => {
     expect(res.body.projectId).toMatch(/^prj_/);
     const auth = await authorize({ headers: { authorization: `Bearer ${res.body.apiKey}` } } as unknown as APIGatewayRequestAuthorizerEventV2);
     expect(auth.context).toEqual({ role: 'project', projectId: res.body.projectId, apiKeyId: res.body.apiKeyId });
-    const item = (await env.doc.send(new ScanCommand({ TableName: env.tables.PROJECTS_TABLE }))).Items!.find((i) => i.pk === keys.project(res.body.projectId).pk)!;
+    const item = (await env.doc.send(new ScanCommand({ TableName: env.tables.PROJECTS_TABLE }))).Items!.find((i) => i.pk === keys.project(res.body.projectId).pk && i.sk === 'project')!;
     // Nothing charged yet: chargedThrough is the day before billing starts; the shard spreads the fan-out.
-    expect(item).toMatchObject({ version: 0, chargedThrough: '2026-03-09', chargeShard: chargeShardOf(res.body.projectId) });
+    expect(item).toMatchObject({ version: 0, chargedThrough: '2026-03-09', chargeShard: chargeShardOf(res.body.projectId), plans: [{ from: '2026-03-10', planId: 'standard', seq: 1 }] });
   });
 
   it('takes a credit limit and a past billing start', async () => {
@@ -66,7 +66,7 @@ describe('POST /projects', () => {
       ['out-of-range credit limit', { body: { name: 'x', creditLimit: 2 ** 60 } }],
       ['bad date', { body: { name: 'x', billingStartDate: '2026-02-30' } }],
       ['bad currency', { body: { name: 'x', currency: 'uah' } }],
-      ['a currency the catalog is not in', { body: { name: 'x', currency: 'EUR' } }],
+      ['a planId that is no slug', { body: { name: 'x', planId: 'Gold Plan' } }],
     ];
     for (const [what, opts] of cases) {
       const res = await call(createProject, 'POST /projects', opts);
@@ -74,6 +74,11 @@ describe('POST /projects', () => {
       expect(typeof res.body.error.code, what).toBe('string');
       expect(typeof res.body.error.message, what).toBe('string');
     }
+    // A plan's currency must be the project's; an unknown plan is not found (API.md).
+    const mismatch = await call(createProject, 'POST /projects', { body: { name: 'x', currency: 'EUR' } });
+    expect([mismatch.status, mismatch.body.error.code]).toEqual([409, 'currency_mismatch']);
+    const unknown = await call(createProject, 'POST /projects', { body: { name: 'x', planId: 'gold' } });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'not_found']);
     expect(await count()).toBe(before);
   });
 

@@ -34,7 +34,7 @@ describe('the synth summary', () => {
 
   it('counts every resource of the template under its type', () => {
     const counted = new Map<string, number>();
-    for (const m of summary.matchAll(/^ +(\d+) {2}(AWS::\S+)$/gm)) counted.set(m[2]!, Number(m[1]));
+    for (const m of summary.matchAll(/^ +(\d+) {2}(\w+::\S+)$/gm)) counted.set(m[2]!, Number(m[1]));
     const expected = new Map<string, number>();
     for (const r of Object.values(template.Resources)) expected.set(r.Type, (expected.get(r.Type) ?? 0) + 1);
     expect(Object.fromEntries(counted)).toEqual(Object.fromEntries(expected));

@@ -121,9 +121,9 @@ describe('a billing time zone and currency from context', () => {
     const schedule = other.template.toJSON().Resources[other.logicalId(other.stack.nightlyBilling.schedule)].Properties;
     expect(schedule.ScheduleExpressionTimezone).toBe('America/New_York');
     expect(schedule.ScheduleExpression).toBe('cron(5 0 * * ? *)');
-    other.template.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ BILLING_TIME_ZONE: 'America/New_York', CURRENCY: 'USD' }) },
-    });
+    const functions = Object.values(other.template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Handler === 'index.handler');
+    expect(functions.length).toBeGreaterThan(25);
+    for (const f of functions) expect(f.Properties.Environment.Variables).toMatchObject({ BILLING_TIME_ZONE: 'America/New_York', CURRENCY: 'USD' });
   });
 });
 

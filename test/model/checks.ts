@@ -236,7 +236,7 @@ export async function tally(m: Model, w: World): Promise<Tally> {
 
 /** The reconciler over the run's tables must find nothing wrong. */
 export async function checkReconcile(w: World): Promise<void> {
-  const summary = await reconcileAll({ doc: w.raw, tables: { projects: w.tables.PROJECTS_TABLE, ledger: w.tables.LEDGER_TABLE, usage: w.tables.USAGE_TABLE } }, { now: w.clock, zone: w.zone });
+  const summary = await reconcileAll({ doc: w.raw, tables: { projects: w.tables.PROJECTS_TABLE, ledger: w.tables.LEDGER_TABLE, usage: w.tables.USAGE_TABLE, plans: w.tables.PLANS_TABLE } }, { now: w.clock, zone: w.zone });
   if (summary.mismatches > 0 || summary.reports.length > 0) {
     throw new ModelMismatch(summary.reports.flatMap((r) => r.mismatches.map((x) => `reconcile ${r.projectId}: ${x.kind}: ${x.detail}`)));
   }

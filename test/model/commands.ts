@@ -12,7 +12,7 @@ import { DateTime } from 'luxon';
 import * as fc from 'fast-check';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, billingDayOf, startOfDay, type BillingDay } from '../../shared/domain/billing-days';
-import { NumberType, PRODUCT_IDS, type ProductId } from '../../shared/domain/catalog';
+import { FIRST_DAY, isSeatPriced, productOf, type PlanVersion, type ProductId } from '../../shared/domain/plan';
 import { stateAt } from '../../shared/domain/timeline';
 import type { TimelineChange } from '../../shared/domain/types';
 import type { ChargeMessage } from '../../shared/runtime';
@@ -21,7 +21,10 @@ import type { UsageItem } from '../../shared/store/usage';
 import { handler as addNumber } from '../../functions/api/add-number';
 import { handler as createBillingRun } from '../../functions/api/create-billing-run';
 import { handler as createPayment } from '../../functions/api/create-payment';
+import { handler as createPlan } from '../../functions/api/create-plan';
+import { handler as createPlanVersion } from '../../functions/api/create-plan-version';
 import { handler as createProject } from '../../functions/api/create-project';
+import { handler as putProjectPlan } from '../../functions/api/put-project-plan';
 import { handler as postUsage } from '../../functions/api/post-usage';
 import { handler as putProduct } from '../../functions/api/put-product';
 import { handler as removeNumber } from '../../functions/api/remove-number';
@@ -58,6 +61,16 @@ const KINDS: readonly UsageKind[] = ['outgoing_call', 'forwarded_call', 'sms'];
 export const NUMBERS = ['+380441110001', '+380441110002', '+380800500001', '+380671110003'] as const;
 
 const MIN = 60_000;
+
+/** The products every plan of a run has (a version never drops one), toggled by the commands. */
+const PRODUCT_IDS: readonly ProductId[] = ['telephony', 'calltracking', 'callback', 'analytics'];
+const NUMBER_TYPES = ['local', 'mobile', 'tollfree'] as const;
+
+/** Seats, when the product is priced by seats in the version in force at the change. */
+function seatsFor(m: Model, p: ProjectModel, productId: ProductId, day: BillingDay, seats: number | null): number | undefined {
+  const product = productOf(m.pricesOn(p, day), productId);
+  return product && isSeatPriced(product) && seats !== null ? seats : undefined;
+}
 
 function statusIn(r: HttpResult, allowed: number[], what: string): void {
   expectThat(allowed.includes(r.answer.status), () => `${what}: status ${r.answer.status} (expected ${allowed.join(' or ')}${r.ambiguous ? ', ambiguous' : ''}): ${JSON.stringify(r.answer.body)}`);
@@ -133,7 +146,8 @@ export class CreateProject extends Step {
     expectThat(v.balance === 0 && v.status === 'active' && v.lastChargedDate === null && v.billingStartDate === body.billingStartDate && v.creditLimit === this.creditLimit,
       () => `POST /projects answered ${JSON.stringify(v)}`);
     expectThat(!m.projects.some((p) => p.projectId === v.projectId), `POST /projects made ${v.projectId} twice`);
-    m.addProject({ projectId: v.projectId, idempotencyKey, name: body.name, creditLimit: this.creditLimit, billingStartDate: body.billingStartDate });
+    m.addProject({ projectId: v.projectId, idempotencyKey, name: body.name, creditLimit: this.creditLimit, billingStartDate: body.billingStartDate }, w.today);
+    m.used.add('standard');
     if (this.repeat) {
       const again = await send();
       statusIn(again, [200], 'POST /projects (same Idempotency-Key)');
@@ -319,7 +333,7 @@ export class PutProduct extends Step {
     const p = m.project(this.projectIdx);
     const productId: ProductId = PRODUCT_IDS[this.product % PRODUCT_IDS.length]!;
     const atMs = changeInstant(w, this.backdateMin);
-    const seats = productId === 'telephony' && this.seats !== null ? this.seats : undefined;
+    const seats = seatsFor(m, p, productId, billingDayOf(atMs, w.zone), this.seats);
     const body = { enabled: this.enabled, ...(seats !== undefined ? { seats } : {}), ...(this.backdateMin !== null ? { effectiveAt: new Date(atMs).toISOString() } : {}) };
     const route = 'PUT /projects/{projectId}/products/{productId}';
     const r = await w.http(putProduct, route, { params: { projectId: p.projectId, productId }, body });
@@ -355,7 +369,7 @@ export class ChangeNumber extends Step {
     const charged = m.isCharged(p, billingDayOf(atMs, w.zone));
     const held = stateAt(m.timeline(p), atMs).numbers;
     if (this.add) {
-      const type = NumberType.options[this.type % NumberType.options.length]!;
+      const type = NUMBER_TYPES[this.type % NUMBER_TYPES.length]!;
       const route = 'POST /projects/{projectId}/numbers';
       const r = await w.http(addNumber, route, { params: { projectId: p.projectId }, body: { number, type, ...(effectiveAt ? { effectiveAt } : {}) } });
       if (charged) { statusIn(r, [409], `${route} into a charged day`); codeIs(r, 'day_already_charged', route); return; }
@@ -391,6 +405,108 @@ export class AdvanceClock extends Step {
 
   protected async act(_m: Model, w: World): Promise<void> {
     w.clock += this.minutes * MIN;
+  }
+}
+
+// --- plans: prices as data
+
+/** A version made from `base` with every price at `percent` of it: products, numbers and rates. */
+function repriced(base: PlanVersion, percent: number): Pick<PlanVersion, 'products' | 'numbers' | 'multiProductDiscounts' | 'tariff'> {
+  const at = (x: number) => Math.floor((x * percent) / 100);
+  return {
+    products: base.products.map((p) => ({ ...p, monthlyPrice: at(p.monthlyPrice), ...(p.extraSeatMonthlyPrice !== undefined ? { extraSeatMonthlyPrice: at(p.extraSeatMonthlyPrice) } : {}) })),
+    numbers: Object.fromEntries(Object.entries(base.numbers).map(([t, price]) => [t, at(price)])),
+    multiProductDiscounts: base.multiProductDiscounts,
+    tariff: {
+      calls: base.tariff.calls.map((r) => ({ ...r, perMinute: at(r.perMinute), connectFee: at(r.connectFee) })),
+      sms: base.tariff.sms.map((r) => ({ ...r, perSegment: at(r.perSegment) })),
+    },
+  };
+}
+
+/** An individual offer: plan `offer`, every price at a share of the standard one. */
+export class CreateOffer extends Step {
+  constructor(faults: StepFaults, tickSec: number, readonly percent: number) {
+    super(faults, tickSec);
+  }
+
+  check(m: Readonly<Model>): boolean {
+    return !m.plans.has('offer');
+  }
+
+  protected describe(): string {
+    return `createPlan(offer at ${this.percent}%)`;
+  }
+
+  protected async act(m: Model, w: World): Promise<void> {
+    const standard = m.versionOf('standard', w.today)!;
+    const body = { planId: 'offer', name: 'Offer', currency: standard.currency, ...repriced(standard, this.percent) };
+    const r = await w.http(createPlan, 'POST /plans', { body });
+    // A crash after the commit: the client's retry finds the plan it made.
+    statusIn(r, r.ambiguous ? [201, 409] : [201], 'POST /plans');
+    if (r.answer.status === 409) codeIs(r, 'plan_exists', 'POST /plans (retried)');
+    else expectThat(r.answer.body.version === 1 && r.answer.body.effectiveFrom === FIRST_DAY, () => `POST /plans answered version ${r.answer.body.version} from ${r.answer.body.effectiveFrom}`);
+    m.plans.set('offer', [{ ...standard, ...body, version: 1, effectiveFrom: FIRST_DAY } as PlanVersion]);
+  }
+}
+
+/** A price change published for a later day (or, refused, for a day that has begun). */
+export class PublishVersion extends Step {
+  constructor(faults: StepFaults, tickSec: number, readonly plan: number, readonly daysAhead: number, readonly percent: number) {
+    super(faults, tickSec);
+  }
+
+  check(m: Readonly<Model>): boolean {
+    return m.plans.size > 0;
+  }
+
+  protected describe(): string {
+    return `publishVersion(plan #${this.plan}, from today+${this.daysAhead}, prices at ${this.percent}%)`;
+  }
+
+  protected async act(m: Model, w: World): Promise<void> {
+    const planId = [...m.plans.keys()].sort()[this.plan % m.plans.size]!;
+    const effectiveFrom = addDays(w.today, this.daysAhead);
+    const versions = m.plans.get(planId)!;
+    const latest = versions.reduce((a, b) => (a.effectiveFrom > b.effectiveFrom ? a : b));
+    const route = 'POST /plans/{planId}/versions';
+    const r = await w.http(createPlanVersion, route, { params: { planId }, body: { effectiveFrom, ...repriced(latest, this.percent) } });
+    if (m.used.has(planId) && effectiveFrom <= w.today) { statusIn(r, [409], `${route} for a begun day`); codeIs(r, 'day_already_started', route); return; }
+    if (versions.some((v) => v.effectiveFrom === effectiveFrom)) { statusIn(r, [409], `${route} for a day taken`); codeIs(r, 'version_exists', route); return; }
+    // A crash after the commit: the client's retry finds the day taken by the version it published.
+    statusIn(r, r.ambiguous ? [201, 409] : [201], route);
+    const version = Math.max(...versions.map((v) => v.version)) + 1;
+    if (r.answer.status === 409) codeIs(r, 'version_exists', `${route} (retried)`);
+    else expectThat(r.answer.body.version === version && r.answer.body.effectiveFrom === effectiveFrom, () => `${route} answered version ${r.answer.body.version} from ${r.answer.body.effectiveFrom}, model ${version}`);
+    versions.push({ ...latest, ...repriced(latest, this.percent), version, effectiveFrom });
+  }
+}
+
+/** A customer moved to another plan from a later day (or, refused, from today). */
+export class MovePlan extends Step {
+  constructor(faults: StepFaults, tickSec: number, readonly projectIdx: number, readonly plan: number, readonly daysAhead: number) {
+    super(faults, tickSec);
+  }
+
+  check(m: Readonly<Model>): boolean {
+    return hasProject(m);
+  }
+
+  protected describe(): string {
+    return `movePlan(project #${this.projectIdx}, plan #${this.plan}, from today+${this.daysAhead})`;
+  }
+
+  protected async act(m: Model, w: World): Promise<void> {
+    const p = m.project(this.projectIdx);
+    const planId = [...m.plans.keys()].sort()[this.plan % m.plans.size]!;
+    const effectiveFrom = addDays(w.today, this.daysAhead);
+    const route = 'PUT /projects/{projectId}/plan';
+    const r = await w.http(putProjectPlan, route, { params: { projectId: p.projectId }, body: { planId, effectiveFrom } });
+    if (this.daysAhead <= 0) { statusIn(r, [409], `${route} from a begun day`); codeIs(r, 'day_already_started', route); return; }
+    statusIn(r, [200], route);
+    expectThat(isDeepStrictEqual(r.answer.body, { planId, effectiveFrom }), () => `${route} answered ${JSON.stringify(r.answer.body)}`);
+    m.movePlan(p, planId, effectiveFrom, utcIso(startOfDay(effectiveFrom, w.zone)));
+    m.used.add(planId);
   }
 }
 
@@ -531,7 +647,7 @@ export class Night extends Step {
     const p = m.project(c.projectIdx);
     const productId: ProductId = PRODUCT_IDS[c.product % PRODUCT_IDS.length]!;
     const atMs = midnight - c.minutesBeforeMidnight * MIN;
-    const seats = productId === 'telephony' && c.seats !== null ? c.seats : undefined;
+    const seats = seatsFor(m, p, productId, billingDayOf(atMs, w.zone), c.seats);
     const route = 'PUT /projects/{projectId}/products/{productId}';
     const r = await w.http(putProduct, route, { params: { projectId: p.projectId, productId }, body: { enabled: c.enabled, ...(seats !== undefined ? { seats } : {}), effectiveAt: new Date(atMs).toISOString() } });
     if (r.answer.status === 409) {
@@ -613,6 +729,9 @@ export function commandArbs(scale: Scale): fc.Arbitrary<fc.AsyncCommand<Model, W
     w(fc.tuple(f, tick, fc.nat(), fc.nat({ max: NUMBERS.length - 1 }), fc.nat({ max: 2 }), fc.boolean(), backdate)
       .map(([faults, t, p, n, type, add, back]) => new ChangeNumber(faults, t, p, n, type, add, back)), 2),
     w(fc.tuple(f, fc.integer({ min: 1, max: 16 * 60 })).map(([faults, minutes]) => new AdvanceClock(faults, minutes)), 1),
+    w(fc.tuple(f, tick, fc.integer({ min: 50, max: 95 })).map(([faults, t, percent]) => new CreateOffer(faults, t, percent)), 1),
+    w(fc.tuple(f, tick, fc.nat(), fc.constantFrom(0, 1, 1, 2, 3, 5), fc.integer({ min: 80, max: 130 })).map(([faults, t, plan, ahead, percent]) => new PublishVersion(faults, t, plan, ahead, percent)), 1),
+    w(fc.tuple(f, tick, fc.nat(), fc.nat(), fc.constantFrom(0, 1, 1, 2, 4)).map(([faults, t, p, plan, ahead]) => new MovePlan(faults, t, p, plan, ahead)), 1),
     w(fc.tuple(f, tick, fc.constantFrom<StreamMode>('all', 'all', 'prefix', 'race', 'redeliver'), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 100 }), fc.nat(), fc.integer({ min: 1, max: 150 }))
       .map(([faults, t, mode, size, fraction, from, length]) => new DeliverStream(faults, t, mode, size, fraction, from, length)), 3),
     w(fc.tuple(f, fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 1 }), fc.integer({ min: 5, max: 240 }),

@@ -1,12 +1,13 @@
 /**
- * The plain in-memory model the real service is compared with: per project the payments, the
- * timeline of changes (products, seats, numbers), the closed days and, per usage event, its cost (from
- * the domain's rater), whether it was debited and on which day it was counted. Everything the service
- * should show follows from it: the balance, the ledger lines of every closed day (the pure chargeDay
- * over the model's own timeline: no snapshots, no store), the telecom totals.
+ * The plain in-memory model the real service is compared with: the plans and their versions, per
+ * project the payments, the plan moves, the timeline of changes (products, seats, numbers), the closed
+ * days and, per usage event, its cost (from the domain's rater with the prices of its own day), whether
+ * it was debited and on which day it was counted. Everything the service should show follows from it:
+ * the balance, the ledger lines of every closed day (the pure chargeDay over the model's own timeline
+ * and the version in force that day: no snapshots, no store), the telecom totals.
  */
 import { addDays, type BillingDay } from '../../shared/domain/billing-days';
-import type { Catalog } from '../../shared/domain/catalog';
+import { planOn, versionOn, type PlanAssignment, type PlanVersion } from '../../shared/domain/plan';
 import { chargeDay, chargeTotal, telecomDailyLine } from '../../shared/domain/charge-day';
 import { raterFor, type Rater } from '../../shared/domain/rating';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';
@@ -29,6 +30,8 @@ export interface ProjectModel {
   paymentIds: string[];
   eventIds: string[];
   changes: TimelineChange[];
+  /** The plan moves, as the project item lists them. */
+  plans: PlanAssignment[];
   /** The product, number and discount lines of each closed day, fixed when the model closed it. */
   closed: Map<BillingDay, LedgerEntry[]>;
 }
@@ -68,24 +71,38 @@ export class Model {
   readonly paymentOrder: string[] = [];
   readonly events = new Map<string, EventModel>();
   readonly eventOrder: string[] = [];
-  readonly rater: Rater;
+  /** Every plan's versions, by planId (withdrawn ones are not kept). */
+  readonly plans = new Map<string, PlanVersion[]>();
+  /** Plans some project has been on: no version for a begun day any more. */
+  readonly used = new Set<string>();
   nextEvent = 0;
   nextPayment = 0;
   /** Events sent in POST /usage, duplicates included. */
   posted = 0;
 
-  constructor(readonly zone: string, readonly catalog: Catalog) {
-    this.rater = raterFor(catalog.tariff);
+  constructor(readonly zone: string, standard: PlanVersion) {
+    this.plans.set(standard.planId, [standard]);
+  }
+
+  /** The prices of `day` for `p`: the version in force then of the plan `p` is on then. */
+  pricesOn(p: ProjectModel, day: BillingDay): PlanVersion {
+    return this.versionOf(planOn(p.plans, day), day)!;
+  }
+
+  raterOn(p: ProjectModel, day: BillingDay): Rater {
+    return raterFor(this.pricesOn(p, day).tariff);
   }
 
   project(idx: number): ProjectModel {
     return this.projects[idx % this.projects.length]!;
   }
 
-  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough'>): ProjectModel {
+  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough' | 'plans'>, today: BillingDay): ProjectModel {
+    const from = p.billingStartDate < today ? p.billingStartDate : today;
     const project: ProjectModel = {
       ...p, idx: this.projects.length, chargedThrough: addDays(p.billingStartDate, -1),
       paid: 0, charges: 0, debited: 0, paymentIds: [], eventIds: [], changes: [], closed: new Map(),
+      plans: [{ from, planId: 'standard', seq: 1 }],
     };
     this.projects.push(project);
     return project;
@@ -104,8 +121,21 @@ export class Model {
   }
 
   addChange(p: ProjectModel, change: TimelineChange): void {
-    // seq as the store gives it: later writes win at the same instant.
-    p.changes.push({ ...change, seq: p.changes.length + 1 });
+    // seq as the store gives it (the project's creation wrote seq 1): later writes win at the same instant.
+    p.changes.push({ ...change, seq: p.changes.length + 2 });
+  }
+
+  /** A plan move from `from`: a timeline change (it holds nothing) and the project's list of plans. */
+  movePlan(p: ProjectModel, planId: string, from: BillingDay, atIso: string): void {
+    this.addChange(p, { kind: 'plan', at: atIso, planId, effectiveFrom: from });
+    p.plans.push({ from, planId, seq: Math.max(...p.plans.map((x) => x.seq)) + 1 });
+  }
+
+  /** A plan's version in force on `day`. */
+  versionOf(planId: string, day: BillingDay): PlanVersion | undefined {
+    const versions = this.plans.get(planId);
+    const ref = versions && versionOn(versions, day);
+    return ref ? versions!.find((v) => v.version === ref.version) : undefined;
   }
 
   /** True when `day` is already charged for `p` (a change into it is a 409). */
@@ -117,7 +147,7 @@ export class Model {
   closeThrough(p: ProjectModel, day: BillingDay): BillingDay[] {
     const days: BillingDay[] = [];
     for (let d = addDays(p.chargedThrough, 1); d <= day; d = addDays(d, 1)) {
-      const lines = chargeDay(this.timeline(p), this.catalog, d);
+      const lines = chargeDay(this.timeline(p), this.pricesOn(p, d), d);
       p.closed.set(d, lines);
       p.charges += chargeTotal(lines);
       p.chargedThrough = d;
@@ -135,7 +165,7 @@ export class Model {
 
   /** Stores a new event (the first occurrence of its id wins, as at ingestion). */
   addEvent(event: UsageEvent, projectIdx: number, day: BillingDay): EventModel {
-    const e: EventModel = { event, projectIdx, cost: this.rater.rate(event), day, debited: false };
+    const e: EventModel = { event, projectIdx, cost: this.raterOn(this.projects[projectIdx]!, day).rate(event), day, debited: false };
     this.events.set(event.eventId, e);
     this.eventOrder.push(event.eventId);
     this.projects[projectIdx]!.eventIds.push(event.eventId);

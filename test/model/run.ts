@@ -6,7 +6,9 @@
  */
 import * as fc from 'fast-check';
 import type { TableNames } from '../../local/dynamo';
-import { currentCatalog } from '../../shared/catalog-source';
+import { seedStandardPlan } from '../../shared/billing/plans';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
+import { storeContext } from '../../shared/store/context';
 import { checkFull, checkReconcile, expectThat, tally, type Tally } from './checks';
 import { commandArbs, createProjectArb, settle, type Scale } from './commands';
 import { FAULT_KINDS, type FaultKind } from './faults';
@@ -70,8 +72,10 @@ export function modelProperty(opts: ModelRunOptions) {
     const { endpoint, tables } = await opts.tables();
     const world = World.create(endpoint, tables, ZONE, Date.parse(run.start) + run.startMinutes * 60_000);
     world.fullCheckEvery = opts.scale.fullCheckEvery;
-    const model = new Model(ZONE, currentCatalog());
+    const model = new Model(ZONE, DEFAULT_PLAN);
     try {
+      // A new deployment's tables: the default plan, as the stack's seed writes it.
+      await seedStandardPlan(storeContext({ doc: world.raw }), DEFAULT_PLAN.currency);
       await fc.asyncModelRun(() => ({ model, real: world }), run.first);
       await fc.asyncModelRun(() => ({ model, real: world }), run.commands);
       await settle(model, world, { seed: run.settleSeed, intensity: 1, budget: opts.scale.faultBudget });

@@ -9,7 +9,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { handler as chargeDay } from '../../functions/billing/charge-day';
 import { handler as fanOutDays } from '../../functions/billing/fan-out-days';
 import { addDays, daysFromTo } from '../../shared/domain/billing-days';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { forecast } from '../../shared/domain/forecast';
 import { storeContext } from '../../shared/store/context';
 import { telecomHistory } from '../../shared/store/ledger';
@@ -82,7 +82,7 @@ it('a month of payments, toggles and usage keeps the ledger invariants, and each
     const read = await readCurrentTimeline(ctx(), id, day);
     const p = await project(id);
     const history = await telecomHistory(ctx(), id, addDays(day, -28), addDays(day, -1));
-    promised.set(day, forecast({ currency: 'UAH', balance: p.balance, timeline: read.timeline, catalog: DEFAULT_CATALOG, history, today: day, nowMs: env.nowMs() }).nextCharge.amount);
+    promised.set(day, forecast({ currency: 'UAH', balance: p.balance, timeline: read.timeline, pricesOn: () => DEFAULT_PLAN, history, today: day, nowMs: env.nowMs() }).nextCharge.amount);
 
     // 00:05 the next day: the schedule's fan-out, then the queue's consumer (twice on the 20th).
     env.at(kyiv(addDays(day, 1), 0, 5));

@@ -1,7 +1,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { daysFromTo } from '../../shared/domain/billing-days';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { dayShare } from '../../shared/domain/proration';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
@@ -283,8 +283,8 @@ describe('a day with more numbers than a transaction holds', () => {
     await chargeThrough(ctx(), id, '2026-03-09');
     const numbers = (await linesOf(id, '2026-03-09')).filter((e) => e.type === 'number_daily');
     // 65 local at 150.00 and 35 mobile at 200.00, day 9 of 31: shares 484 (= 4354 - 3870) and 645 (= 5806 - 5161).
-    expect(dayShare(DEFAULT_CATALOG.numbers.local, '2026-03-09')).toBe(484);
-    expect(dayShare(DEFAULT_CATALOG.numbers.mobile, '2026-03-09')).toBe(645);
+    expect(dayShare(DEFAULT_PLAN.numbers.local!, '2026-03-09')).toBe(484);
+    expect(dayShare(DEFAULT_PLAN.numbers.mobile!, '2026-03-09')).toBe(645);
     expect(numbers.map((e) => [e.entryId, e.amount])).toEqual([
       ['charge#2026-03-09#numbers#local', -65 * 484],
       ['charge#2026-03-09#numbers#mobile', -35 * 645],

@@ -29,8 +29,9 @@ beforeAll(async () => {
 describe('timeline items', () => {
   it('reads changes in instant order, from the lower bound inclusive to the upper bound exclusive', async () => {
     const ctx = storeContext();
-    expect((await queryChanges(ctx, id, null, null)).map((c) => c.at)).toEqual([
-      '2026-03-01T08:00:00.000Z', '2026-03-02T08:00:00.000Z', '2026-03-04T08:00:00.000Z', '2026-03-06T08:00:00.000Z',
+    // The first is the project's plan from its start (midnight in Kyiv, 22:00 UTC), written with it.
+    expect((await queryChanges(ctx, id, null, null)).map((c) => `${c.kind} ${c.at}`)).toEqual([
+      'plan 2026-02-28T22:00:00.000Z', 'product 2026-03-01T08:00:00.000Z', 'number 2026-03-02T08:00:00.000Z', 'product 2026-03-04T08:00:00.000Z', 'product 2026-03-06T08:00:00.000Z',
     ]);
     const between = await queryChanges(ctx, id, Date.parse('2026-03-02T08:00:00Z'), Date.parse('2026-03-06T08:00:00Z'));
     expect(between.map((c) => c.at)).toEqual(['2026-03-02T08:00:00.000Z', '2026-03-04T08:00:00.000Z']);

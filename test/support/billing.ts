@@ -5,7 +5,7 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_CATALOG } from '../../shared/domain/default-catalog';
+import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { raterFor } from '../../shared/domain/rating';
 import { setRuntime, type ChargeMessage } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
@@ -101,7 +101,7 @@ let eventSeq = 0;
  * debitProject (what the stream consumer calls). Returns the total cost.
  */
 export async function useCalls(projectId: string, calls: { occurredAt: string; durationSec: number; destination?: string }[], ctx = storeContext()): Promise<number> {
-  const rater = raterFor(DEFAULT_CATALOG.tariff);
+  const rater = raterFor(DEFAULT_PLAN.tariff);
   const events = calls.map((c) => {
     const e: UsageEvent = { eventId: `ev-${projectId}-${++eventSeq}`, projectId, kind: 'outgoing_call', destination: c.destination ?? '+380441234567', occurredAt: c.occurredAt, durationSec: c.durationSec };
     return { ...e, cost: rater.rate(e) };

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { createTables, type TableNames } from '../../local/dynamo';
 import { resetConfig } from '../../shared/config';
+import { seedStandardPlan } from '../../shared/billing/plans';
 import { makeDocumentClient, resetRuntime, setRuntime } from '../../shared/runtime';
+import { storeContext } from '../../shared/store/context';
 
 export async function useTables(): Promise<{ endpoint: string; tables: TableNames; doc: ReturnType<typeof makeDocumentClient> }> {
   const endpoint = inject('dynamoEndpoint');
@@ -16,5 +18,7 @@ export async function useTables(): Promise<{ endpoint: string; tables: TableName
   resetRuntime();
   const doc = makeDocumentClient(endpoint);
   setRuntime({ doc });
+  // Every project is on a plan: new tables start with the default one, as a new deployment does.
+  await seedStandardPlan(storeContext(), 'UAH');
   return { endpoint, tables, doc };
 }

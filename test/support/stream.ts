@@ -4,7 +4,7 @@
  * ReportBatchItemFailures honoured by re-sending from the lowest failed record.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, TrimmedDataAccessException, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { localClient } from '../../local/dynamo';
 import { streamEventOf } from '../../local/stream-poller';
@@ -18,6 +18,8 @@ export class StreamReader {
   private streamArn?: string;
   /** Open shard iterators; null once a closed shard is read to its end. */
   private readonly iterators = new Map<string, string | null>();
+  /** The last sequence number read per shard: where a fresh iterator resumes. */
+  private readonly lastSeq = new Map<string, string>();
 
   constructor(endpoint: string, private readonly tableName: string) {
     this.streams = new DynamoDBStreamsClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -47,8 +49,22 @@ export class StreamReader {
       }
       let iterator = this.iterators.get(id) ?? null;
       while (iterator) {
-        const r = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        let r;
+        try {
+          r = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        } catch (e) {
+          // DynamoDB Local: a TRIM_HORIZON iterator taken on an empty shard can go stale once records
+          // arrive. Take a fresh one where this reader got to, as the twin's poller does.
+          if (!(e instanceof TrimmedDataAccessException)) throw e;
+          const seq = this.lastSeq.get(id);
+          iterator = (await this.streams.send(new GetShardIteratorCommand({
+            StreamArn: arn, ShardId: id, ...(seq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: seq } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }))).ShardIterator ?? null;
+          continue;
+        }
         out.push(...(r.Records ?? []));
+        const lastRecord = r.Records?.[r.Records.length - 1]?.dynamodb?.SequenceNumber;
+        if (lastRecord) this.lastSeq.set(id, lastRecord);
         const next = r.NextShardIterator ?? null;
         if (!r.Records?.length) { iterator = next; break; }
         iterator = next;

@@ -1,5 +1,5 @@
 /** Builders for pure timeline tests: dated changes and a Europe/Kyiv timeline over them. */
-import type { NumberType, ProductId } from '../../shared/domain/catalog';
+import type { NumberType, ProductId } from '../../shared/domain/plan';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';
 
 export const ZONE = 'Europe/Kyiv';

@@ -1,10 +1,12 @@
 /**
- * The catalog a deployment starts with (API.md "Catalog"): UAH prices in kopecks, Ukrainian and a few
- * international destinations. An operator can replace it per deployment; it is parsed with the same
- * schema as an operator's catalog, at module load, so a typo here fails every test at once.
+ * The prices a deployment starts with: version 1 of plan `standard`, in force from 2000-01-01
+ * (API.md "Catalog, plans and versions"), UAH prices in kopecks, Ukrainian and a few international
+ * destinations. It is seed data: written to the Plans table when a deployment (or the twin) first
+ * starts and never overwritten; from then on prices are data. Parsed with the same schema as any
+ * version at module load, so a typo here fails every test at once.
  */
-import { Catalog } from './catalog';
 import { ValidationFailed } from './errors';
+import { FIRST_DAY, PlanVersion } from './plan';
 
 type CallRow = readonly [prefix: string, perMinute: number, connectFee: number, initialSec: number, incrementSec: number];
 
@@ -45,19 +47,29 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+export const STANDARD_PLAN_ID = 'standard';
+
 /**
- * The default catalog, validated and deeply frozen: it is shared by every request of a warm function,
- * so a handler that tried to edit it in place would throw instead of changing prices for the next one.
+ * Version 1 of plan `standard`, validated and deeply frozen: it is shared by every test and request of
+ * a warm function, so code that tried to edit it in place would throw instead of changing prices.
  */
-export const DEFAULT_CATALOG: Catalog = deepFreeze(Catalog.parse({
+export const DEFAULT_PLAN: PlanVersion = deepFreeze(PlanVersion.parse({
+  planId: STANDARD_PLAN_ID,
+  name: 'Standard',
+  version: 1,
+  effectiveFrom: FIRST_DAY,
   currency: 'UAH',
   products: [
-    { productId: 'telephony', name: 'Business telephony', monthlyPrice: 49_900, includedSeats: 3, extraSeatMonthlyPrice: 9_900 },
+    {
+      productId: 'telephony', name: 'Business telephony', monthlyPrice: 49_900, includedSeats: 3, extraSeatMonthlyPrice: 9_900,
+      included: ['3 seats', 'the app for calls and CRM'],
+    },
     { productId: 'calltracking', name: 'Call tracking', monthlyPrice: 79_900 },
     { productId: 'callback', name: 'Callback widget', monthlyPrice: 29_900 },
     {
       productId: 'analytics', name: 'Analytics', monthlyPrice: 39_900,
       includedSessions: 7_000, extraSessionsBlock: 1_000, extraSessionsBlockMonthlyPrice: 4_900,
+      included: ['7,000 sessions per 30 days'],
     },
   ],
   numbers: { local: 15_000, mobile: 20_000, tollfree: 50_000 },
@@ -68,18 +80,8 @@ export const DEFAULT_CATALOG: Catalog = deepFreeze(Catalog.parse({
   },
 }));
 
-const byCurrency = new Map<string, Catalog>([[DEFAULT_CATALOG.currency, DEFAULT_CATALOG]]);
-
-/**
- * The default catalog labelled with `currency` (ISO 4217), prices unchanged. The result shares the
- * default's frozen parts, tariff included, so `raterFor(catalog.tariff)` indexes it only once.
- */
-export function catalogFor(currency: string): Catalog {
-  let catalog = byCurrency.get(currency);
-  if (catalog === undefined) {
-    if (!/^[A-Z]{3}$/.test(currency)) throw new ValidationFailed(`currency must be an ISO 4217 code such as UAH, got ${currency}`);
-    catalog = Object.freeze({ ...DEFAULT_CATALOG, currency });
-    byCurrency.set(currency, catalog);
-  }
-  return catalog;
+/** The default version labelled with `currency` (ISO 4217), prices unchanged: a deployment's seed. */
+export function defaultPlanIn(currency: string): PlanVersion {
+  if (!/^[A-Z]{3}$/.test(currency)) throw new ValidationFailed(`currency must be an ISO 4217 code such as UAH, got ${currency}`);
+  return currency === DEFAULT_PLAN.currency ? DEFAULT_PLAN : deepFreeze({ ...structuredClone(DEFAULT_PLAN), currency });
 }
