@@ -14,9 +14,11 @@ import { benchForecast } from './forecast';
 import { killAllNow } from './harness';
 import { benchNightly } from './nightly';
 import { benchRating } from './rating';
+import { benchTariff } from './tariff';
 
 const benches: Array<[name: string, run: () => Promise<string>]> = [
   ['rating', benchRating],
+  ['tariff', benchTariff],
   ['debit', benchDebit],
   ['nightly', benchNightly],
   ['bundle', benchBundle],

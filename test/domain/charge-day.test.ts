@@ -139,3 +139,35 @@ describe('telecomDailyLine and chargeTotal', () => {
     expect(chargeTotal(lines)).toBe(-280);
   });
 });
+
+describe('prices that change', () => {
+  const withPrice = (version: number, effectiveFrom: string, price: number): PlanVersion => ({
+    ...C, version, effectiveFrom, products: C.products.map((p) => (p.productId === 'callback' ? { ...p, monthlyPrice: price } : p)),
+  });
+  const pricesOn = (versions: readonly PlanVersion[]) => (day: string): PlanVersion => versionOnDay(versions, day);
+  const versionOnDay = (versions: readonly PlanVersion[], day: string): PlanVersion =>
+    versions.filter((v) => v.effectiveFrom <= day).reduce((a, b) => (a.effectiveFrom > b.effectiveFrom ? a : b));
+
+  it('for any two versions and any day, the day is charged by the version in force on it', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 7 }), fc.integer({ min: 0, max: 10 ** 7 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 90 }), (p1, p2, change, at) => {
+      const start = '2026-01-01';
+      const versions = [withPrice(1, '2000-01-01', p1), withPrice(2, addDays(start, change), p2)];
+      const t = tl([product(`${addDays(start, -1)}T12:00:00Z`, 'callback', true)]);
+      const day = addDays(start, at);
+      const inForce = day >= addDays(start, change) ? versions[1]! : versions[0]!;
+      expect(chargeDay(t, pricesOn(versions)(day), day)).toEqual(chargeDay(t, inForce, day));
+    }), { numRuns: 60 });
+  });
+
+  it('a month across a price change sums to the old price\'s shares before it and the new one\'s from it, exactly', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 2024, max: 2030 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 2, max: 28 }), (p1, p2, year, month, from) => {
+      const first = `${year}-${String(month).padStart(2, '0')}-01`;
+      const n = daysInMonth(first);
+      const versions = [withPrice(1, '2000-01-01', p1), withPrice(2, addDays(first, from - 1), p2)];
+      const t = tl([product(`${addDays(first, -1)}T12:00:00Z`, 'callback', true)]);
+      const total = daysFromTo(first, addDays(first, n - 1)).reduce((s, d) => s - chargeTotal(chargeDay(t, pricesOn(versions)(d), d)), 0);
+      // Days 1..from-1 at p1 telescope to floor(p1*(from-1)/n); days from..n at p2 to p2 - floor(p2*(from-1)/n).
+      expect(total).toBe(Math.floor((p1 * (from - 1)) / n) + p2 - Math.floor((p2 * (from - 1)) / n));
+    }), { numRuns: 60 });
+  });
+});
