@@ -60,14 +60,18 @@ export function versionOf(ctx: StoreContext, planId: string, version: number): P
   const loading = (async () => {
     const item = await readVersionItem(ctx, planId, version);
     if (!item) throw new NotFound(`version ${version} of plan ${planId}`);
-    const { tariffId, tariffParts, createdAt: _createdAt, ...rest } = item;
+    const { tariffId, tariffParts } = item;
     let tariff = tariffs.get(tariffId);
     if (!tariff) {
       // Content-addressed: the same id is the same deck whichever table it was read from.
       tariff = keep(tariffs, tariffId, readTariff(ctx, tariffId, tariffParts));
       tariff.catch(() => tariffs.delete(tariffId));
     }
-    return { ...rest, tariff: await tariff } as PlanVersion;
+    // In the order of the version's shape, whatever order the item's attributes came back in.
+    return {
+      planId: item.planId, name: item.name, version: item.version, effectiveFrom: item.effectiveFrom, currency: item.currency,
+      products: item.products, numbers: item.numbers, multiProductDiscounts: item.multiProductDiscounts, tariff: await tariff,
+    };
   })();
   loading.catch(() => versions.delete(key));
   return keep(versions, key, loading);

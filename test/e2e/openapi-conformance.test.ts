@@ -297,6 +297,25 @@ describe('the twin against its own /openapi.json', () => {
     );
   });
 
+  it('takes a version with a full rate deck: 50,000 call and 20,000 SMS prefixes in one request of megabytes', async () => {
+    const admin = client(twin.adminKey);
+    const planId = `deck-${randomUUID().slice(0, 8)}`;
+    const prefix = (i: number) => String(10_000_000 + i);
+    const body = {
+      planId, name: 'Full deck', currency: 'UAH',
+      products: [{ productId: 'desk', name: 'Desk', monthlyPrice: 1 }], numbers: {}, multiProductDiscounts: [],
+      tariff: {
+        calls: Array.from({ length: 50_000 }, (_, i) => ({ prefix: prefix(i), perMinute: 100 + (i % 900), connectFee: i % 7, initialSec: 60, incrementSec: 60 })),
+        sms: Array.from({ length: 20_000 }, (_, i) => ({ prefix: prefix(i), perSegment: 50 + (i % 300) })),
+      },
+    };
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(3_000_000);
+    expect(await status(admin.POST('/plans', { body }))).toBe(201);
+    const read = await admin.GET('/plans/{planId}', { params: { path: { planId } } });
+    expect(read.data!.tariff.calls).toEqual(body.tariff.calls);
+    expect(read.data!.tariff.sms).toEqual(body.tariff.sms);
+  }, 120_000);
+
   it('covered every route of the document', () => {
     const ops = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`));
     const seen = new Set(checked.map((c) => c.split(' ').slice(0, 2).join(' ')));
