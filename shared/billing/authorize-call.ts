@@ -5,6 +5,7 @@
  * rate with no per-minute price); a message when it pays one segment.
  */
 import { currentCatalog } from '../catalog-source';
+import { spendableBudget } from '../domain/project';
 import { raterFor } from '../domain/rating';
 import type { UsageKind } from '../domain/usage';
 import type { StoreContext } from '../store/context';
@@ -22,7 +23,7 @@ export async function authorizeCall(ctx: StoreContext, projectId: string, kind: 
   const smsPrice = kind === 'sms' ? rater.smsRate(destination).perSegment : undefined;
   if (kind !== 'sms') rater.callRate(destination);
   const project = await getProjectItem(ctx, projectId);
-  const budget = project.balance + project.creditLimit;
+  const budget = spendableBudget(project.balance, project.creditLimit);
   if (smsPrice !== undefined) {
     if (project.status === 'blocked') return { allowed: false, maxDurationSec: null, reason: 'project_blocked' };
     return smsPrice <= budget ? { allowed: true, maxDurationSec: null } : { allowed: false, maxDurationSec: null, reason: 'insufficient_funds' };

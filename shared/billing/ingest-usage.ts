@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { currentCatalog } from '../catalog-source';
 import { mapLimit } from '../concurrency';
+import { startOfDay } from '../domain/billing-days';
 import { DomainError, ValidationFailed } from '../domain/errors';
 import { raterFor } from '../domain/rating';
 import type { RatedUsageEvent, UsageEvent } from '../domain/usage';
 import { receiptIsOurs } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
-import { projectExists } from '../store/projects';
+import { findBillingStartDate } from '../store/projects';
 import { putUsageItem, usageItemOf, usageRef } from '../store/usage';
 
 export class UnknownProject extends DomainError {
@@ -42,10 +43,27 @@ export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent
   const rater = raterFor(currentCatalog().tariff);
   const rated = events.map((e) => ({ ...e, cost: rater.rate(e) }));
   const projectIds = [...new Set(events.map((e) => e.projectId))];
-  const exists = await mapLimit(projectIds, 10, (id) => projectExists(ctx, id));
-  const unknown = projectIds.filter((_, i) => !exists[i]);
+  const starts = await mapLimit(projectIds, 10, (id) => findBillingStartDate(ctx, id));
+  const unknown = projectIds.filter((_, i) => starts[i] === null);
   if (unknown.length > 0) throw new UnknownProject(unknown);
+  refuseBeforeBillingStart(ctx, events, new Map(projectIds.map((id, i) => [id, starts[i]!])));
   return storeUsage(ctx, rated);
+}
+
+/**
+ * An event before the first instant of its project's billing start would be debited on a day the
+ * project has no ledger for (and, far enough back, on a day no `?date=` can name): refused, so every
+ * charged event can be listed.
+ */
+function refuseBeforeBillingStart(ctx: StoreContext, events: readonly UsageEvent[], billingStart: ReadonlyMap<string, string>): void {
+  const firstMs = new Map([...billingStart].map(([id, day]) => [id, startOfDay(day, ctx.zone)]));
+  const early = events.filter((e) => Date.parse(e.occurredAt) < firstMs.get(e.projectId)!);
+  if (early.length > 0) {
+    throw new ValidationFailed(
+      `occurredAt is before the project's billingStartDate for ${early.length} event(s)`,
+      early.map((e) => ({ eventId: e.eventId, occurredAt: e.occurredAt, billingStartDate: billingStart.get(e.projectId) })),
+    );
+  }
 }
 
 /**

@@ -101,15 +101,14 @@ export function removeNumber(ctx: StoreContext, projectId: string, number: strin
 
 /**
  * Records a day's analytics sessions, replacing an earlier count for that day, with a bump of the
- * project item so a nightly charge that read the old count reads again.
+ * project item so a nightly charge that read the old count reads again. A day already charged is a
+ * 409 like any other change: its analytics line was priced on the count it had then.
  */
 export async function recordSessions(ctx: StoreContext, projectId: string, date: BillingDay, count: number): Promise<DailySessions> {
-  return optimisticCommit(ctx.doc, `recording sessions for ${projectId}`, async () => ({
-    items: sessionsPuts(ctx, projectId, date, count),
-    result: { date, count },
-    onCancelled: (reasons) => {
-      if (reasons[1] === 'ConditionalCheckFailed') throw new NotFound(`project ${projectId}`);
-      return undefined;
-    },
-  }));
+  return optimisticCommit(ctx.doc, `recording sessions for ${projectId}`, async () => {
+    const project = await getProjectItem(ctx, projectId);
+    if (isDayCharged(project, date)) throw new DayAlreadyCharged(date, project.chargedThrough);
+    // Cancelled (the project went, or the day was charged meanwhile): the next round's read says which.
+    return { items: sessionsPuts(ctx, projectId, date, count), result: { date, count } };
+  });
 }

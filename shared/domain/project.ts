@@ -26,6 +26,15 @@ export function statusFor(balance: Money, creditLimit: Money): ProjectStatus {
   return balance < -creditLimit ? 'blocked' : 'active';
 }
 
+/**
+ * What may still be spent before the project blocks: balance + creditLimit. Both are safe integers,
+ * their sum may not be; past 2^53 - 1 it is capped there, an amount no call or message reaches, so
+ * the answer is the same as with the exact sum and never an error.
+ */
+export function spendableBudget(balance: Money, creditLimit: Money): Money {
+  return Math.min(balance + creditLimit, Number.MAX_SAFE_INTEGER);
+}
+
 /** What the charged-day rule needs of a project. */
 export interface ChargedDays {
   billingStartDate: string;

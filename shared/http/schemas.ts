@@ -11,6 +11,7 @@ import { Money, PositiveMoney } from '../domain/money';
 import { Project } from '../domain/project';
 import { ProductView } from '../domain/product-view';
 import { Role } from '../domain/roles';
+import { displayText } from '../domain/text';
 import { RatedUsageEvent, UsageEvent, UsageKind } from '../domain/usage';
 import { Currency, Day, E164, Id, Instant } from '../domain/values';
 
@@ -28,7 +29,7 @@ export const ApiKeyCreated = z.object({ apiKeyId: z.string(), apiKey: z.string()
 
 // --- projects
 export const CreateProject = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: displayText(200),
   currency: Currency.optional(),
   creditLimit: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   billingStartDate: Day.optional(),

@@ -104,6 +104,12 @@ export async function projectExists(ctx: StoreContext, projectId: string): Promi
   return out.Item !== undefined;
 }
 
+/** The project's billingStartDate, or null when there is no such project. */
+export async function findBillingStartDate(ctx: StoreContext, projectId: string): Promise<BillingDay | null> {
+  const out = await ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.project(projectId), ConsistentRead: true, ProjectionExpression: 'billingStartDate' }));
+  return typeof out.Item?.billingStartDate === 'string' ? out.Item.billingStartDate : null;
+}
+
 /**
  * The Update of a transaction that moves a project's balance by `delta` (and its status with it),
  * conditioned on the version the caller read. `extra` adds SET clauses (e.g. chargedThrough) with their values.

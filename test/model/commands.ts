@@ -227,8 +227,11 @@ export interface EventSpec {
   alter: boolean;
 }
 
-/** A request refused whole: an event of a project that does not exist, or one from too far ahead. */
-export type BadUsage = 'none' | 'unknown-project' | 'future';
+/**
+ * A request refused whole: an event of a project that does not exist, one from too far ahead, or one
+ * from before its project's billing started.
+ */
+export type BadUsage = 'none' | 'unknown-project' | 'future' | 'before-start';
 
 export class PostUsage extends Step {
   constructor(faults: StepFaults, tickSec: number, readonly specs: EventSpec[], readonly dupWithin: number[], readonly bad: BadUsage, readonly resend: boolean) {
@@ -244,7 +247,8 @@ export class PostUsage extends Step {
     return `postUsage(${this.specs.length} events, ${reused} re-sent, ${this.dupWithin.length} repeated within${this.bad !== 'none' ? `, one ${this.bad}` : ''}${this.resend ? ', request sent twice' : ''})`;
   }
 
-  private eventOf(m: Model, w: World, s: EventSpec): { event: UsageEvent; projectIdx: number } {
+  /** A new event as the spec asks, or null for a project whose billing starts more than 15 minutes from now. */
+  private eventOf(m: Model, w: World, s: EventSpec): { event: UsageEvent; projectIdx: number } | null {
     if (s.reuse !== null && m.eventOrder.length > 0) {
       const first = m.events.get(m.eventOrder[s.reuse % m.eventOrder.length]!)!;
       const e = first.event;
@@ -253,7 +257,11 @@ export class PostUsage extends Step {
       return { event, projectIdx: first.projectIdx };
     }
     const p = m.project(s.projectIdx);
-    const ms = Math.floor((w.clock - s.minutesAgo * MIN) / 1000) * 1000 - s.seconds * 1000;
+    let ms = Math.floor((w.clock - s.minutesAgo * MIN) / 1000) * 1000 - s.seconds * 1000;
+    // The platform carries no call for a project before its billing starts (that is the 'before-start' case).
+    const startMs = startOfDay(p.billingStartDate, w.zone);
+    if (ms < startMs) ms = startMs + s.seconds * 1000;
+    if (ms > w.clock + 15 * MIN) return null;
     const occurredAt = s.localOffset ? DateTime.fromMillis(ms, { zone: w.zone }).toISO({ suppressMilliseconds: true })! : new Date(ms).toISOString().replace('.000Z', 'Z');
     const kind = KINDS[s.kind % KINDS.length]!;
     const base = { eventId: `e${m.nextEvent++}`, projectId: p.projectId, kind, destination: DESTINATIONS[s.destination % DESTINATIONS.length]!, occurredAt };
@@ -261,12 +269,15 @@ export class PostUsage extends Step {
   }
 
   protected async act(m: Model, w: World): Promise<void> {
-    const events: { event: UsageEvent; projectIdx: number }[] = this.specs.map((s) => this.eventOf(m, w, s));
+    const events = this.specs.map((s) => this.eventOf(m, w, s)).filter((e) => e !== null);
+    if (events.length === 0) return; // only projects that have not started yet
     for (const d of this.dupWithin) events.push(events[d % events.length]!);
     if (this.bad !== 'none') {
+      const first = events[0]!;
+      const before = new Date(startOfDay(m.project(first.projectIdx).billingStartDate, w.zone) - 1000).toISOString();
       const e = this.bad === 'unknown-project'
-        ? { ...events[0]!.event, eventId: `e${m.nextEvent++}`, projectId: 'prj_unknown' }
-        : { ...events[0]!.event, eventId: `e${m.nextEvent++}`, occurredAt: new Date(w.clock + 16 * MIN).toISOString() };
+        ? { ...first.event, eventId: `e${m.nextEvent++}`, projectId: 'prj_unknown' }
+        : { ...first.event, eventId: `e${m.nextEvent++}`, occurredAt: this.bad === 'future' ? new Date(w.clock + 16 * MIN).toISOString() : before };
       const r = await w.http(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [...events.map((x) => x.event), e].slice(-500) } });
       statusIn(r, [400], `POST /usage with an event ${this.bad}`);
       codeIs(r, this.bad === 'unknown-project' ? 'unknown_project' : 'validation_failed', 'POST /usage');
@@ -601,7 +612,7 @@ export function createProjectArb(scale: Scale): fc.Arbitrary<CreateProject> {
 export function commandArbs(scale: Scale): fc.Arbitrary<fc.AsyncCommand<Model, World>>[] {
   const f = faultsArb(scale);
   const w = (arbitrary: fc.Arbitrary<fc.AsyncCommand<Model, World>>, weight: number) => ({ arbitrary, weight });
-  const usage = fc.tuple(f, tick, fc.array(eventSpec, { minLength: scale.eventsPerPost.min, maxLength: scale.eventsPerPost.max }), fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom<BadUsage>(...Array<BadUsage>(18).fill('none'), 'unknown-project', 'future'), fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }))
+  const usage = fc.tuple(f, tick, fc.array(eventSpec, { minLength: scale.eventsPerPost.min, maxLength: scale.eventsPerPost.max }), fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom<BadUsage>(...Array<BadUsage>(18).fill('none'), 'unknown-project', 'future', 'before-start'), fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }))
     .map(([faults, t, specs, dups, bad, resend]) => new PostUsage(faults, t, specs, dups, bad, resend));
   return [fc.oneof(
     w(createProjectArb(scale), 2),

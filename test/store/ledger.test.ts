@@ -59,6 +59,26 @@ describe('listing the ledger', () => {
     expect(decodeCursor(encodeCursor('2026-03-02#charge#x'), '2026-03-01', '2026-03-31')).toBe('2026-03-02#charge#x');
   });
 
+  it('judges a cursor by what it decodes to: a well-formed <date>#<entryId> of at most 1,024 bytes', async () => {
+    const range = ['2026-03-01', '2026-03-31'] as const;
+    // 1,024 bytes is DynamoDB's limit on a sort key: a longer ExclusiveStartKey is a 500 on AWS.
+    const longest = `2026-03-02#payment#${'a'.repeat(1024 - '2026-03-02#payment#'.length)}`;
+    expect(decodeCursor(encodeCursor(longest), ...range)).toBe(longest);
+    const forged = [
+      `${longest}a`, // 1,025 bytes: a 1,368-character cursor, under the query's 2,048
+      `2026-03-02#${'é'.repeat(600)}`, // 600 characters but 1,211 bytes
+      '2026-03-02#', // no entry id
+      '2026-03-02#charge#x y', // a space no entry id has
+      '2026-03-02#charge#x\u0000', // nor a NUL
+      '2026-03-02##', // an id starts with a letter
+      '0000-03-02#payment#x', // no billing day
+      '2026-03-02payment#x',
+    ];
+    for (const sk of forged) expect(() => decodeCursor(encodeCursor(sk), ...range), sk.slice(0, 40)).toThrow(InvalidCursor);
+    const page = listLedger(storeContext(), id, { cursor: encodeCursor(`${longest}a`) });
+    await expect(page).rejects.toMatchObject({ code: 'invalid_cursor', status: 400 });
+  });
+
   it('gives the telecom history of closed days from their telecom_daily lines', async () => {
     const history = await telecomHistory(storeContext(), id, '2026-03-01', '2026-03-09');
     expect(history.map((h) => h.date)).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06']);
