@@ -3,17 +3,20 @@
  * recording a day's analytics sessions. Each change is appended to the project's timeline (never
  * overwritten) in one transaction with the project item (shared/store/timeline.ts says why), at its
  * instant: now, or `effectiveAt` (a support correction; the route allows it to admins only) into a day
- * not yet charged.
+ * not yet charged. A number change also rewrites the number's holdings in that transaction, so a
+ * number has one owner at a time (shared/domain/number-holding.ts).
  */
 import { billingDayOf, type BillingDay } from '../domain/billing-days';
 import type { NumberType, ProductId } from '../domain/catalog';
 import { Conflict, DomainError, NotFound } from '../domain/errors';
+import { heldSpansFrom, reholdNumber } from '../domain/number-holding';
 import { DayAlreadyCharged, isDayCharged } from '../domain/project';
 import { stateAt } from '../domain/timeline';
 import { utcIso, withChange, type TimelineRead } from '../domain/timeline-snapshot';
 import type { DailySessions, TimelineChange } from '../domain/types';
 import { optimisticCommit } from '../store/commit';
 import { todayOf, type StoreContext } from '../store/context';
+import { numberHoldingPut, readNumberHolding } from '../store/numbers';
 import { getProjectItem, timelineRevOf, type ProjectItem } from '../store/projects';
 import { changePut, readCurrentTimeline, sessionsPuts, timelineBump } from '../store/timeline';
 
@@ -68,11 +71,19 @@ export async function appendChange(ctx: StoreContext, projectId: string, opts: C
     // revision grows with every write and this write is conditioned on it, so it is unique and in
     // write order even for two writes in the same millisecond.
     const change = { ...decide({ project, at, atMs, day, read }), at, seq: rev + 1 } as TimelineChange;
+    const after = withChange(read, change);
     const { put, key } = changePut(ctx, projectId, change, { attemptId, ...(opts.by ? { by: opts.by } : {}) });
+    const items = [put, timelineBump(ctx, project, day)];
+    if (change.kind === 'number') {
+      // The number's holdings move in the same transaction: one owner at a time, decided on the version read.
+      const holding = await readNumberHolding(ctx, change.number);
+      const periods = reholdNumber(change.number, holding.periods, projectId, atMs, heldSpansFrom(after.timeline, change.number, atMs), change.held);
+      items.push(numberHoldingPut(ctx, holding, periods, utcIso(ctx.now())));
+    }
     return {
-      items: [put, timelineBump(ctx, project, day)],
+      items,
       receipt: { table: ctx.tables.projects, key },
-      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1 }, change, at, read: withChange(read, change) },
+      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1 }, change, at, read: after },
     };
   });
 }
@@ -82,7 +93,11 @@ export function changeProduct(ctx: StoreContext, projectId: string, change: { pr
   return appendChange(ctx, projectId, opts, () => ({ kind: 'product', ...change }));
 }
 
-/** Rents a number from the change's instant; one this project already holds then is a 409. */
+/**
+ * Rents a number from the change's instant: a 409 when this project already holds it then
+ * (`number_already_held`) or another project holds it during any part of the period it would now be
+ * held for (`number_taken`).
+ */
 export function addNumber(ctx: StoreContext, projectId: string, number: string, numberType: NumberType, opts: ChangeOptions): Promise<ChangeAppended> {
   return appendChange(ctx, projectId, opts, ({ read, atMs }) => {
     if (stateAt(read.timeline, atMs).numbers.has(number)) throw new Conflict('number_already_held', `this project already holds ${number}`);
@@ -90,7 +105,10 @@ export function addNumber(ctx: StoreContext, projectId: string, number: string, 
   });
 }
 
-/** Releases a number from the change's instant; one the project does not hold then is a 404. */
+/**
+ * Releases a number from the change's instant (another project may rent it from that instant on);
+ * one the project does not hold then is a 404.
+ */
 export function removeNumber(ctx: StoreContext, projectId: string, number: string, opts: ChangeOptions): Promise<ChangeAppended> {
   return appendChange(ctx, projectId, opts, ({ read, atMs }) => {
     const numberType = stateAt(read.timeline, atMs).numbers.get(number);

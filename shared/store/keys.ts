@@ -18,6 +18,8 @@ export const keys = {
   /** The running telecom total of one open (not yet charged) day. */
   telecom: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `telecom#${date}` }),
   telecomPrefix: 'telecom#',
+  /** Who holds a phone number when (shared/store/numbers.ts): one item per number across projects. */
+  number: (e164: string) => ({ pk: `number#${e164}`, sk: 'number' }),
   apiKey: (keyHash: string) => ({ pk: `apikey#${keyHash}`, sk: 'apikey' }),
   apiKeyId: (apiKeyId: string) => ({ pk: `apikeyid#${apiKeyId}`, sk: 'apikeyid' }),
   ledgerPk: (projectId: string) => `project#${projectId}`,

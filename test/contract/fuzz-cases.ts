@@ -40,6 +40,8 @@ export interface FuzzWorld extends World {
   seenPaymentId: string;
   /** A number project A holds. */
   heldNumber: string;
+  /** A number project B holds (A renting it is a 409 number_taken). */
+  takenNumber: string;
   /** The last day charged for A (changes into it or before are 409). */
   chargedThrough: string;
   /** The Idempotency-Key of a project already made (with another body than the base). */
@@ -344,6 +346,8 @@ export const FUZZ: Record<string, RouteFuzz> = {
           { path: 'effectiveAt', type: { kind: 'instant' }, required: false },
         ]),
         { name: 'a number already held', req: { ...base, body: { number: w.heldNumber, type: 'local' } }, status: 409 },
+        { name: 'a number another project holds', req: { ...base, body: { number: w.takenNumber, type: 'local' } }, status: 409 },
+        { name: 'a number another project holds, backdated', req: { ...base, body: { number: w.takenNumber, type: 'local', effectiveAt: '2026-03-08T12:00:00+02:00' } }, status: 409 },
         { name: 'effectiveAt in a charged day', req: { ...base, body: { number: '+380442220002', type: 'local', effectiveAt: `${w.chargedThrough}T12:00:00+02:00` } }, status: 409 },
         { name: 'effectiveAt from a project key', req: { ...base, key: w.a.key }, status: 403 },
       ];

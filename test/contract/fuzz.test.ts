@@ -32,6 +32,7 @@ beforeAll(async () => {
   await must({ method: 'POST', path: `/projects/${a.id}/payments`, key: admin, body: { paymentId: 'pay-seen-2', amount: 1000 } }, 201);
   await chargeThrough(storeContext(), a.id, '2026-03-05');
   await must({ method: 'POST', path: `/projects/${a.id}/numbers`, key: admin, body: { number: '+380441110000', type: 'local' } }, 201);
+  await must({ method: 'POST', path: `/projects/${world.b.id}/numbers`, key: admin, body: { number: '+380443330000', type: 'local' } }, 201);
   await must({ method: 'POST', path: '/projects', key: admin, body: { name: 'idempotent original' }, headers: { 'idempotency-key': 'idem-fuzz-1' } }, 201);
   const page = await must({ method: 'GET', path: `/projects/${a.id}/ledger`, key: admin, query: { from: '2026-03-10', to: '2026-03-10', limit: '1' } }, 200);
   w = {
@@ -39,6 +40,7 @@ beforeAll(async () => {
     spareKeyId: spare.body.apiKeyId,
     seenPaymentId: 'pay-seen',
     heldNumber: '+380441110000',
+    takenNumber: '+380443330000',
     chargedThrough: '2026-03-05',
     usedIdempotencyKey: 'idem-fuzz-1',
     cursor: page.body.nextCursor,

@@ -14,7 +14,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, billingDayOf, startOfDay, type BillingDay } from '../../shared/domain/billing-days';
 import { NumberType, PRODUCT_IDS, type ProductId } from '../../shared/domain/catalog';
 import { stateAt } from '../../shared/domain/timeline';
-import type { TimelineChange } from '../../shared/domain/types';
+import type { Timeline, TimelineChange } from '../../shared/domain/types';
 import type { ChargeMessage } from '../../shared/runtime';
 import { keys } from '../../shared/store/keys';
 import type { UsageItem } from '../../shared/store/usage';
@@ -371,6 +371,13 @@ export class ChangeNumber extends Step {
       const r = await w.http(addNumber, route, { params: { projectId: p.projectId }, body: { number, type, ...(effectiveAt ? { effectiveAt } : {}) } });
       if (charged) { statusIn(r, [409], `${route} into a charged day`); codeIs(r, 'day_already_charged', route); return; }
       if (held.has(number)) { statusIn(r, [409], `${route} of a number held`); codeIs(r, 'number_already_held', route); return; }
+      // Held from atMs until this project's next release of it (or for good): does another project hold it then?
+      const withAdd: Timeline = { ...m.timeline(p), changes: [...p.changes, { kind: 'number', at: utcIso(atMs), number, numberType: type, held: true, seq: p.changes.length + 1 }] };
+      const until = withAdd.changes.filter((c) => c.kind === 'number' && c.number === number).map((c) => Date.parse(c.at)).filter((ms) => ms > atMs)
+        .sort((a, b) => a - b).find((ms) => !stateAt(withAdd, ms).numbers.has(number)) ?? null;
+      if (m.projects.some((q) => q !== p && heldDuring(m.timeline(q), number, atMs, until))) {
+        statusIn(r, [409], `${route} of a number another project holds`); codeIs(r, 'number_taken', route); return;
+      }
       // A lost answer: the retry finds the number it added itself already held.
       statusIn(r, r.ambiguous ? [201, 409] : [201], route);
       if (r.answer.status === 409) codeIs(r, 'number_already_held', route);
@@ -385,6 +392,15 @@ export class ChangeNumber extends Step {
     statusIn(r, r.ambiguous ? [204, 404] : [204], route);
     m.addChange(p, { kind: 'number', at: utcIso(atMs), number, numberType: type, held: false });
   }
+}
+
+/** True when `timeline` holds `number` at any moment of [fromMs, untilMs) (untilMs null: for good). */
+function heldDuring(timeline: Timeline, number: string, fromMs: number, untilMs: number | null): boolean {
+  if (stateAt(timeline, fromMs).numbers.has(number)) return true;
+  return timeline.changes.some((c) => {
+    const ms = Date.parse(c.at);
+    return ms > fromMs && (untilMs === null || ms < untilMs) && stateAt(timeline, ms).numbers.has(number);
+  });
 }
 
 export class AdvanceClock extends Step {
