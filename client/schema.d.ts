@@ -346,7 +346,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A day's rated usage events
+         * A day's rated usage events, oldest first, paged
          * @description Roles: admin, project
          */
         get: operations["getProjectsProjectIdUsage"];
@@ -2120,6 +2120,8 @@ export interface operations {
         parameters: {
             query: {
                 date: string;
+                limit?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -2129,7 +2131,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A day's rated usage events */
+            /** @description A day's rated usage events, oldest first, paged */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2148,6 +2150,7 @@ export interface operations {
                             /** @description integer minor units (kopecks, cents) */
                             cost: number;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };

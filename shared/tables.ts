@@ -13,7 +13,8 @@
  *   Idempotency records live here too: pk `payment#<paymentId>` / `payment`.
  * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), with a
  *   NEW_IMAGE stream for the real-time debit. GSI `byProjectDay`: pk `projectDay` (`<projectId>#<date>`),
- *   sk `occurredAt`.
+ *   sk `occurredAt` (the reconciler's reads). GSI `byProjectDayTime`: pk `projectDay`, sk `timeKey`
+ *   (`<UTC instant, fixed width>#<eventId>`): a day's events in time order across offsets, paged by key.
  */
 export type KeyAttr = { name: string; type: 'S' | 'N' };
 
@@ -53,6 +54,7 @@ export const TABLES = {
     stream: 'NEW_IMAGE',
     globalSecondaryIndexes: [
       { indexName: 'byProjectDay', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'occurredAt', type: 'S' } },
+      { indexName: 'byProjectDayTime', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'timeKey', type: 'S' } },
     ],
   },
 } as const satisfies Record<string, TableDefinition>;

@@ -126,7 +126,7 @@ export const API = {
   },
   'GET /projects/{projectId}/usage': {
     name: 'ListUsage', handler: 'list-usage', roles: OWNER, tables: { projects: 'read', usage: 'read' },
-    summary: "A day's rated usage events", query: S.UsageQuery, responses: { 200: S.UsageList },
+    summary: "A day's rated usage events, oldest first, paged", query: S.UsageQuery, responses: { 200: S.UsageList },
   },
   'GET /projects/{projectId}/forecast': {
     name: 'GetForecast', handler: 'get-forecast', roles: OWNER, tables: { projects: 'read', ledger: 'read' },

@@ -65,8 +65,13 @@ export const SessionsRecorded = z.object({ date: Day, count: z.number().int() })
 // --- usage
 export const PostUsage = z.strictObject({ events: z.array(UsageEvent).min(1).max(500) });
 export const UsageAccepted = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
-export const UsageList = z.object({ events: z.array(RatedUsageEvent) });
-export const UsageQuery = z.strictObject({ date: Day });
+export const UsageList = z.object({ events: z.array(RatedUsageEvent), nextCursor: z.string().nullable() });
+export const UsageQuery = z.strictObject({
+  date: Day,
+  /** @default 1000, so a day of up to 1,000 events is one page as before paging. */
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(300).optional(),
+});
 
 export const AuthorizeCall = z.strictObject({ kind: UsageKind, destination: E164 });
 export const CallAuthorization = z.object({ allowed: z.boolean(), maxDurationSec: z.number().int().nullable(), reason: z.string().optional() });

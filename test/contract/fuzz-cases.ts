@@ -459,7 +459,11 @@ export const FUZZ: Record<string, RouteFuzz> = {
       return [
         ...authCases(base),
         ...pathCases('GET', (v) => `/projects/${v}/usage`, w.admin, { query: { date: '2026-03-10' } }),
-        ...queryCases(base, { date: BAD_DATES.filter((v) => typeof v === 'string') }),
+        ...queryCases(base, {
+          date: [...BAD_DATES.filter((v) => typeof v === 'string'), '0000-03-10', '10000-03-10'],
+          limit: ['0', '1001', 'abc', '1.5', '-1', '1e308', '', 'Infinity'],
+          cursor: ['!!!', 'x'.repeat(301), Buffer.from('2026-03-09T10:00:00.000Z#fuzz-ok-0').toString('base64url'), Buffer.from(`2026-03-10T10:00:00.000Z#${'a'.repeat(1500)}`).toString('base64url'), INJECTIONS[1]],
+        }),
         { name: 'date missing', req: { ...base, query: {} }, status: 400 },
       ];
     },
