@@ -2152,6 +2152,7 @@ export interface operations {
                         }[];
                         nextCursor: string | null;
                     };
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input */

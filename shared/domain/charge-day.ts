@@ -28,12 +28,20 @@ function seatsText(seats: number, extra: number): string {
 }
 
 /**
+ * How a line says what share of a monthly price it charges: "day 28 of 30: 1/30 of 697.00 UAH per
+ * month". The day share is the price's 28th thirtieth (API.md's floor difference), never 28/30 of it.
+ */
+export function dayShareText(day: BillingDay, monthly: Money, currency: string): string {
+  const n = daysInMonth(day);
+  return `day ${dayOfMonth(day)} of ${n}: 1/${n} of ${formatMoney(monthly, currency)} per month`;
+}
+
+/**
  * The lines for a day from its already-resolved state. `chargeDay` is this over `dayState`; the
  * forecast calls it with a projected state.
  */
 export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDay): LedgerEntry[] {
   const cur = catalog.currency;
-  const fraction = `${dayOfMonth(day)}/${daysInMonth(day)}`;
   const lines: LedgerEntry[] = [];
   const productShares: Money[] = [];
 
@@ -53,7 +61,7 @@ export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDa
       entryId: `charge#${day}#product#${product.productId}`,
       date: day,
       type: 'product_daily',
-      description: `${product.name}${detail}, ${fraction} of ${formatMoney(monthly, cur)} per month`,
+      description: `${product.name}${detail}, ${dayShareText(day, monthly, cur)}`,
       amount: negate(share),
       balanceEffect: true,
       productId: product.productId,
@@ -67,7 +75,7 @@ export function chargeDayState(state: DayState, catalog: Catalog, day: BillingDa
       entryId: `charge#${day}#number#${number}`,
       date: day,
       type: 'number_daily',
-      description: `Number ${number} (${type}), ${fraction} of ${formatMoney(monthly, cur)} per month`,
+      description: `Number ${number} (${type}), ${dayShareText(day, monthly, cur)}`,
       amount: negate(dayShare(monthly, day)),
       balanceEffect: true,
       number,
@@ -120,7 +128,7 @@ export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<str
       entryId: `charge#${day}#numbers#${type}`,
       date: day,
       type: 'number_daily',
-      description: `${formatCount(n)} ${type} numbers, each ${dayOfMonth(day)}/${daysInMonth(day)} of ${formatMoney(monthly, catalog.currency)} per month`,
+      description: `${formatCount(n)} ${type} numbers, each ${dayShareText(day, monthly, catalog.currency)}`,
       amount: negate(sum(Array<Money>(n).fill(dayShare(monthly, day)))),
       balanceEffect: true,
     });

@@ -45,6 +45,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly csv?: boolean;
   /** Takes an `Idempotency-Key` header. */
   readonly idempotent?: boolean;
+  /** Answers carry an API key or a secret: sent with `Cache-Control: no-store`. */
+  readonly secret?: boolean;
 }
 
 /** How the twin and the stack wire a route: method, path, function. */
@@ -74,7 +76,7 @@ export const API = {
   'POST /quote': { name: 'CreateQuote', handler: 'create-quote', roles: ALL, summary: 'Monthly quote before signing up', body: QuoteRequest, responses: { 200: Quote } },
   'POST /api-keys': {
     name: 'CreateApiKey', handler: 'create-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
-    summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated },
+    summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated }, secret: true,
   },
   'DELETE /api-keys/{apiKeyId}': {
     name: 'DeleteApiKey', handler: 'delete-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
@@ -82,7 +84,7 @@ export const API = {
   },
   'POST /projects': {
     name: 'CreateProject', handler: 'create-project', roles: ADMIN, tables: { projects: 'readWrite' },
-    summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true,
+    summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true, secret: true,
   },
   'GET /projects/{projectId}': {
     name: 'GetProject', handler: 'get-project', roles: OWNER, tables: { projects: 'read' },
@@ -126,7 +128,7 @@ export const API = {
   },
   'GET /projects/{projectId}/usage': {
     name: 'ListUsage', handler: 'list-usage', roles: OWNER, tables: { projects: 'read', usage: 'read' },
-    summary: "A day's rated usage events, oldest first, paged", query: S.UsageQuery, responses: { 200: S.UsageList },
+    summary: "A day's rated usage events, oldest first, paged", query: S.UsageQuery, responses: { 200: S.UsageList }, csv: true,
   },
   'GET /projects/{projectId}/forecast': {
     name: 'GetForecast', handler: 'get-forecast', roles: OWNER, tables: { projects: 'read', ledger: 'read' },

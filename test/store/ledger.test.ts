@@ -91,17 +91,30 @@ describe('listing the ledger', () => {
 describe('CSV', () => {
   it('has the header and one row per entry, quoting what needs quoting', () => {
     const csv = toCsv([
-      { entryId: 'charge#2026-03-01#product#telephony', date: '2026-03-01', type: 'product_daily', description: 'Business telephony (3 seats), 1/31 of 499.00 UAH per month', amount: -1609, balanceEffect: true, productId: 'telephony' },
+      { entryId: 'charge#2026-03-01#product#telephony', date: '2026-03-01', type: 'product_daily', description: 'Business telephony (3 seats), day 1 of 31: 1/31 of 499.00 UAH per month', amount: -1609, balanceEffect: true, productId: 'telephony' },
       { entryId: 'x', date: '2026-03-01', type: 'adjustment', description: 'said "sorry"\nthen fixed', amount: 5, balanceEffect: true },
       { entryId: 'charge#2026-03-01#number#+380441112233', date: '2026-03-01', type: 'number_daily', description: 'n', amount: -483, balanceEffect: true, number: '+380441112233' },
     ]);
     expect(csv.split('\r\n')).toEqual([
       'entryId,date,type,description,amount,balanceEffect,productId,number',
-      'charge#2026-03-01#product#telephony,2026-03-01,product_daily,"Business telephony (3 seats), 1/31 of 499.00 UAH per month",-1609,true,telephony,',
+      'charge#2026-03-01#product#telephony,2026-03-01,product_daily,"Business telephony (3 seats), day 1 of 31: 1/31 of 499.00 UAH per month",-1609,true,telephony,',
       'x,2026-03-01,adjustment,"said ""sorry""\nthen fixed",5,true,,',
-      'charge#2026-03-01#number#+380441112233,2026-03-01,number_daily,n,-483,true,,+380441112233',
+      "charge#2026-03-01#number#+380441112233,2026-03-01,number_daily,n,-483,true,,'+380441112233",
       '',
     ]);
+  });
+
+  it('neutralises a text cell starting with = + - @ tab or CR (OWASP), and writes numbers plain', () => {
+    const entry = (description: string, amount = -1234) => ({ entryId: 'x', date: '2026-03-01', type: 'adjustment' as const, description, amount, balanceEffect: true });
+    const row = (description: string, amount?: number) => toCsv([entry(description, amount)]).split('\r\n')[1];
+    expect(row('=HYPERLINK("http://x","y")')).toBe(`x,2026-03-01,adjustment,"'=HYPERLINK(""http://x"",""y"")",-1234,true,,`);
+    expect(row('+380441230001')).toBe("x,2026-03-01,adjustment,'+380441230001,-1234,true,,");
+    expect(row('-2+3')).toBe("x,2026-03-01,adjustment,'-2+3,-1234,true,,");
+    expect(row('@SUM(A1)')).toBe("x,2026-03-01,adjustment,'@SUM(A1),-1234,true,,");
+    expect(row('\t=1')).toBe("x,2026-03-01,adjustment,'\t=1,-1234,true,,");
+    expect(row('\r=1')).toBe(`x,2026-03-01,adjustment,"'\r=1",-1234,true,,`);
+    // Inside a cell, or a number in the amount column: left as it is.
+    expect(row('Refund -5.00 = goodwill', -500)).toBe('x,2026-03-01,adjustment,Refund -5.00 = goodwill,-500,true,,');
   });
 });
 
