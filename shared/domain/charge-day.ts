@@ -29,7 +29,7 @@ function seatsText(seats: number, extra: number): string {
 
 /**
  * How a line says what share of a monthly price it charges: "day 28 of 30: 1/30 of 697.00 UAH per
- * month". The day share is the price's 28th thirtieth (API.md's floor difference), never 28/30 of it.
+ * month". The day share is the price's 28th thirtieth (docs/billing.md, "The day's share of a monthly price"), never 28/30 of it.
  */
 export function dayShareText(day: BillingDay, monthly: Money, currency: string): string {
   const n = daysInMonth(day);

@@ -1,5 +1,5 @@
 /**
- * The catalog a deployment starts with (API.md "Catalog"): UAH prices in kopecks, Ukrainian and a few
+ * The catalog a deployment starts with (docs/api.md "Catalog"): UAH prices in kopecks, Ukrainian and a few
  * international destinations. An operator can replace it per deployment; it is parsed with the same
  * schema as an operator's catalog, at module load, so a typo here fails every test at once.
  */

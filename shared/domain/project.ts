@@ -1,5 +1,5 @@
 /**
- * A project as the API shows it (API.md "Project") and the one rule that decides its status.
+ * A project as the API shows it (docs/api.md "Project") and the one rule that decides its status.
  */
 import * as z from 'zod';
 import { Conflict } from './errors';
@@ -21,7 +21,7 @@ export const Project = z.object({
 }).meta({ id: 'Project' });
 export type Project = z.infer<typeof Project>;
 
-/** API.md: blocked while balance < -creditLimit. */
+/** docs/api.md: blocked while balance < -creditLimit. */
 export function statusFor(balance: Money, creditLimit: Money): ProjectStatus {
   return balance < -creditLimit ? 'blocked' : 'active';
 }

@@ -1,7 +1,7 @@
 /**
  * The one route factory: every API handler is `httpRoute('<METHOD> <path>').handler(fn)`. It checks the
  * caller's role and project scope, parses the body and query with the contract's zod schemas, and maps
- * every error to API.md's error body in one place. A handler only parses, calls the store, answers.
+ * every error to docs/api.md's error body in one place. A handler only parses, calls the store, answers.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -122,7 +122,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
     : { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/** The error body of API.md; unknown errors become a 500 naming the request id and nothing else. */
+/** The error body of docs/api.md; unknown errors become a 500 naming the request id and nothing else. */
 export function errorResponse(error: unknown, requestId: string): HttpResponse {
   if (error instanceof DomainError) {
     const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };

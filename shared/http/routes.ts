@@ -1,5 +1,5 @@
 /**
- * Every HTTP route, declared once (API.md as data): who may call it, what it accepts and answers, the
+ * Every HTTP route, declared once (docs/api.md as data): who may call it, what it accepts and answers, the
  * function that serves it and exactly the tables, bus and queue that function may touch. The CDK stack
  * makes one function per route from this (lib/constructs/api.ts), the local twin routes to the same
  * handler files (local/router.ts), the route factory checks roles and parses with these schemas

@@ -1,6 +1,6 @@
 /**
  * Every DynamoDB key paygo writes, built in one place (layout: shared/store/tables.ts).
- * Money-moving keys are deterministic (RELIABILITY.md rule 1): the same movement always lands on the
+ * Money-moving keys are deterministic (docs/reliability.md rule 1): the same movement always lands on the
  * same key, so a conditional put refuses it the second time.
  */
 import { createHash } from 'node:crypto';

@@ -59,7 +59,7 @@ export function ledgerItem(projectId: string, entry: LedgerEntry, createdAt: str
   return { ...keys.ledger(projectId, entry.date, entry.entryId), projectId, createdAt, ...entry, ...(attemptId ? { attemptId } : {}) };
 }
 
-/** The Put of an entry, refused if the entry id was already written for that day (RELIABILITY.md rule 1). */
+/** The Put of an entry, refused if the entry id was already written for that day (docs/reliability.md rule 1). */
 export function ledgerPut(ctx: StoreContext, projectId: string, entry: LedgerEntry, createdAt: string, attemptId?: string): TransactItem {
   return { Put: { TableName: ctx.tables.ledger, Item: ledgerItem(projectId, entry, createdAt, attemptId), ConditionExpression: 'attribute_not_exists(pk)' } };
 }

@@ -1,7 +1,7 @@
 /**
  * Bad input, route by route (issue 5 §3): every route of ROUTES has a row in FUZZ (fuzz-cases.ts);
  * every case goes through the real authorizer and handler (api.ts) and must answer a 4xx with
- * API.md's error body, leak nothing internal, and change nothing: the three tables are scanned whole
+ * docs/api.md's error body, leak nothing internal, and change nothing: the three tables are scanned whole
  * before and after each case and compared item by item. Each row ends with a valid control request
  * that must succeed, so the cases are refused for what they break and nothing else.
  */

@@ -9,7 +9,7 @@ function copy(): Record<string, unknown> & { products: Record<string, unknown>[]
 }
 
 describe('default catalog', () => {
-  it('parses with the operator schema and has the API.md shape', () => {
+  it('parses with the operator schema and has the docs/api.md shape', () => {
     expect(Catalog.parse(DEFAULT_CATALOG)).toEqual(DEFAULT_CATALOG);
     expect(DEFAULT_CATALOG.currency).toBe('UAH');
     expect(DEFAULT_CATALOG.products.map((p) => p.productId)).toEqual(PRODUCT_IDS);
@@ -28,7 +28,7 @@ describe('default catalog', () => {
     const sms = new Set(DEFAULT_CATALOG.tariff.sms.map((r) => r.prefix));
     expect(sms.has('380') && sms.has('44')).toBe(true);
     expect(sms.size).toBe(DEFAULT_CATALOG.tariff.sms.length);
-    // The billing modes API.md mentions all occur: per minute, per second, 30/6, and a connect fee.
+    // The billing modes docs/api.md mentions all occur: per minute, per second, 30/6, and a connect fee.
     const modes = new Set(DEFAULT_CATALOG.tariff.calls.map((r) => `${r.initialSec}/${r.incrementSec}`));
     expect([...modes].sort()).toEqual(['1/1', '30/6', '60/60']);
     expect(DEFAULT_CATALOG.tariff.calls.some((r) => r.connectFee > 0)).toBe(true);

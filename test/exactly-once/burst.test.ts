@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's busy project: a burst of 2,000 events for one project, posted twice concurrently (eight
+ * The busy project of the README's Performance section: a burst of 2,000 events for one project, posted twice concurrently (eight
  * POST /usage requests of 500 at once), debited from the real stream by a poller running alongside,
  * settles to the exact balance. The settle time is printed, never asserted (the machine is shared).
  */

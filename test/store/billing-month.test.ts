@@ -1,7 +1,7 @@
 /**
  * A month of a project's life on DynamoDB Local: payments, product toggles, seats, numbers, sessions,
  * real-time usage (late events included), nights run through the real fan-out and SQS handlers,
- * nights skipped, a night repeated. Then API.md's ledger invariants, and the forecast's promise for
+ * nights skipped, a night repeated. Then docs/api.md's ledger invariants, and the forecast's promise for
  * each night checked against what the night charged.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
