@@ -1,7 +1,8 @@
 /**
- * The busy project of the README's Performance section: a burst of 2,000 events for one project, posted twice concurrently (eight
- * POST /usage requests of 500 at once), debited from the real stream by a poller running alongside,
- * settles to the exact balance. The settle time is printed, never asserted (the machine is shared).
+ * The busy project of the README's Performance section: a burst of 2,000 events for one project,
+ * posted twice concurrently (eight POST /usage requests of 500 at once), debited from the real stream
+ * by a poller running alongside, settles to the exact balance. The settle time is printed, never
+ * asserted (the machine is shared).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { handler as postUsage } from '../../functions/api/post-usage';
