@@ -450,7 +450,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A day's rated usage events
+         * A day's rated usage events, oldest first, paged
          * @description Roles: admin, project
          */
         get: operations["getProjectsProjectIdUsage"];
@@ -2826,6 +2826,8 @@ export interface operations {
         parameters: {
             query: {
                 date: string;
+                limit?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -2835,7 +2837,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A day's rated usage events */
+            /** @description A day's rated usage events, oldest first, paged */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2854,7 +2856,9 @@ export interface operations {
                             /** @description integer minor units (kopecks, cents) */
                             cost: number;
                         }[];
+                        nextCursor: string | null;
                     };
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input */

@@ -1,5 +1,5 @@
 /**
- * The twin's bootstrap admin key (API.md: `PAYGO_ADMIN_KEY`, else a new one, printed). Stored by the
+ * The twin's bootstrap admin key (docs/api.md: `PAYGO_ADMIN_KEY`, else a new one, printed). Stored by the
  * store's own `ensureAdminKey`, so like every key only as its SHA-256.
  */
 import { ensureAdminKey, findApiKey, generateApiKey } from '../shared/billing/api-keys';

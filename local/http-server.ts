@@ -4,7 +4,7 @@
  * that have one, and calls the same handler file the CDK stack deploys for the route.
  *
  * Where API Gateway answers by itself (no route, missing identity source, authorizer denial or error),
- * the twin answers with API.md's error body instead of API Gateway's `{"message": ...}`.
+ * the twin answers with docs/api.md's error body instead of API Gateway's `{"message": ...}`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -3,7 +3,7 @@
  * real stream (DynamoDB Streams API on DynamoDB Local), drops every record but INSERTs (the mapping's
  * filter), and hands batches of the exact records Lambda would send to the debit handler.
  *
- * Failure handling is Lambda's with `reportBatchItemFailures` (RELIABILITY.md): the shard is
+ * Failure handling is Lambda's with `reportBatchItemFailures` (docs/reliability.md): the shard is
  * checkpointed at the LOWEST failed sequence number and everything from there on is read again from
  * the stream (a fresh iterator AT_SEQUENCE_NUMBER), including records that succeeded after it. A
  * thrown error, or a failure id that names no record of the batch, fails the whole batch. After

@@ -5,7 +5,8 @@
  *
  * Projects: pk/sk. Items: the project (`project#<id>` / `project`), its timeline changes
  *   (`change#<at>#<seq>`), daily sessions (`sessions#<date>`), open telecom totals (`telecom#<date>`),
- *   API keys (`apikey#<sha256>` / `apikey`, and `apikeyid#<id>` / `apikeyid` pointing at the hash).
+ *   API keys (`apikey#<sha256>` / `apikey`, and `apikeyid#<id>` / `apikeyid` pointing at the hash),
+ *   number holdings (`number#<E164>` / `number`: which project holds a number when).
  *   GSI `byChargedThrough`: pk `chargeShard` (`shard#0`..`shard#N`), sk `chargedThrough` (date):
  *   the nightly fan-out queries `chargedThrough < date` per shard instead of scanning every item.
  * Ledger: pk `project#<id>`, sk `<date>#<entryId>`: append-only entries, read by date range.
@@ -15,7 +16,8 @@
  *   and tariffs in parts (`tariff#<sha256>` / `part#<i>`), content-addressed so versions share a deck.
  * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), with a
  *   NEW_IMAGE stream for the real-time debit. GSI `byProjectDay`: pk `projectDay` (`<projectId>#<date>`),
- *   sk `occurredAt`.
+ *   sk `occurredAt` (the reconciler's reads). GSI `byProjectDayTime`: pk `projectDay`, sk `timeKey`
+ *   (`<UTC instant, fixed width>#<eventId>`): a day's events in time order across offsets, paged by key.
  */
 export type KeyAttr = { name: string; type: 'S' | 'N' };
 
@@ -55,6 +57,7 @@ export const TABLES = {
     stream: 'NEW_IMAGE',
     globalSecondaryIndexes: [
       { indexName: 'byProjectDay', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'occurredAt', type: 'S' } },
+      { indexName: 'byProjectDayTime', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'timeKey', type: 'S' } },
     ],
   },
   plans: {

@@ -12,6 +12,7 @@ export const handler = httpRoute('GET /projects/{projectId}/ledger').handler(asy
   return {
     ...ok(page),
     csv: toCsv(page.entries),
+    filename: `ledger-${params.projectId}${query.from ? `-from-${query.from}` : ''}${query.to ? `-to-${query.to}` : ''}.csv`,
     ...(page.nextCursor ? { headers: { 'x-next-cursor': page.nextCursor } } : {}),
   };
 });

@@ -4,7 +4,7 @@
  * `ReconcileMismatch` event per project, and the `ReconcileMismatches` metric (the alarm's input) says
  * how many; 0 is published too, so the alarm can tell "clean" from "did not run".
  *
- * Read-only: it reports, it never corrects (RELIABILITY.md rule 3: corrections are new entries, made
+ * Read-only: it reports, it never corrects (docs/reliability.md rule 3: corrections are new entries, made
  * by a person who has read the report).
  *
  * Locally: `npx tsx functions/billing/reconcile.ts [projectId]` with the env of the twin

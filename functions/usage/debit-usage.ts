@@ -3,7 +3,7 @@
  * debit's own marks come back as MODIFY and are ignored; the event source mapping filters them out
  * too). Failures are reported through `batchItemFailures` with ReportBatchItemFailures.
  *
- * Which failures are reported (RELIABILITY.md rule 7): exactly one itemIdentifier, the lowest
+ * Which failures are reported (docs/reliability.md rule 7): exactly one itemIdentifier, the lowest
  * sequence number among the records of the projects that failed. Lambda checkpoints at the lowest
  * failed record and re-sends everything after it anyway, so listing more would change nothing; the
  * records after it that did commit are found marked on redelivery and move no money again.

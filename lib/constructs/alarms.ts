@@ -63,7 +63,7 @@ const TABLE_OPERATIONS = [
 ];
 
 /**
- * The alarms of RELIABILITY.md rule 8 and issue 5 §4: debit lag, stream records dropped or parked in
+ * The alarms of docs/reliability.md rule 8 and issue 5 §4: debit lag, stream records dropped or parked in
  * the failure bucket, any message in any DLQ, failed or missing schedule invocations, function errors,
  * DynamoDB throttles per table, reconciler mismatches and a reconciler that did not report; plus one
  * dashboard with all of it.

@@ -27,7 +27,7 @@ export interface NightlyBillingProps {
 }
 
 /**
- * The nightly charge (RELIABILITY.md rules 9 and 10): EventBridge Scheduler at 00:05 in the billing
+ * The nightly charge (docs/reliability.md rules 9 and 10): EventBridge Scheduler at 00:05 in the billing
  * time zone (DST-correct, unlike UTC-only rules) → fan-out function → charge queue → charge-day
  * function with partial batch responses. Every hop that can give up has a DLQ: the schedule (target
  * unreachable), the fan-out's async invocation (function failed after retries), the charge queue.

@@ -33,7 +33,7 @@ export interface RealtimeDebitProps {
 }
 
 /**
- * Real-time debit: the Usage table's stream → the debit function (RELIABILITY.md rule 6). INSERTs only,
+ * Real-time debit: the Usage table's stream → the debit function (docs/reliability.md rule 6). INSERTs only,
  * partial batch responses, bisect on error, bounded retries and record age, and an S3 failure
  * destination, which (unlike SQS/SNS) receives the records themselves so they can be replayed.
  */

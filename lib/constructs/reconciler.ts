@@ -36,7 +36,7 @@ export interface ReconcilerProps {
 }
 
 /**
- * The daily reconciler (RELIABILITY.md rule 3; issue 5 §2): EventBridge Scheduler at 03:30 in the
+ * The daily reconciler (docs/reliability.md rule 3; issue 5 §2): EventBridge Scheduler at 03:30 in the
  * billing time zone invokes the read-only Reconcile function, which recomputes every balance from
  * ledger entries and usage costs and publishes ReconcileMismatches (0 included, so "clean" and "did
  * not run" differ). Scheduler retries reaching the function and parks what it could not deliver in a

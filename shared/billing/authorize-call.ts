@@ -4,6 +4,7 @@
  * the budget pays its first billed block, for the longest duration it pays for (null: unlimited, a
  * rate with no per-minute price); a message when it pays one segment.
  */
+import { spendableBudget } from '../domain/project';
 import type { UsageKind } from '../domain/usage';
 import { todayOf, type StoreContext } from '../store/context';
 import { getProjectItem, plansOf } from '../store/projects';
@@ -22,7 +23,7 @@ export async function authorizeCall(ctx: StoreContext, projectId: string, kind: 
   // Rate first: an unknown destination is a 400 whatever the balance.
   const smsPrice = kind === 'sms' ? rater.smsRate(destination).perSegment : undefined;
   if (kind !== 'sms') rater.callRate(destination);
-  const budget = project.balance + project.creditLimit;
+  const budget = spendableBudget(project.balance, project.creditLimit);
   if (smsPrice !== undefined) {
     if (project.status === 'blocked') return { allowed: false, maxDurationSec: null, reason: 'project_blocked' };
     return smsPrice <= budget ? { allowed: true, maxDurationSec: null } : { allowed: false, maxDurationSec: null, reason: 'insufficient_funds' };

@@ -1,5 +1,5 @@
 /**
- * The nightly charge (API.md "Billing rules", RELIABILITY.md rule 9): every day from
+ * The nightly charge (docs/api.md "Billing rules", docs/reliability.md rule 9): every day from
  * `chargedThrough + 1` up to the asked date (never today or later), in order, each day in ONE
  * transaction:
  *   - the day's product, number and discount lines, each `attribute_not_exists(pk)`;

@@ -1,5 +1,5 @@
 /**
- * The real-time debit of usage events (DESIGN.md "Exactly once", RELIABILITY.md rules 1, 4, 5).
+ * The real-time debit of usage events (docs/reliability.md "Usage: accepted once, debited once", rules 1, 4, 5).
  *
  * A stream batch is grouped per project; each project's events are debited in transactions of at
  * most 100 items (domain/usage.ts nextDebitChunk): one mark per event (SET debitedAt, conditioned on

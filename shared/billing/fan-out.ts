@@ -1,5 +1,5 @@
 /**
- * The nightly fan-out (RELIABILITY.md rule 10): the projects that still need a charge for `date`,
+ * The nightly fan-out (docs/reliability.md rule 10): the projects that still need a charge for `date`,
  * found through the `byChargedThrough` index (never by scanning every item), sent to the charge queue
  * as `{projectId, date}`.
  *

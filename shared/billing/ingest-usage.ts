@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mapLimit } from '../concurrency';
-import { billingDayOf } from '../domain/billing-days';
+import { billingDayOf, startOfDay } from '../domain/billing-days';
 import { DomainError, ValidationFailed } from '../domain/errors';
 import { planOn, type PlanAssignment } from '../domain/plan';
 import { raterFor, type Rater } from '../domain/rating';
@@ -47,6 +47,7 @@ export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent
   const found = await mapLimit(projectIds, 10, (id) => findProjectItem(ctx, id));
   const unknown = projectIds.filter((_, i) => !found[i]);
   if (unknown.length > 0) throw new UnknownProject(unknown);
+  refuseBeforeBillingStart(ctx, events, new Map(projectIds.map((id, i) => [id, found[i]!.billingStartDate])));
   const plans = new Map<string, PlanAssignment[]>(projectIds.map((id, i) => [id, plansOf(found[i]!)]));
   const raters = new Map<string, Promise<Rater>>();
   const raterOfDay = (planId: string, day: string): Promise<Rater> => {
@@ -63,6 +64,22 @@ export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent
     rated.push({ ...e, cost: rater.rate(e) });
   }
   return storeUsage(ctx, rated);
+}
+
+/**
+ * An event before the first instant of its project's billing start would be debited on a day the
+ * project has no ledger for (and, far enough back, on a day no `?date=` can name): refused, so every
+ * charged event can be listed.
+ */
+function refuseBeforeBillingStart(ctx: StoreContext, events: readonly UsageEvent[], billingStart: ReadonlyMap<string, string>): void {
+  const firstMs = new Map([...billingStart].map(([id, day]) => [id, startOfDay(day, ctx.zone)]));
+  const early = events.filter((e) => Date.parse(e.occurredAt) < firstMs.get(e.projectId)!);
+  if (early.length > 0) {
+    throw new ValidationFailed(
+      `occurredAt is before the project's billingStartDate for ${early.length} event(s)`,
+      early.map((e) => ({ eventId: e.eventId, occurredAt: e.occurredAt, billingStartDate: billingStart.get(e.projectId) })),
+    );
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Recording a payment, exactly once (RELIABILITY.md rules 1 and 11): one transaction writes the
+ * Recording a payment, exactly once (docs/reliability.md rules 1 and 11): one transaction writes the
  * payment record `payment#<paymentId>`, its ledger entry and the balance change. A repeat of the same
  * payment finds the record and answers the first result; the same id with another amount or project
  * is a conflict. A payment that lifts the balance to -creditLimit or above unblocks the project in

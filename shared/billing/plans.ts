@@ -1,5 +1,5 @@
 /**
- * Prices as data (API.md "Catalog, plans and versions"): making a plan, publishing its next version,
+ * Prices as data (docs/api.md "Plans and versions"): making a plan, publishing its next version,
  * withdrawing a version not yet in force, reading plans, and the seed of a new deployment.
  *
  * What keeps a charged or begun day from ever being repriced: a version of a plan anybody is (or was)

@@ -12,7 +12,7 @@ import { todayOf, type StoreContext } from '../store/context';
 import { listLedger, telecomHistory, type LedgerPage, type LedgerQuery } from '../store/ledger';
 import { getProjectItem, plansOf } from '../store/projects';
 import { readCurrentTimeline } from '../store/timeline';
-import { listUsageDay, toRatedEvent } from '../store/usage';
+import { listUsagePage, toRatedEvent, type UsagePageQuery } from '../store/usage';
 import { priceSchedule, projectPricesOn } from './prices';
 import type { ChangeAppended } from './timeline-changes';
 
@@ -62,10 +62,11 @@ export async function ledgerOf(ctx: StoreContext, projectId: string, query: Ledg
   return listLedger(ctx, projectId, query);
 }
 
-/** The rated events of one billing day, oldest first. */
-export async function usageOf(ctx: StoreContext, projectId: string, day: BillingDay): Promise<RatedUsageEvent[]> {
+/** One page of the rated events of one billing day, oldest first (NotFound for an unknown project). */
+export async function usageOf(ctx: StoreContext, projectId: string, day: BillingDay, query: UsagePageQuery = {}): Promise<{ events: RatedUsageEvent[]; nextCursor: string | null }> {
   await getProjectItem(ctx, projectId, false);
-  return (await listUsageDay(ctx, projectId, day)).map(toRatedEvent);
+  const page = await listUsagePage(ctx, projectId, day, query);
+  return { events: page.events.map(toRatedEvent), nextCursor: page.nextCursor };
 }
 
 /**

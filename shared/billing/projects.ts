@@ -97,7 +97,7 @@ export interface ProjectRequest {
 /** How far from today billing may start: further would make a billing run catch up (or wait for) years of days. */
 export const MAX_START_OFFSET_DAYS = 366;
 
-/** `createProject` with the defaults and the rules of API.md applied to what was asked. */
+/** `createProject` with the defaults and the rules of docs/api.md applied to what was asked. */
 export async function openProject(ctx: StoreContext, request: ProjectRequest, idempotencyKey?: string): Promise<ProjectCreated> {
   const planId = request.planId ?? STANDARD_PLAN_ID;
   const plan = await findPlan(ctx, planId);

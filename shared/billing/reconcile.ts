@@ -1,5 +1,5 @@
 /**
- * The reconciler (RELIABILITY.md rule 3): recomputes each project's money from its append-only records
+ * The reconciler (docs/reliability.md rule 3): recomputes each project's money from its append-only records
  * and compares (the checks: shared/domain/reconcile.ts). Read-only: it never writes, so it can run at
  * any time beside live traffic.
  *

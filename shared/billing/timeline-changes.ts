@@ -4,10 +4,13 @@
  * project's timeline (never overwritten) in one transaction with the project item (shared/store/
  * timeline.ts says why), at its instant: now, or `effectiveAt` (a support correction; the route allows
  * it to admins only) into a day not yet charged. A change is checked against the prices of its day:
- * the product must be in the plan's version then, and the number type priced.
+ * the product must be in the plan's version then, and the number type priced. A number change also
+ * rewrites the number's holdings in that transaction, so a number has one owner at a time
+ * (shared/domain/number-holding.ts).
  */
 import { addDays, billingDayOf, startOfDay, type BillingDay } from '../domain/billing-days';
 import { Conflict, DomainError, NotFound, ValidationFailed } from '../domain/errors';
+import { heldSpansFrom, reholdNumber } from '../domain/number-holding';
 import { isSeatPriced, productOf, type NumberType, type PlanAssignment, type PlanVersion, type ProductId } from '../domain/plan';
 import { DayAlreadyCharged, isDayCharged } from '../domain/project';
 import { stateAt } from '../domain/timeline';
@@ -16,6 +19,7 @@ import type { DailySessions, TimelineChange } from '../domain/types';
 import { optimisticCommit } from '../store/commit';
 import { todayOf, type StoreContext } from '../store/context';
 import { findPlan, markPlanUsed } from '../store/plans';
+import { numberHoldingPut, readNumberHolding } from '../store/numbers';
 import { getProjectItem, plansOf, timelineRevOf, type ProjectItem } from '../store/projects';
 import { changePut, readCurrentTimeline, sessionsPuts, timelineBump } from '../store/timeline';
 import type { TransactItem } from '../store/transactions';
@@ -86,11 +90,19 @@ export async function appendChange(ctx: StoreContext, projectId: string, opts: C
     // revision grows with every write and this write is conditioned on it, so it is unique and in
     // write order even for two writes in the same millisecond.
     const change = { ...input, at, seq: rev + 1 } as TimelineChange;
+    const after = withChange(read, change);
     const { put, key } = changePut(ctx, projectId, change, { attemptId, ...(opts.by ? { by: opts.by } : {}) });
+    const writes = [put, timelineBump(ctx, project, day, plans), ...items];
+    if (change.kind === 'number') {
+      // The number's holdings move in the same transaction: one owner at a time, decided on the version read.
+      const holding = await readNumberHolding(ctx, change.number);
+      const periods = reholdNumber(change.number, holding.periods, projectId, atMs, heldSpansFrom(after.timeline, change.number, atMs), change.held);
+      writes.push(numberHoldingPut(ctx, holding, periods, utcIso(ctx.now())));
+    }
     return {
-      items: [put, timelineBump(ctx, project, day, plans), ...items],
+      items: writes,
       receipt: { table: ctx.tables.projects, key },
-      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1, ...(plans ? { plans } : {}) }, change, at, read: withChange(read, change) },
+      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1, ...(plans ? { plans } : {}) }, change, at, read: after },
     };
   });
 }
@@ -116,7 +128,11 @@ export function changeProduct(ctx: StoreContext, projectId: string, change: { pr
   });
 }
 
-/** Rents a number from the change's instant: its type must be priced then; one this project already holds then is a 409. */
+/**
+ * Rents a number from the change's instant: its type must be priced then. A 409 when this project
+ * already holds it then (`number_already_held`) or another project holds it during any part of the
+ * period it would now be held for (`number_taken`).
+ */
 export function addNumber(ctx: StoreContext, projectId: string, number: string, numberType: NumberType, opts: ChangeOptions): Promise<ChangeAppended> {
   return appendChange(ctx, projectId, opts, async (c) => {
     const prices = await pricesOfChange(ctx, c);
@@ -128,7 +144,10 @@ export function addNumber(ctx: StoreContext, projectId: string, number: string, 
   });
 }
 
-/** Releases a number from the change's instant; one the project does not hold then is a 404. */
+/**
+ * Releases a number from the change's instant (another project may rent it from that instant on);
+ * one the project does not hold then is a 404.
+ */
 export function removeNumber(ctx: StoreContext, projectId: string, number: string, opts: ChangeOptions): Promise<ChangeAppended> {
   return appendChange(ctx, projectId, opts, ({ read, atMs }) => {
     const numberType = stateAt(read.timeline, atMs).numbers.get(number);
@@ -170,15 +189,14 @@ export async function movePlan(ctx: StoreContext, projectId: string, planId: str
 
 /**
  * Records a day's analytics sessions, replacing an earlier count for that day, with a bump of the
- * project item so a nightly charge that read the old count reads again.
+ * project item so a nightly charge that read the old count reads again. A day already charged is a
+ * 409 like any other change: its analytics line was priced on the count it had then.
  */
 export async function recordSessions(ctx: StoreContext, projectId: string, date: BillingDay, count: number): Promise<DailySessions> {
-  return optimisticCommit(ctx.doc, `recording sessions for ${projectId}`, async () => ({
-    items: sessionsPuts(ctx, projectId, date, count),
-    result: { date, count },
-    onCancelled: (reasons) => {
-      if (reasons[1] === 'ConditionalCheckFailed') throw new NotFound(`project ${projectId}`);
-      return undefined;
-    },
-  }));
+  return optimisticCommit(ctx.doc, `recording sessions for ${projectId}`, async () => {
+    const project = await getProjectItem(ctx, projectId);
+    if (isDayCharged(project, date)) throw new DayAlreadyCharged(date, project.chargedThrough);
+    // Cancelled (the project went, or the day was charged meanwhile): the next round's read says which.
+    return { items: sessionsPuts(ctx, projectId, date, count), result: { date, count } };
+  });
 }

@@ -15,8 +15,22 @@ export type BillingDay = string;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MS_PER_DAY = 86_400_000;
 
+/**
+ * The range of billing days: years 0001 to 9999, the ones `YYYY-MM-DD` can write. Past it
+ * `toISOString` gives `+010000-01-01` or `-000001-12-31`, which no date parameter can name back, so
+ * a day there could be charged but never listed.
+ */
+export const FIRST_BILLING_DAY = '0001-01-01';
+export const LAST_BILLING_DAY = '9999-12-31';
+
 export class InvalidDate extends DomainError {
   constructor(value: string) { super('invalid_date', `${value} is not a valid YYYY-MM-DD date`); }
+}
+/** An instant whose billing day is outside FIRST_BILLING_DAY..LAST_BILLING_DAY. */
+export class InstantOutOfRange extends DomainError {
+  constructor(instant: string | number) {
+    super('invalid_instant', `${typeof instant === 'number' ? `${instant} ms` : instant} falls outside the billing days ${FIRST_BILLING_DAY} to ${LAST_BILLING_DAY}`);
+  }
 }
 export class InvalidTimeZone extends DomainError {
   constructor(zone: string) { super('invalid_time_zone', `${zone} is not an IANA time zone`); }
@@ -27,12 +41,19 @@ function fieldsOf(value: string): { y: number; m: number; d: number } | null {
   const match = DAY.exec(value);
   if (!match) return null;
   const y = +match[1]!, m = +match[2]!, d = +match[3]!;
-  if (m < 1 || m > 12 || d < 1 || d > daysIn(y, m)) return null;
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m)) return null;
   return { y, m, d };
 }
 
+/** Epoch ms of UTC midnight of y-m-d (m 1-based, d may run over). Date.UTC reads years 0-99 as 1900-1999. */
+function utcMidnight(y: number, m: number, d: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
+  return date.getTime();
+}
+
 function daysIn(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return new Date(utcMidnight(y, m + 1, 0)).getUTCDate();
 }
 
 export function isBillingDay(value: string): boolean {
@@ -48,11 +69,17 @@ function parseDay(day: BillingDay): { y: number; m: number; d: number } {
 /** Epoch ms of UTC midnight of `day`: days as plain calendar positions. */
 function utcMs(day: BillingDay): number {
   const { y, m, d } = parseDay(day);
-  return Date.UTC(y, m - 1, d);
+  return utcMidnight(y, m, d);
 }
 
-function dayOfUtcMs(ms: number): BillingDay {
-  return new Date(ms).toISOString().slice(0, 10);
+/** The UTC date of `ms`, or null outside the years 0001-9999. */
+function dayOfUtcMs(ms: number): BillingDay | null {
+  // Outside 0000-9999 the ISO form is 27 characters (`+010000-…`); 0000 is no billing year either.
+  const date = new Date(ms);
+  // A valid instant plus its zone offset can pass the largest Date, which toISOString throws on.
+  if (Number.isNaN(date.getTime())) return null;
+  const iso = date.toISOString();
+  return iso.length === 24 && !iso.startsWith('0000') ? iso.slice(0, 10) : null;
 }
 
 /** Zones already checked: building an Intl.DateTimeFormat costs ~0.1 ms, and this runs once per event. */
@@ -88,13 +115,18 @@ function instantMs(instant: string | number): number {
 export function billingDayOf(instant: string | number, zone: string): BillingDay {
   const ms = instantMs(instant);
   // Local wall-clock time as if it were UTC: its UTC date is the local date.
-  return dayOfUtcMs(ms + tzOffset(checkedZone(zone), new Date(ms)) * 60_000);
+  const day = dayOfUtcMs(ms + tzOffset(checkedZone(zone), new Date(ms)) * 60_000);
+  if (day === null) throw new InstantOutOfRange(instant);
+  return day;
 }
 
 /** Epoch ms of the first instant of `day` in `zone` (local midnight, or the first instant after a gap). */
 export function startOfDay(day: BillingDay, zone: string): number {
   const { y, m, d } = parseDay(day);
-  const ms = new TZDate(y, m - 1, d, checkedZone(zone)).getTime();
+  // TZDate, like Date, reads years 0-99 as 1900-1999; there the UTC midnight shifted by the zone's
+  // offset is the guess instead (the gap search below corrects a guess that lands on a neighbour).
+  const ms = y >= 100 ? new TZDate(y, m - 1, d, checkedZone(zone)).getTime()
+    : utcMidnight(y, m, d) - tzOffset(checkedZone(zone), new Date(utcMidnight(y, m, d))) * 60_000;
   // Where midnight falls in a DST gap, the day starts at the first instant that exists on it.
   return billingDayOf(ms, zone) === day ? ms : firstInstantOn(day, zone, ms);
 }
@@ -121,7 +153,9 @@ export function hoursInDay(day: BillingDay, zone: string): number {
 }
 
 export function addDays(day: BillingDay, n: number): BillingDay {
-  return dayOfUtcMs(utcMs(day) + n * MS_PER_DAY);
+  const out = dayOfUtcMs(utcMs(day) + n * MS_PER_DAY);
+  if (out === null) throw new InvalidDate(`${day} + ${n} days`);
+  return out;
 }
 
 /** Whole days from `a` to `b` (b - a). */

@@ -1,5 +1,5 @@
 /**
- * A billing day's ledger lines (API.md "Billing rules"), from the timeline alone: the same inputs
+ * A billing day's ledger lines (docs/billing.md), from the timeline alone: the same inputs
  * always give the same lines, so a day can be charged again identically and a re-run is detectable
  * by its deterministic entry ids.
  *
@@ -50,12 +50,20 @@ export function numberPrice(version: Pick<PlanVersion, 'numbers' | 'planId' | 'v
 }
 
 /**
+ * How a line says what share of a monthly price it charges: "day 28 of 30: 1/30 of 697.00 UAH per
+ * month". The day share is the price's 28th thirtieth (docs/billing.md, "The day's share of a monthly price"), never 28/30 of it.
+ */
+export function dayShareText(day: BillingDay, monthly: Money, currency: string): string {
+  const n = daysInMonth(day);
+  return `day ${dayOfMonth(day)} of ${n}: 1/${n} of ${formatMoney(monthly, currency)} per month`;
+}
+
+/**
  * The lines for a day from its already-resolved state. `chargeDay` is this over `dayState`; the
  * forecast calls it with a projected state.
  */
 export function chargeDayState(state: DayState, version: PlanVersion, day: BillingDay): LedgerEntry[] {
   const cur = version.currency;
-  const fraction = `${dayOfMonth(day)}/${daysInMonth(day)}`;
   const lines: LedgerEntry[] = [];
   const productShares: Money[] = [];
 
@@ -69,7 +77,7 @@ export function chargeDayState(state: DayState, version: PlanVersion, day: Billi
       entryId: `charge#${day}#product#${product.productId}`,
       date: day,
       type: 'product_daily',
-      description: `${product.name}${pricedOn(product, on.seats, state.sessions30)}, ${fraction} of ${formatMoney(monthly, cur)} per month`,
+      description: `${product.name}${pricedOn(product, on.seats, state.sessions30)}, ${dayShareText(day, monthly, cur)}`,
       amount: negate(share),
       balanceEffect: true,
       productId: product.productId,
@@ -83,7 +91,7 @@ export function chargeDayState(state: DayState, version: PlanVersion, day: Billi
       entryId: `charge#${day}#number#${number}`,
       date: day,
       type: 'number_daily',
-      description: `Number ${number} (${type}), ${fraction} of ${formatMoney(monthly, cur)} per month`,
+      description: `Number ${number} (${type}), ${dayShareText(day, monthly, cur)}`,
       amount: negate(dayShare(monthly, day)),
       balanceEffect: true,
       number,
@@ -107,7 +115,7 @@ export function chargeDayState(state: DayState, version: PlanVersion, day: Billi
 }
 
 /**
- * The products, numbers and discount lines of `day` (API.md): each product enabled at any moment of
+ * The products, numbers and discount lines of `day` (docs/billing.md): each product enabled at any moment of
  * the day costs the day share of its monthly price (seats: the most in force; analytics: sessions of
  * the 30 days ending on the day), each number held at any moment the day share of its type's price,
  * and the multi-product discount applies to the products' shares. Order: products in the version's order,
@@ -135,7 +143,7 @@ export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<str
       entryId: `charge#${day}#numbers#${type}`,
       date: day,
       type: 'number_daily',
-      description: `${formatCount(n)} ${type} numbers, each ${dayOfMonth(day)}/${daysInMonth(day)} of ${formatMoney(monthly, version.currency)} per month`,
+      description: `${formatCount(n)} ${type} numbers, each ${dayShareText(day, monthly, version.currency)}`,
       amount: negate(sum(Array<Money>(n).fill(dayShare(monthly, day)))),
       balanceEffect: true,
     });

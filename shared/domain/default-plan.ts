@@ -1,6 +1,6 @@
 /**
  * The prices a deployment starts with: version 1 of plan `standard`, in force from 2000-01-01
- * (API.md "Catalog, plans and versions"), UAH prices in kopecks, Ukrainian and a few international
+ * (docs/api.md "Plans and versions"), UAH prices in kopecks, Ukrainian and a few international
  * destinations. It is seed data: written to the Plans table when a deployment (or the twin) first
  * starts and never overwritten; from then on prices are data. Parsed with the same schema as any
  * version at module load, so a typo here fails every test at once.

@@ -1,5 +1,5 @@
 /**
- * The multi-product discount (API.md): with `k` products charged, the largest `percent` whose
+ * The multi-product discount (docs/api.md): with `k` products charged, the largest `percent` whose
  * `minProducts <= k` applies to the sum of the products' charges (never numbers, never telecom).
  */
 import type { PlanVersion } from './plan';

@@ -1,5 +1,5 @@
 /**
- * Named domain errors. Each carries a machine `code` (the `error.code` of API.md's error body) and the
+ * Named domain errors. Each carries a machine `code` (the `error.code` of docs/api.md's error body) and the
  * HTTP status it maps to; shared/http maps them in one place.
  */
 export class DomainError extends Error {

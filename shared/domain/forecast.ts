@@ -1,5 +1,5 @@
 /**
- * The forecast (API.md "Forecast"): tonight's charge exactly, then the days ahead projected from the
+ * The forecast (docs/api.md "Forecast"): tonight's charge exactly, then the days ahead projected from the
  * products and numbers in force now plus the telecom spend history suggests.
  *
  * Signs: every amount here is a positive amount to be spent (`nextCharge.amount` = minus the net
@@ -25,7 +25,7 @@ import { sessions30, stateAt, timelineAsOf, type DayState } from './timeline';
 import type { DayHistory, Timeline } from './types';
 import { Currency, Day } from './values';
 
-/** API.md "Forecast". */
+/** docs/api.md "Forecast". */
 export const Forecast = z.object({
   currency: Currency,
   balance: Money,
@@ -114,7 +114,7 @@ export interface ForecastInput {
   nowMs: number;
 }
 
-/** The forecast of API.md; see the module comment for exactly what each figure covers. */
+/** The forecast of docs/api.md; see the module comment for exactly what each figure covers. */
 export function forecast(input: ForecastInput): Forecast {
   const { pricesOn, timeline, today, nowMs } = input;
   assertMoney(input.balance, 'balance');

@@ -1,5 +1,5 @@
 /**
- * A ledger entry (API.md "LedgerEntry"): one money movement or one day's informational telecom total.
+ * A ledger entry (docs/api.md "LedgerEntry"): one money movement or one day's informational telecom total.
  * `entryId` is deterministic per movement, so writing it twice is refused at the write.
  */
 import * as z from 'zod';

@@ -42,7 +42,7 @@ export function ceilDiv(a: number, b: number): number {
 }
 
 /**
- * round_half_up(a*b/c), API.md's rounding: halves go up (towards +infinity), so -2.5 becomes -2.
+ * round_half_up(a*b/c), docs/api.md's rounding: halves go up (towards +infinity), so -2.5 becomes -2.
  * Negative amounts are rounded as the contract writes them: callers negate after rounding a positive
  * sum (the discount line is -round_half_up(sum*percent/100)).
  */

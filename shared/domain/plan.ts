@@ -1,5 +1,5 @@
 /**
- * Prices as data (API.md "Catalog, plans and versions"). A plan is a named price list; a version of
+ * Prices as data (docs/api.md "Plans and versions"). A plan is a named price list; a version of
  * it is in force from its `effectiveFrom` billing day until the next version's. A version holds the
  * products (an open list: any product may be flat, priced by seats, by sessions, or both), the
  * monthly price of each number type (an open map), the multi-product discounts and the telecom tariff.
@@ -96,7 +96,7 @@ function uniqueProducts(products: readonly Product[], ctx: z.RefinementCtx): voi
   });
 }
 
-/** A plan version as stored and shown (API.md: "The shape of one version"). */
+/** A plan version as stored and shown (docs/api.md "Plans and versions"). */
 export const PlanVersion = z.strictObject({
   planId: PlanId,
   name: z.string().trim().min(1).max(200),
@@ -145,7 +145,7 @@ export function versionOn(versions: readonly VersionRef[], day: BillingDay): Ver
   return best;
 }
 
-/** A project's plan from a day on (API.md `PUT /projects/{id}/plan`); `seq` orders two for the same day. */
+/** A project's plan from a day on (docs/api.md `PUT /projects/{id}/plan`); `seq` orders two for the same day. */
 export interface PlanAssignment {
   from: BillingDay;
   planId: string;
@@ -167,7 +167,7 @@ export function planOn(plans: readonly PlanAssignment[], day: BillingDay): strin
 }
 
 /**
- * The succession rule (API.md): a version keeps every productId and number type of the version
+ * The succession rule (docs/api.md "Plans and versions"): a version keeps every productId and number type of the version
  * before it. `before` and `after` are its neighbours in time (either may be absent); a version is
  * refused when it drops what `before` had, or has what `after` then would drop.
  */

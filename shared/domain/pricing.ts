@@ -1,5 +1,5 @@
 /**
- * A product's monthly price for a given seat and session count (API.md "Billing rules"): the one price
+ * A product's monthly price for a given seat and session count (docs/billing.md): the one price
  * formula the nightly charge, the quote, the forecast and the products view all use. Any product may
  * be priced by seats (`includedSeats`, `extraSeatMonthlyPrice`), by sessions (`includedSessions`,
  * `extraSessionsBlock`, `extraSessionsBlockMonthlyPrice`), by both, or flat.

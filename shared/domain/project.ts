@@ -1,5 +1,5 @@
 /**
- * A project as the API shows it (API.md "Project") and the one rule that decides its status.
+ * A project as the API shows it (docs/api.md "Project") and the one rule that decides its status.
  */
 import * as z from 'zod';
 import { Conflict } from './errors';
@@ -21,9 +21,18 @@ export const Project = z.object({
 }).meta({ id: 'Project' });
 export type Project = z.infer<typeof Project>;
 
-/** API.md: blocked while balance < -creditLimit. */
+/** docs/api.md: blocked while balance < -creditLimit. */
 export function statusFor(balance: Money, creditLimit: Money): ProjectStatus {
   return balance < -creditLimit ? 'blocked' : 'active';
+}
+
+/**
+ * What may still be spent before the project blocks: balance + creditLimit. Both are safe integers,
+ * their sum may not be; past 2^53 - 1 it is capped there, an amount no call or message reaches, so
+ * the answer is the same as with the exact sum and never an error.
+ */
+export function spendableBudget(balance: Money, creditLimit: Money): Money {
+  return Math.min(balance + creditLimit, Number.MAX_SAFE_INTEGER);
 }
 
 /** What the charged-day rule needs of a project. */

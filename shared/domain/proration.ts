@@ -1,5 +1,5 @@
 /**
- * The day share of a monthly price (API.md): on day d of a month of N days,
+ * The day share of a monthly price (docs/api.md): on day d of a month of N days,
  * floor(P*d/N) - floor(P*(d-1)/N). The shares telescope, so a whole month sums to exactly P.
  */
 import { mulDivFloor, type Money } from './money';

@@ -1,5 +1,5 @@
 /**
- * The monthly quote (API.md "Quote"): the billing rules over a whole month, with the prices of one plan
+ * The monthly quote (docs/billing.md "The quote"): the billing rules over a whole month, with the prices of one plan
  * version. Products at their monthly prices (`seats` and `sessionsPer30Days` apply to every seat- and
  * session-priced product quoted), the discount earned by the number of products quoted on their sum
  * (a negative line), and numbers at their monthly prices.

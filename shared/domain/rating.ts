@@ -1,5 +1,5 @@
 /**
- * Rating (API.md "Calls" and "SMS"): the longest tariff prefix of a destination gives its rate; a call
+ * Rating (docs/billing.md "Calls" and "SMS"): the longest tariff prefix of a destination gives its rate; a call
  * is billed in an initial block then whole increments, a message per segment.
  *
  * Rating runs once per usage event on the real-time debit path, so the prefix index is built once per
@@ -39,7 +39,7 @@ function assertDuration(durationSec: unknown): asserts durationSec is number {
 }
 
 /**
- * Seconds billed for a call of `durationSec` (API.md): 0 when unanswered, else the initial block, then
+ * Seconds billed for a call of `durationSec` (docs/billing.md): 0 when unanswered, else the initial block, then
  * whole increments up to the duration:
  * `max(initialSec, initialSec + ceil((durationSec - initialSec)/incrementSec)*incrementSec)`.
  */
@@ -73,7 +73,7 @@ function addMoney(a: Money, b: Money): Money {
   return s;
 }
 
-/** Cost of a call at `rate` (API.md): 0 when unanswered, else connectFee + round_half_up(perMinute * billed / 60). */
+/** Cost of a call at `rate` (docs/billing.md): 0 when unanswered, else connectFee + round_half_up(perMinute * billed / 60). */
 export function callCost(rate: CallRate, durationSec: number): Money {
   const b = billedSeconds(rate, durationSec);
   if (b === 0) return 0;

@@ -1,10 +1,10 @@
 /**
- * The reconciler's checks (RELIABILITY.md rule 3): given one project's records as read together, what
+ * The reconciler's checks (docs/reliability.md rule 3): given one project's records as read together, what
  * does not add up. Pure: the same snapshot always gives the same list; reading the records is the
  * store's (shared/store/reconcile-reads.ts) and running the checks over every project is the use
  * case's (shared/billing/reconcile.ts).
  *
- * Checks, per project (API.md LedgerEntry invariants):
+ * Checks, per project (docs/api.md LedgerEntry invariants):
  * - `balance`: balance = sum(amount of entries with balanceEffect) - sum(cost of debited usage events).
  *   A usage event debited twice, a charge applied twice, a lost payment all show here.
  * - `undebited`: every usage event received more than `stuckAfterMs` ago carries `debitedAt`.

@@ -1,4 +1,4 @@
-/** Who an API key speaks for (API.md "Auth"). */
+/** Who an API key speaks for (docs/api.md "Auth"). */
 import * as z from 'zod';
 
 export const Role = z.enum(['admin', 'project', 'telephony']);

@@ -1,8 +1,9 @@
 /**
  * A compact "state as of an instant" of a project's timeline, so the nightly charge reads only the
- * changes of the days it charges (DESIGN.md: per-project work O(changes of that day), never
- * O(history)). The store keeps one snapshot per project, written in the same transaction that
- * charges a day, standing for every change before the next day's first instant.
+ * changes of the days it charges (docs/reliability.md "The nightly charge": per-project work
+ * O(changes of that day), never O(history)). The store keeps one snapshot per project, written in
+ * the same transaction that charges a day, standing for every change before the next day's first
+ * instant.
  *
  * The fold applies changes exactly as shared/domain/timeline.ts does (ordered by instant, then
  * `seq`, then content; a product change without seats keeps the last seats given), and keeps what a

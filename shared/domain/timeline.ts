@@ -2,7 +2,7 @@
  * What a project's timeline of dated changes says was in force: during a billing day (for the
  * nightly charge) or at one instant (for "now" views and the forecast).
  *
- * Conventions, all from API.md / types.ts:
+ * Conventions, all from docs/api.md / types.ts:
  * - Changes are ordered by (epoch ms of `at`, `seq ?? 0`); remaining ties are broken on the change's
  *   content, so the result never depends on the order the store returned them in.
  * - Before any change a product is disabled and a number is not held.
@@ -197,7 +197,7 @@ export function dayStates(timeline: Timeline, days: readonly BillingDay[], defau
   });
 }
 
-/** What was in force at any moment of `day` (API.md billing rules), in the timeline's zone. */
+/** What was in force at any moment of `day` (docs/billing.md), in the timeline's zone. */
 export function dayState(timeline: Timeline, day: BillingDay, defaultSeats: SeatDefaults = 0): DayState {
   return dayStates(timeline, [day], defaultSeats)[0]!;
 }

@@ -1,5 +1,5 @@
 /**
- * Usage events as the voice platform posts them (API.md "UsageEvent"), rated, and the rule for the
+ * Usage events as the voice platform posts them (docs/api.md "UsageEvent"), rated, and the rule for the
  * day an event's cost is counted on. Calls carry `durationSec` (0 = unanswered), messages `segments`.
  */
 import * as z from 'zod';
@@ -30,7 +30,7 @@ export const UsageEvent = z.strictObject({
 }).meta({ id: 'UsageEvent' });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 
-/** An event with the cost it was rated at when it was accepted (final: API.md "Usage is rated when it is accepted"). */
+/** An event with the cost it was rated at when it was accepted (final: docs/api.md "Usage is rated when it is accepted"). */
 export const RatedUsageEvent = z.object({
   eventId: z.string(), projectId: z.string(), kind: UsageKind, destination: z.string(), occurredAt: z.string(),
   durationSec: z.number().int().optional(), segments: z.number().int().optional(), cost: Money,
@@ -39,7 +39,7 @@ export type RatedUsageEvent = z.infer<typeof RatedUsageEvent>;
 
 /**
  * The day an event's cost is counted on when the project has charged through `chargedThrough`: its own
- * day, or the first day not yet closed when its own day is already charged (API.md: "An event that
+ * day, or the first day not yet closed when its own day is already charged (docs/api.md: "An event that
  * arrives after its day was closed is debited at once and counted in the first day not yet closed").
  */
 export function countedDay(eventDay: BillingDay, chargedThrough: BillingDay): BillingDay {
@@ -61,7 +61,7 @@ export interface DebitChunk<E extends DebitableEvent> {
 
 /**
  * The longest prefix of `pending` whose debit fits one write of at most `maxItems` items: one mark
- * per event, one balance update, and one running total per counted day (RELIABILITY.md rule 5).
+ * per event, one balance update, and one running total per counted day (docs/reliability.md rule 5).
  */
 export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], chargedThrough: BillingDay, maxItems: number): DebitChunk<E> {
   const perDay = new Map<BillingDay, { total: Money; events: number }>();

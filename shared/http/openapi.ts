@@ -14,8 +14,8 @@ let components: Record<string, unknown> = {};
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   const raw = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonObject;
   delete raw.$schema;
-  // Requests are strict (API.md: unknown fields are a 400); responses may grow new fields without
-  // breaking a client that validates against this document (API.md: "add routes and fields freely").
+  // Requests are strict (docs/api.md: unknown fields are a 400); responses may grow new fields without
+  // breaking a client that validates against this document (docs/api.md: "add routes and fields freely").
   const out = (io === 'output' ? openObjects(raw) : raw) as JsonObject;
   // zod puts named schemas in a local `$defs`; OpenAPI resolves `$ref`s from the document root.
   const defs = (out.$defs ?? {}) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * The one route factory: every API handler is `httpRoute('<METHOD> <path>').handler(fn)`. It checks the
  * caller's role and project scope, parses the body and query with the contract's zod schemas, and maps
- * every error to API.md's error body in one place. A handler only parses, calls the store, answers.
+ * every error to docs/api.md's error body in one place. A handler only parses, calls the store, answers.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -28,6 +28,8 @@ export interface HttpResult {
   body?: unknown;
   /** Served instead of the JSON body when the client sends `Accept: text/csv` and the route has csv. */
   csv?: string;
+  /** The file name a CSV answer is saved as (Content-Disposition); characters outside `A-Za-z0-9._-` become `_`. */
+  filename?: string;
   headers?: Record<string, string>;
 }
 
@@ -121,7 +123,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
     : { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/** The error body of API.md; unknown errors become a 500 naming the request id and nothing else. */
+/** The error body of docs/api.md; unknown errors become a 500 naming the request id and nothing else. */
 export function errorResponse(error: unknown, requestId: string): HttpResponse {
   if (error instanceof DomainError) {
     const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
@@ -134,8 +136,19 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
   return json(500, { error: { code: 'internal', message: `internal error; quote request id ${requestId}` } });
 }
 
+/** `attachment; filename="…"`: a browser saves the answer as that file instead of showing it. */
+export function attachment(filename: string): string {
+  return `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`;
+}
+
+function withHeaders(res: HttpResponse, headers: Record<string, string>): HttpResponse {
+  return Object.keys(headers).length ? { ...res, headers: { ...res.headers, ...headers } } : res;
+}
+
 export function httpRoute<K extends RouteKey>(key: K) {
   const op = routeOf(key);
+  // A key or secret must not be kept by a browser, a proxy or a CDN: every answer of such a route.
+  const noStore: Record<string, string> = op.secret ? { 'cache-control': 'no-store' } : {};
   const paramNames = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   return {
     handler(fn: (req: RouteRequest<K>) => Promise<HttpResult>) {
@@ -161,11 +174,11 @@ export function httpRoute<K extends RouteKey>(key: K) {
           const query = op.query ? parseWith(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
           const result = await fn({ auth: auth as AuthOf<K>, body: body as BodyOf<K>, query: query as QueryOf<K>, params: params as ParamsOf<K>, headers, requestId, event });
           if (result.csv !== undefined && op.csv && (headers.accept ?? '').includes('text/csv')) {
-            return { statusCode: result.status, headers: { 'content-type': 'text/csv; charset=utf-8', ...result.headers }, body: result.csv };
+            return { statusCode: result.status, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(result.filename ?? 'export.csv'), ...noStore, ...result.headers }, body: result.csv };
           }
-          return json(result.status, result.body, result.headers);
+          return withHeaders(json(result.status, result.body, result.headers), noStore);
         } catch (error) {
-          return errorResponse(error, requestId);
+          return withHeaders(errorResponse(error, requestId), noStore);
         }
       };
       // Logs with the Lambda context, EMF metrics (cold starts), X-Ray; `core` stays undecorated for tests.

@@ -1,5 +1,5 @@
 /**
- * Every HTTP route, declared once (API.md as data): who may call it, what it accepts and answers, the
+ * Every HTTP route, declared once (docs/api.md as data): who may call it, what it accepts and answers, the
  * function that serves it and exactly the tables, bus and queue that function may touch. The CDK stack
  * makes one function per route from this (lib/constructs/api.ts), the local twin routes to the same
  * handler files (local/router.ts), the route factory checks roles and parses with these schemas
@@ -47,6 +47,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly idempotent?: boolean;
   /** A larger body than the 1 MiB every other route takes (a tariff: up to Lambda's 6 MB). */
   readonly maxBodyBytes?: number;
+  /** Answers carry an API key or a secret: sent with `Cache-Control: no-store`. */
+  readonly secret?: boolean;
 }
 
 /** How the twin and the stack wire a route: method, path, function. */
@@ -103,7 +105,7 @@ export const API = {
   },
   'POST /api-keys': {
     name: 'CreateApiKey', handler: 'create-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
-    summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated },
+    summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated }, secret: true,
   },
   'DELETE /api-keys/{apiKeyId}': {
     name: 'DeleteApiKey', handler: 'delete-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
@@ -111,7 +113,7 @@ export const API = {
   },
   'POST /projects': {
     name: 'CreateProject', handler: 'create-project', roles: ADMIN, tables: { projects: 'readWrite', plans: 'readWrite' },
-    summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true,
+    summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true, secret: true,
   },
   'GET /projects/{projectId}': {
     name: 'GetProject', handler: 'get-project', roles: OWNER, tables: { projects: 'read' },
@@ -159,7 +161,7 @@ export const API = {
   },
   'GET /projects/{projectId}/usage': {
     name: 'ListUsage', handler: 'list-usage', roles: OWNER, tables: { projects: 'read', usage: 'read' },
-    summary: "A day's rated usage events", query: S.UsageQuery, responses: { 200: S.UsageList },
+    summary: "A day's rated usage events, oldest first, paged", query: S.UsageQuery, responses: { 200: S.UsageList }, csv: true,
   },
   'GET /projects/{projectId}/forecast': {
     name: 'GetForecast', handler: 'get-forecast', roles: OWNER, tables: { projects: 'read', ledger: 'read', plans: 'read' },

@@ -11,6 +11,7 @@ import { NumberType, PlanId } from '../domain/plan';
 import { Project } from '../domain/project';
 import { ProductView } from '../domain/product-view';
 import { Role } from '../domain/roles';
+import { displayText } from '../domain/text';
 import { RatedUsageEvent, UsageEvent, UsageKind } from '../domain/usage';
 import { Currency, Day, E164, Id, Instant } from '../domain/values';
 
@@ -28,7 +29,7 @@ export const ApiKeyCreated = z.object({ apiKeyId: z.string(), apiKey: z.string()
 
 // --- projects
 export const CreateProject = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: displayText(200),
   currency: Currency.optional(),
   creditLimit: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   billingStartDate: Day.optional(),
@@ -66,8 +67,13 @@ export const SessionsRecorded = z.object({ date: Day, count: z.number().int() })
 // --- usage
 export const PostUsage = z.strictObject({ events: z.array(UsageEvent).min(1).max(500) });
 export const UsageAccepted = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
-export const UsageList = z.object({ events: z.array(RatedUsageEvent) });
-export const UsageQuery = z.strictObject({ date: Day });
+export const UsageList = z.object({ events: z.array(RatedUsageEvent), nextCursor: z.string().nullable() });
+export const UsageQuery = z.strictObject({
+  date: Day,
+  /** @default 1000, so a day of up to 1,000 events is one page as before paging. */
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(300).optional(),
+});
 
 export const AuthorizeCall = z.strictObject({ kind: UsageKind, destination: E164 });
 export const CallAuthorization = z.object({ allowed: z.boolean(), maxDurationSec: z.number().int().nullable(), reason: z.string().optional() });

@@ -1,6 +1,6 @@
 /**
  * Every DynamoDB key paygo writes, built in one place (layout: shared/store/tables.ts).
- * Money-moving keys are deterministic (RELIABILITY.md rule 1): the same movement always lands on the
+ * Money-moving keys are deterministic (docs/reliability.md rule 1): the same movement always lands on the
  * same key, so a conditional put refuses it the second time.
  */
 import { createHash } from 'node:crypto';
@@ -18,6 +18,8 @@ export const keys = {
   /** The running telecom total of one open (not yet charged) day. */
   telecom: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `telecom#${date}` }),
   telecomPrefix: 'telecom#',
+  /** Who holds a phone number when (shared/store/numbers.ts): one item per number across projects. */
+  number: (e164: string) => ({ pk: `number#${e164}`, sk: 'number' }),
   apiKey: (keyHash: string) => ({ pk: `apikey#${keyHash}`, sk: 'apikey' }),
   apiKeyId: (apiKeyId: string) => ({ pk: `apikeyid#${apiKeyId}`, sk: 'apikeyid' }),
   ledgerPk: (projectId: string) => `project#${projectId}`,

@@ -59,7 +59,7 @@ export function ledgerItem(projectId: string, entry: LedgerEntry, createdAt: str
   return { ...keys.ledger(projectId, entry.date, entry.entryId), projectId, createdAt, ...entry, ...(attemptId ? { attemptId } : {}) };
 }
 
-/** The Put of an entry, refused if the entry id was already written for that day (RELIABILITY.md rule 1). */
+/** The Put of an entry, refused if the entry id was already written for that day (docs/reliability.md rule 1). */
 export function ledgerPut(ctx: StoreContext, projectId: string, entry: LedgerEntry, createdAt: string, attemptId?: string): TransactItem {
   return { Put: { TableName: ctx.tables.ledger, Item: ledgerItem(projectId, entry, createdAt, attemptId), ConditionExpression: 'attribute_not_exists(pk)' } };
 }
@@ -73,12 +73,25 @@ export function encodeCursor(sk: string): string {
   return Buffer.from(sk, 'utf8').toString('base64url');
 }
 
-/** The sort key a cursor stands for; InvalidCursor unless it is a ledger key inside [from, to]. */
+/** DynamoDB's limit on a sort key; a longer ExclusiveStartKey is a ValidationException (a 500 here). */
+export const MAX_SORT_KEY_BYTES = 1024;
+
+/**
+ * `<date>#<entryId>`, the entry id in the alphabet entry ids are made of: ids (`A-Za-z0-9._:@-`),
+ * `#` between their parts and `+` of phone numbers.
+ */
+const LEDGER_SORT_KEY = /^(\d{4}-\d{2}-\d{2})#[A-Za-z][A-Za-z0-9._:@#+-]*$/;
+
+/**
+ * The sort key a cursor stands for, judged by what it decodes to: InvalidCursor unless it is a
+ * well-formed ledger key of at most MAX_SORT_KEY_BYTES inside [from, to]. A cursor is the caller's
+ * to forge, so nothing of it reaches DynamoDB unchecked.
+ */
 export function decodeCursor(cursor: string, from: BillingDay, to: BillingDay): string {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursor();
   const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (encodeCursor(sk) !== cursor) throw new InvalidCursor();
-  const m = /^(\d{4}-\d{2}-\d{2})#[\x21-\x7e]+$/.exec(sk);
+  if (encodeCursor(sk) !== cursor || Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) throw new InvalidCursor();
+  const m = LEDGER_SORT_KEY.exec(sk);
   if (!m || !isBillingDay(m[1]!) || m[1]! < from || m[1]! > to) throw new InvalidCursor();
   return sk;
 }

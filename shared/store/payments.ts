@@ -1,7 +1,7 @@
 /**
  * Payment records (Ledger table, `payment#<paymentId>` / `payment`): the idempotency record of a
  * payment, written with `attribute_not_exists` in the transaction that moves the money, so a paymentId
- * is recorded once (RELIABILITY.md rules 1 and 11). It keeps the first answer, to replay it.
+ * is recorded once (docs/reliability.md rules 1 and 11). It keeps the first answer, to replay it.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Money } from '../domain/money';

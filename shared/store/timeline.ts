@@ -135,7 +135,7 @@ export function timelineBump(ctx: StoreContext, project: ProjectItem, day: Billi
 
 /**
  * A day's sessions, replacing an earlier count, and the bump of the project item that makes a nightly
- * charge that read the old count read again.
+ * charge that read the old count read again; refused once `date` is charged.
  */
 export function sessionsPuts(ctx: StoreContext, projectId: string, date: BillingDay, count: number): TransactItem[] {
   return [
@@ -145,8 +145,8 @@ export function sessionsPuts(ctx: StoreContext, projectId: string, date: Billing
         TableName: ctx.tables.projects,
         Key: keys.project(projectId),
         UpdateExpression: 'SET version = version + :one, timelineRev = if_not_exists(timelineRev, :zero) + :one',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+        ConditionExpression: 'attribute_exists(pk) AND (chargedThrough < :day OR chargedThrough < billingStartDate)',
+        ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':day': date },
       },
     },
   ];

@@ -1,6 +1,6 @@
 /**
  * TransactWriteItems with its cancellation turned into an outcome (which items failed, in request
- * order: RELIABILITY.md rule 5), the retry of transient errors, and the one backoff every retry in
+ * order: docs/reliability.md rule 5), the retry of transient errors, and the one backoff every retry in
  * paygo waits with.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';

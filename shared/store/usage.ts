@@ -4,7 +4,9 @@
  * real-time debit, which marks each item debited in the transaction that moves the balance.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { billingDayOf, type BillingDay } from '../domain/billing-days';
+import { billingDayOf, isBillingDay, type BillingDay } from '../domain/billing-days';
+import { DomainError, ValidationFailed } from '../domain/errors';
+import { utcIso } from '../domain/timeline-snapshot';
 import type { RatedUsageEvent } from '../domain/usage';
 import type { StoreContext } from './context';
 import { keys } from './keys';
@@ -17,6 +19,8 @@ export interface UsageItem extends RatedUsageEvent {
   /** The billing day of occurredAt. */
   day: BillingDay;
   projectDay: string;
+  /** `<occurredAt as fixed-width UTC>#<eventId>`: the sort key of a day's listing (byProjectDayTime). */
+  timeKey: string;
   receivedAt: string;
   /** The ingest round that stored the item (shared/store/commit.ts receipts). */
   attemptId?: string;
@@ -27,6 +31,16 @@ export interface UsageItem extends RatedUsageEvent {
 }
 
 export const USAGE_INDEX = 'byProjectDay';
+/** A day's events by instant then eventId, whatever offset each was sent with. */
+export const USAGE_TIME_INDEX = 'byProjectDayTime';
+
+export const DEFAULT_USAGE_LIMIT = 1000;
+export const MAX_USAGE_LIMIT = 1000;
+
+/** `<UTC ISO, 24 characters>#<eventId>`: sorts as the instants do, then by id. */
+export function timeKeyOf(occurredAt: string, eventId: string): string {
+  return `${utcIso(Date.parse(occurredAt))}#${eventId}`;
+}
 
 export function usageItemOf(zone: string, event: RatedUsageEvent, receivedAt: string, attemptId?: string): UsageItem {
   const day = billingDayOf(event.occurredAt, zone);
@@ -35,6 +49,7 @@ export function usageItemOf(zone: string, event: RatedUsageEvent, receivedAt: st
     ...toRatedEvent(event),
     day,
     projectDay: keys.projectDay(event.projectId, day),
+    timeKey: timeKeyOf(event.occurredAt, event.eventId),
     receivedAt,
     ...(attemptId !== undefined ? { attemptId } : {}),
   };
@@ -75,19 +90,60 @@ export function debitMark(ctx: StoreContext, eventId: string, debitedAt: string,
   };
 }
 
-/** A project's usage items of one billing day, oldest first (by instant, then eventId). */
-export async function listUsageDay(ctx: StoreContext, projectId: string, day: BillingDay): Promise<UsageItem[]> {
+export class InvalidUsageCursor extends DomainError {
+  constructor() { super('invalid_cursor', 'the cursor is not one this listing returned for this date', 400); }
+}
+
+export interface UsagePageQuery {
+  /** 1..1000; @default 1000 */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface UsagePage {
+  events: UsageItem[];
+  nextCursor: string | null;
+}
+
+const TIME_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#([A-Za-z0-9._:@-]{1,128})$/;
+
+/**
+ * The time key a cursor stands for, judged by what it decodes to: a well-formed time key of an
+ * instant on `day` in `zone` (so at most 153 bytes, and a cursor of one day cannot list another).
+ */
+export function decodeUsageCursor(cursor: string, day: BillingDay, zone: string): string {
+  if (!/^[A-Za-z0-9_-]{1,300}$/.test(cursor)) throw new InvalidUsageCursor();
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (Buffer.from(key, 'utf8').toString('base64url') !== cursor) throw new InvalidUsageCursor();
+  const m = TIME_KEY.exec(key);
+  if (!m || !isBillingDay(m[1]!.slice(0, 10)) || !Number.isFinite(Date.parse(m[1]!)) || utcIso(Date.parse(m[1]!)) !== m[1] || billingDayOf(m[1]!, zone) !== day) {
+    throw new InvalidUsageCursor();
+  }
+  return key;
+}
+
+/**
+ * One page of a project's usage items of one billing day, oldest first (by instant, then eventId),
+ * from the time index. `nextCursor` is null on the last page: one more item than asked is read.
+ */
+export async function listUsagePage(ctx: StoreContext, projectId: string, day: BillingDay, q: UsagePageQuery = {}): Promise<UsagePage> {
+  const limit = q.limit ?? DEFAULT_USAGE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_USAGE_LIMIT) throw new ValidationFailed(`limit must be 1..${MAX_USAGE_LIMIT}`);
+  const after = q.cursor === undefined ? undefined : decodeUsageCursor(q.cursor, day, ctx.zone);
   const items = (await readAll(ctx.doc, {
     Query: {
       TableName: ctx.tables.usage,
-      IndexName: USAGE_INDEX,
-      KeyConditionExpression: 'projectDay = :pd',
-      ExpressionAttributeValues: { ':pd': keys.projectDay(projectId, day) },
+      IndexName: USAGE_TIME_INDEX,
+      // A key condition rather than ExclusiveStartKey: the cursor needs no table key, only the time key.
+      KeyConditionExpression: after === undefined ? 'projectDay = :pd' : 'projectDay = :pd AND timeKey > :after',
+      ExpressionAttributeValues: { ':pd': keys.projectDay(projectId, day), ...(after === undefined ? {} : { ':after': after }) },
     },
-  })) as unknown as UsageItem[];
-  // The index sorts occurredAt as text, which is not time order across offsets (+02:00 vs Z).
-  const at = new Map(items.map((i) => [i, Date.parse(i.occurredAt)]));
-  return items.sort((a, b) => at.get(a)! - at.get(b)! || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  }, { max: limit + 1 })) as unknown as UsageItem[];
+  const shown = items.slice(0, limit);
+  return {
+    events: shown,
+    nextCursor: items.length > limit ? Buffer.from(shown[shown.length - 1]!.timeKey, 'utf8').toString('base64url') : null,
+  };
 }
 
 /** The API's view of a stored event (UsageEvent plus cost): only its own fields, none of the item's. */

@@ -5,7 +5,7 @@
  * context in `requestContext.authorizer.lambda`. Nothing is faked between the header and the handler.
  *
  * Where API Gateway answers by itself (no route, no Authorization header on a route with an
- * authorizer, an authorizer denial) the answer is API.md's error body, as the twin gives, and
+ * authorizer, an authorizer denial) the answer is docs/api.md's error body, as the twin gives, and
  * `via` says `gateway` so a test can tell whether its request reached the handler.
  */
 import { randomUUID } from 'node:crypto';

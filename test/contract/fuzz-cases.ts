@@ -41,6 +41,8 @@ export interface FuzzWorld extends World {
   seenPaymentId: string;
   /** A number project A holds. */
   heldNumber: string;
+  /** A number project B holds (A renting it is a 409 number_taken). */
+  takenNumber: string;
   /** The last day charged for A (changes into it or before are 409). */
   chargedThrough: string;
   /** The Idempotency-Key of a project already made (with another body than the base). */
@@ -108,6 +110,8 @@ const BAD_INSTANTS: readonly unknown[] = [
   '2026-03-10 10:00:00+02:00',
   '2026-03-10',
   '+275760-09-13T00:00:00Z',
+  '9999-12-31T23:59:59Z', // its billing day in Kyiv would be +010000-01-01
+  '0000-01-01T00:00:00+14:00', // and this one's -000001-12-31
   'now',
   1773136800000,
 ];
@@ -418,6 +422,9 @@ export const FUZZ: Record<string, RouteFuzz> = {
           name: `Idempotency-Key ${show(k)}`, req: { ...base, headers: { 'idempotency-key': k } }, status: 400,
         })),
         { name: 'Idempotency-Key reused with another body', req: { ...base, headers: { 'idempotency-key': w.usedIdempotencyKey } }, status: 409 },
+        ...['Acme\u0000', 'Acme\u0085', 'Ac\ud800me', 'pay\u202Efdp.exe', '\u2067Acme', 'Ac\u200Bme', '\uFEFFAcme', 'Acme\u2060'].map((name) => ({
+          name: `name with ${show(name)}`, req: { ...base, body: { ...(base.body as object), name } }, status: 400,
+        })),
       ];
     },
     control: (w) => ({ method: 'POST', path: '/projects', key: w.admin, body: { name: 'fuzz control', currency: 'UAH', creditLimit: 0, billingStartDate: '2026-03-01' } }),
@@ -487,6 +494,8 @@ export const FUZZ: Record<string, RouteFuzz> = {
         ]),
         { name: 'a number type the plan does not price', req: { ...base, body: { number: '+380442220003', type: 'satellite' } }, status: 400 },
         { name: 'a number already held', req: { ...base, body: { number: w.heldNumber, type: 'local' } }, status: 409 },
+        { name: 'a number another project holds', req: { ...base, body: { number: w.takenNumber, type: 'local' } }, status: 409 },
+        { name: 'a number another project holds, backdated', req: { ...base, body: { number: w.takenNumber, type: 'local', effectiveAt: '2026-03-08T12:00:00+02:00' } }, status: 409 },
         { name: 'effectiveAt in a charged day', req: { ...base, body: { number: '+380442220002', type: 'local', effectiveAt: `${w.chargedThrough}T12:00:00+02:00` } }, status: 409 },
         { name: 'effectiveAt from a project key', req: { ...base, key: w.a.key }, status: 403 },
       ];
@@ -517,6 +526,8 @@ export const FUZZ: Record<string, RouteFuzz> = {
           { path: 'date', type: { kind: 'date' }, required: true },
           { path: 'count', type: { kind: 'int', min: 0, max: 1_000_000_000 }, required: true },
         ]),
+        { name: 'a day already charged', req: { ...base, body: { date: w.chargedThrough, count: 100 } }, status: 409 },
+        { name: 'the first day billed, long charged', req: { ...base, body: { date: '2026-03-01', count: 100 } }, status: 409 },
       ];
     },
     control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/sessions`, key: w.telephony, body: { date: '2026-03-09', count: 100 } }),
@@ -548,6 +559,9 @@ export const FUZZ: Record<string, RouteFuzz> = {
         { name: 'an sms with durationSec', req: { ...base, body: { events: [{ ...sms, durationSec: 5 }] } }, status: 400 },
         ...[0, -1, 1.5, 1001, 1e308, '1'].map((s) => ({ name: `sms segments = ${show(s)}`, req: { ...base, body: { events: [{ ...sms, segments: s }] } }, status: 400 })),
         { name: 'the cost sent by the client', req: { ...base, body: { events: [{ ...usageEvent(w), cost: -100_000 }] } }, status: 400 },
+        // A's billing starts 2026-03-01, at 2026-02-28T22:00:00Z in Kyiv.
+        { name: 'an event before the project\'s billingStartDate', req: { ...base, body: { events: [{ ...usageEvent(w), occurredAt: '2026-02-28T23:59:59+02:00' }] } }, status: 400 },
+        { name: '500 events, the last from year 0001', req: { ...base, body: batch(500, { occurredAt: '0001-01-02T00:00:00Z' }) }, status: 400 },
       ];
     },
     control: (w) => ({ method: 'POST', path: '/usage', key: w.telephony, body: { events: [usageEvent(w)] } }),
@@ -577,7 +591,7 @@ export const FUZZ: Record<string, RouteFuzz> = {
         ...pathCases('GET', (v) => `/projects/${v}/ledger`, w.admin),
         ...queryCases(base, {
           limit: ['0', '1001', 'abc', '1.5', '-1', '1e308', '', String(2 ** 53), 'Infinity'],
-          cursor: ['!!!', 'abc', 'x'.repeat(3000), b64('2026-02-01#payment#x'), b64('garbage'), `${w.cursor}=`, `${w.cursor}!`, b64("2026-03-05#' OR 1=1 --"), INJECTIONS[1], INJECTIONS[3]],
+          cursor: ['!!!', 'abc', 'x'.repeat(3000), b64('2026-02-01#payment#x'), b64(`2026-03-10#payment#${'a'.repeat(1500)}`), b64('2026-03-10#payment#a b'), b64('garbage'), `${w.cursor}=`, `${w.cursor}!`, b64("2026-03-05#' OR 1=1 --"), INJECTIONS[1], INJECTIONS[3]],
           from: BAD_DATES.filter((v) => typeof v === 'string'),
           to: ['2026-13-01', '2026-02-30', '26-1-1', '2026-02-28'],
         }),
@@ -593,7 +607,11 @@ export const FUZZ: Record<string, RouteFuzz> = {
       return [
         ...authCases(base),
         ...pathCases('GET', (v) => `/projects/${v}/usage`, w.admin, { query: { date: '2026-03-10' } }),
-        ...queryCases(base, { date: BAD_DATES.filter((v) => typeof v === 'string') }),
+        ...queryCases(base, {
+          date: [...BAD_DATES.filter((v) => typeof v === 'string'), '0000-03-10', '10000-03-10'],
+          limit: ['0', '1001', 'abc', '1.5', '-1', '1e308', '', 'Infinity'],
+          cursor: ['!!!', 'x'.repeat(301), Buffer.from('2026-03-09T10:00:00.000Z#fuzz-ok-0').toString('base64url'), Buffer.from(`2026-03-10T10:00:00.000Z#${'a'.repeat(1500)}`).toString('base64url'), INJECTIONS[1]],
+        }),
         { name: 'date missing', req: { ...base, query: {} }, status: 400 },
       ];
     },

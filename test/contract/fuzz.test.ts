@@ -1,7 +1,7 @@
 /**
  * Bad input, route by route (issue 5 §3): every route of ROUTES has a row in FUZZ (fuzz-cases.ts);
  * every case goes through the real authorizer and handler (api.ts) and must answer a 4xx with
- * API.md's error body, leak nothing internal, and change nothing: the three tables are scanned whole
+ * docs/api.md's error body, leak nothing internal, and change nothing: the three tables are scanned whole
  * before and after each case and compared item by item. Each row ends with a valid control request
  * that must succeed, so the cases are refused for what they break and nothing else.
  */
@@ -32,6 +32,7 @@ beforeAll(async () => {
   await must({ method: 'POST', path: `/projects/${a.id}/payments`, key: admin, body: { paymentId: 'pay-seen-2', amount: 1000 } }, 201);
   await chargeThrough(storeContext(), a.id, '2026-03-05');
   await must({ method: 'POST', path: `/projects/${a.id}/numbers`, key: admin, body: { number: '+380441110000', type: 'local' } }, 201);
+  await must({ method: 'POST', path: `/projects/${world.b.id}/numbers`, key: admin, body: { number: '+380443330000', type: 'local' } }, 201);
   await must({ method: 'POST', path: '/projects', key: admin, body: { name: 'idempotent original' }, headers: { 'idempotency-key': 'idem-fuzz-1' } }, 201);
   const page = await must({ method: 'GET', path: `/projects/${a.id}/ledger`, key: admin, query: { from: '2026-03-10', to: '2026-03-10', limit: '1' } }, 200);
   // Plans: one nobody is on, one in another currency, two later versions of standard (one to withdraw).
@@ -44,6 +45,7 @@ beforeAll(async () => {
     spareKeyId: spare.body.apiKeyId,
     seenPaymentId: 'pay-seen',
     heldNumber: '+380441110000',
+    takenNumber: '+380443330000',
     chargedThrough: '2026-03-05',
     usedIdempotencyKey: 'idem-fuzz-1',
     cursor: page.body.nextCursor,

@@ -1,5 +1,5 @@
 /**
- * The role × route matrix (issue 5 §3), from API.md's role column, through the real authorizer and
+ * The role × route matrix (issue 5 §3), from docs/api.md's role column, through the real authorizer and
  * handlers: admin, project (own), project (another project's key), telephony, no key, an unknown key
  * and a revoked key, against every route of ROUTES with a valid request, so the outcome depends on
  * the caller alone. A refused call changes nothing (whole-table snapshots) and an answer to another
@@ -16,7 +16,7 @@ import { errorProblems, makeWorld, type World } from './world';
 type Who = 'admin' | 'own' | 'other' | 'telephony' | 'none' | 'unknown' | 'revoked';
 const WHO: readonly Who[] = ['admin', 'own', 'other', 'telephony', 'none', 'unknown', 'revoked'];
 
-/** API.md's role column. */
+/** docs/api.md's role column. */
 type Column = 'public' | 'any' | 'admin' | 'owner' | 'platform' | 'planReader';
 /** `ok`: any 2xx; `hidden`: 403, or 404 where that avoids revealing the project. */
 type Outcome = 'ok' | 401 | 403 | 'hidden';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Settings } from 'luxon';
 import { DomainError } from '../../shared/domain/errors';
 import {
-  addDays, billingDayOf, dayOfMonth, daysBetween, daysFromTo, daysInMonth, endOfDay, hoursInDay, InvalidDate,
+  addDays, billingDayOf, dayOfMonth, daysBetween, daysFromTo, daysInMonth, endOfDay, hoursInDay, InstantOutOfRange, InvalidDate,
   InvalidTimeZone, isBillingDay, startOfDay, weekday,
 } from '../../shared/domain/billing-days';
 
@@ -154,5 +154,27 @@ describe('invalid input throws named errors', () => {
       expect(() => billingDayOf(bad, KYIV), bad).toThrow(expect.objectContaining({ code: 'invalid_instant' }));
     }
     expect(() => billingDayOf(Number.NaN, KYIV)).toThrow(DomainError);
+  });
+
+  it('every billing day is YYYY-MM-DD in the years 0001-9999: instants past them are refused, not renamed', () => {
+    // Kyiv is +02:00 in winter (+02:02 local mean time before 1880): these were days `+010000-01-01` and `-000001-12-31`.
+    for (const bad of ['9999-12-31T22:00:00Z', '0000-01-01T00:00:00+14:00', '0000-12-31T21:00:00Z', Date.parse('+275760-09-13T00:00:00Z')]) {
+      expect(() => billingDayOf(bad, KYIV), String(bad)).toThrow(InstantOutOfRange);
+      try { billingDayOf(bad, KYIV); } catch (e) { expect(e).toMatchObject({ code: 'invalid_instant', status: 400 }); }
+    }
+    expect(billingDayOf('9999-12-31T21:59:59.999Z', KYIV)).toBe('9999-12-31');
+    expect(billingDayOf('0000-12-31T22:00:00Z', KYIV)).toBe('0001-01-01');
+    expect(isBillingDay('0000-01-01')).toBe(false);
+    expect(isBillingDay('0001-01-01')).toBe(true);
+    expect(() => addDays('9999-12-31', 1)).toThrow(InvalidDate);
+    expect(() => addDays('0001-01-01', -1)).toThrow(InvalidDate);
+    expect(addDays('9999-12-30', 1)).toBe('9999-12-31');
+    // Date and TZDate read years 0-99 as 1900-1999; billing days do not.
+    expect(addDays('0001-01-01', 1)).toBe('0001-01-02');
+    for (const day of ['0001-01-01', '0050-06-15', '0099-12-31']) {
+      const start = startOfDay(day, KYIV);
+      expect(billingDayOf(start, KYIV), day).toBe(day);
+      if (day !== '0001-01-01') expect(billingDayOf(start - 1, KYIV), day).toBe(addDays(day, -1));
+    }
   });
 });

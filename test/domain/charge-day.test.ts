@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, daysFromTo, daysInMonth } from '../../shared/domain/billing-days';
 import { PlanVersion, type NumberType, type ProductId } from '../../shared/domain/plan';
-import { chargeDay, chargeTotal, telecomDailyLine } from '../../shared/domain/charge-day';
+import { chargeDay, chargeTotal, closingLines, dayShareText, telecomDailyLine } from '../../shared/domain/charge-day';
 import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';
 import { number, product, tl } from '../support/timeline';
@@ -25,14 +25,14 @@ describe('chargeDay', () => {
       entryId: 'charge#2026-01-10#product#telephony',
       date: '2026-01-10',
       type: 'product_daily',
-      description: 'Business telephony (5 seats: 2 extra), 10/31 of 697.00 UAH per month',
+      description: 'Business telephony (5 seats: 2 extra), day 10 of 31: 1/31 of 697.00 UAH per month',
       amount: -2248,
       balanceEffect: true,
       productId: 'telephony',
     });
     // Jan 11, 4 seats: 499.00 + 99.00 = 598.00; floor(59800*11/31) - floor(59800*10/31) = 21219 - 19290 = 1929
     expect(amounts(t, '2026-01-11')).toEqual({ 'charge#2026-01-11#product#telephony': -1929 });
-    expect(chargeDay(t, C, '2026-01-11')[0]!.description).toBe('Business telephony (4 seats: 1 extra), 11/31 of 598.00 UAH per month');
+    expect(chargeDay(t, C, '2026-01-11')[0]!.description).toBe('Business telephony (4 seats: 1 extra), day 11 of 31: 1/31 of 598.00 UAH per month');
   });
 
   it('charges a number held from noon to noon on each of the three days it touches', () => {
@@ -43,7 +43,7 @@ describe('chargeDay', () => {
       expect(amounts(t, day)).toEqual({ [`charge#${day}#number#+380441234567`]: -484 });
     }
     expect(chargeDay(t, C, '2026-01-13')).toEqual([]);
-    expect(chargeDay(t, C, '2026-01-10')[0]).toMatchObject({ type: 'number_daily', number: '+380441234567', description: 'Number +380441234567 (local), 10/31 of 150.00 UAH per month' });
+    expect(chargeDay(t, C, '2026-01-10')[0]).toMatchObject({ type: 'number_daily', number: '+380441234567', description: 'Number +380441234567 (local), day 10 of 31: 1/31 of 150.00 UAH per month' });
   });
 
   it('gives 5 % back on 2 products and 10 % on 3, products only', () => {
@@ -83,11 +83,11 @@ describe('chargeDay', () => {
     // (the 1 session on Dec 11 is outside Dec 12..Jan 10)
     const at7000 = tl(on, [{ date: '2025-12-11', count: 1 }, { date: '2025-12-20', count: 3000 }, { date: '2026-01-10', count: 4000 }]);
     expect(amounts(at7000, '2026-01-10')).toEqual({ 'charge#2026-01-10#product#analytics': -1287 });
-    expect(chargeDay(at7000, C, '2026-01-10')[0]!.description).toBe('Analytics (7,000 sessions in 30 days), 10/31 of 399.00 UAH per month');
+    expect(chargeDay(at7000, C, '2026-01-10')[0]!.description).toBe('Analytics (7,000 sessions in 30 days), day 10 of 31: 1/31 of 399.00 UAH per month');
     // 7,001 sessions: one started block of 1,000: 399.00 + 49.00 = 448.00; 14451 - 13006 = 1445
     const at7001 = tl(on, [{ date: '2025-12-12', count: 1 }, { date: '2025-12-20', count: 3000 }, { date: '2026-01-10', count: 4000 }]);
     expect(amounts(at7001, '2026-01-10')).toEqual({ 'charge#2026-01-10#product#analytics': -1445 });
-    expect(chargeDay(at7001, C, '2026-01-10')[0]!.description).toBe('Analytics (7,001 sessions in 30 days: 1 extra block of 1,000), 10/31 of 448.00 UAH per month');
+    expect(chargeDay(at7001, C, '2026-01-10')[0]!.description).toBe('Analytics (7,001 sessions in 30 days: 1 extra block of 1,000), day 10 of 31: 1/31 of 448.00 UAH per month');
   });
 
   it('cuts DST days in Kyiv: a change at 23:30 local counts for that day, not the next', () => {
@@ -124,6 +124,22 @@ describe('chargeDay', () => {
         expect(chargeDay(tl(b, sessions), C, day)).toEqual(chargeDay(tl(a, sessions), C, day));
       }
     }));
+  });
+});
+
+describe('how a line says its share', () => {
+  it('names the day and charges its share of the month, not day/days of the price', () => {
+    // April has 30 days; day 28 charges floor(69700*28/30) - floor(69700*27/30) = 65053 - 62730 = 2323, about 1/30.
+    const t = tl([product('2026-04-01T00:00:00+03:00', 'telephony', true, 5)]);
+    const [line] = chargeDay(t, C, '2026-04-28');
+    expect(line).toMatchObject({ amount: -2323, description: 'Business telephony (5 seats: 2 extra), day 28 of 30: 1/30 of 697.00 UAH per month' });
+    expect(dayShareText('2024-02-29', 15_000, 'UAH')).toBe('day 29 of 29: 1/29 of 150.00 UAH per month');
+  });
+
+  it('says it the same way for numbers grouped by type', () => {
+    const held = Array.from({ length: 3 }, (_, i) => number('2026-04-01T00:00:00+03:00', `+38044000000${i}`, true));
+    const [grouped] = closingLines(tl(held), C, '2026-04-28', 2);
+    expect(grouped).toMatchObject({ entryId: 'charge#2026-04-28#numbers#local', description: '3 local numbers, each day 28 of 30: 1/30 of 150.00 UAH per month' });
   });
 });
 

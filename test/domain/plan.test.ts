@@ -17,7 +17,7 @@ function copy(): Record<string, unknown> & { products: Record<string, unknown>[]
 const day = fc.integer({ min: 0, max: 4000 }).map((n) => addDays('2020-01-01', n));
 
 describe('the default plan', () => {
-  it('is version 1 of standard, from 2000-01-01, in the shape of API.md', () => {
+  it('is version 1 of standard, from 2000-01-01, in the documented shape', () => {
     expect(PlanVersion.parse(DEFAULT_PLAN)).toEqual(DEFAULT_PLAN);
     expect(DEFAULT_PLAN).toMatchObject({ planId: 'standard', version: 1, effectiveFrom: '2000-01-01', currency: 'UAH' });
     expect(DEFAULT_PLAN.products.map((p) => p.productId)).toEqual(['telephony', 'calltracking', 'callback', 'analytics']);
@@ -50,7 +50,7 @@ describe('the version schema', () => {
     expect(PlanVersion.safeParse(c).success).toBe(true);
   });
 
-  it('refuses what API.md refuses', () => {
+  it('refuses what docs/api.md refuses', () => {
     const broken: [string, (c: ReturnType<typeof copy>) => void][] = [
       ['a negative price', (c) => { c.products[0]!.monthlyPrice = -1; }],
       ['a float price', (c) => { c.numbers.local = 150.5; }],

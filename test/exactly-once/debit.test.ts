@@ -1,6 +1,6 @@
 /**
  * Every usage event is debited exactly once, on DynamoDB Local's real stream, under the faults of
- * RELIABILITY.md: duplicates at ingestion, redelivered batches, a batch failed in the middle and
+ * docs/reliability.md: duplicates at ingestion, redelivered batches, a batch failed in the middle and
  * re-sent from the lowest failed record, racing invocations, cancelled and ambiguous transactions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -85,7 +85,7 @@ export async function streamOf(env: Env, eventIds: readonly string[]): Promise<S
   return out;
 }
 
-/** API.md's invariants for one project: balance = paid - costs, each event debited and counted once. */
+/** docs/api.md's invariants for one project: balance = paid - costs, each event debited and counted once. */
 export async function expectSettled(env: Env, projectId: string, paid: number, expectedCosts: number): Promise<void> {
   const s = await moneyState(env.doc, env.tables, projectId);
   expect(s.costs).toBe(expectedCosts);

@@ -40,6 +40,16 @@ describe('POST /projects/{projectId}/authorize', () => {
     expect((await ask(p, { kind: 'outgoing_call', destination: '+380441234567' })).body).toEqual({ allowed: true, maxDurationSec: 1_000 });
   });
 
+  it('caps a budget past 2^53 instead of refusing the call as an invalid amount', async () => {
+    // balance 1,000 + creditLimit 2^53 - 1 is no exact integer: the budget is 2^53 - 1, still unlimited in practice.
+    const p = await projectWith(1_000, Number.MAX_SAFE_INTEGER);
+    const call = await ask(p, { kind: 'outgoing_call', destination: '+380441234567' });
+    expect(call.status).toBe(200);
+    // Kyiv landline, 60/min per second: (2^53 - 1) kopecks pay for 2^53 - 1 seconds.
+    expect(call.body).toEqual({ allowed: true, maxDurationSec: Number.MAX_SAFE_INTEGER });
+    expect((await ask(p, { kind: 'sms', destination: '+380671234567' })).body).toEqual({ allowed: true, maxDurationSec: null });
+  });
+
   it('refuses a call whose first billed block the budget cannot pay', async () => {
     // Vodafone's first block is 30 s = 150 * 30 / 60 = 75.
     const poor = await projectWith(74);

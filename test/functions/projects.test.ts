@@ -74,12 +74,41 @@ describe('POST /projects', () => {
       expect(typeof res.body.error.code, what).toBe('string');
       expect(typeof res.body.error.message, what).toBe('string');
     }
-    // A plan's currency must be the project's; an unknown plan is not found (API.md).
+    // A plan's currency must be the project's; an unknown plan is not found (docs/api.md).
     const mismatch = await call(createProject, 'POST /projects', { body: { name: 'x', currency: 'EUR' } });
     expect([mismatch.status, mismatch.body.error.code]).toEqual([409, 'currency_mismatch']);
     const unknown = await call(createProject, 'POST /projects', { body: { name: 'x', planId: 'gold' } });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'not_found']);
     expect(await count()).toBe(before);
+  });
+
+  it('refuses a name with control, bidi-override or zero-width characters, saying which and where', async () => {
+    const before = await count();
+    const cases: [string, string, string][] = [
+      ['Acme\u0000Kyiv', 'U+0000 NULL at character 5', 'NUL'],
+      ['Acme\u0085', 'U+0085 control character at character 5', 'C1 control'],
+      ['Acme\tKyiv', 'U+0009 TAB at character 5', 'C0 control'],
+      ['Ac\ud800me', 'U+D800 lone surrogate at character 3', 'lone high surrogate'],
+      ['Acme\udfff', 'U+DFFF lone surrogate at character 5', 'lone low surrogate'],
+      ['invoice\u202Efdp.exe', 'U+202E RIGHT-TO-LEFT OVERRIDE at character 8', 'bidi override'],
+      ['\u2066Acme\u2069', 'U+2066 LEFT-TO-RIGHT ISOLATE at character 1', 'bidi isolate'],
+      ['Ac\u200Bme', 'U+200B ZERO WIDTH SPACE at character 3', 'zero-width space'],
+      ['Acme\u2060', 'U+2060 WORD JOINER at character 5', 'word joiner'],
+      // JSON.parse keeps a leading BOM and trim() would drop it silently: checked before trimming.
+      ['\uFEFFAcme', 'U+FEFF ZERO WIDTH NO-BREAK SPACE (byte order mark) at character 1', 'BOM'],
+      ['🙂\u200DAcme', 'U+200D ZERO WIDTH JOINER at character 2', 'position counted in characters, not UTF-16 units'],
+    ];
+    for (const [name, says, what] of cases) {
+      const res = await call(createProject, 'POST /projects', { body: { name } });
+      expect(res.status, what).toBe(400);
+      expect(res.body.error.message, what).toContain(says);
+      expect(res.body.error.details, what).toEqual([expect.objectContaining({ path: 'name' })]);
+    }
+    expect(await count()).toBe(before);
+    // Letters of any script, emoji and inner spaces are names.
+    const ok = await call(createProject, 'POST /projects', { body: { name: '  Київ — Acme 🙂 ' } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.name).toBe('Київ — Acme 🙂');
   });
 
   it('is admin only', async () => {

@@ -1,5 +1,5 @@
 /**
- * The alarms of RELIABILITY.md rule 8 and issue 5 §4: each exists and watches what it should (metric
+ * The alarms of docs/reliability.md rule 8 and issue 5 §4: each exists and watches what it should (metric
  * name, namespace, dimension, statistic, threshold, missing-data treatment), and the dashboard shows them.
  */
 import { Stack } from 'aws-cdk-lib';

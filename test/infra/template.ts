@@ -1,5 +1,5 @@
 /**
- * Builds the paygo stack for Template assertions the fast way (TOOLCHAIN.md): bundling skipped, the
+ * Builds the paygo stack for Template assertions the fast way: bundling skipped, the
  * built-in CloudFormation validator off, cdk.json's feature flags on (so the template is the one
  * `cdk synth` makes), and each distinct context synthesised once per test file.
  */

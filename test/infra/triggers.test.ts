@@ -6,7 +6,7 @@ const { stack, template, logicalId } = synthPaygo();
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 const props = (construct: Parameters<typeof logicalId>[0]) => resources[logicalId(construct)]!.Properties;
 
-describe('usage stream → debit (RELIABILITY.md rule 6)', () => {
+describe('usage stream → debit (docs/reliability.md rule 6)', () => {
   const debit = stack.realtimeDebit;
   const mapping = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping'
     && r.Properties.FunctionName.Ref === logicalId(debit.debitFunction))!.Properties;

@@ -1,7 +1,7 @@
 /**
  * The twin's HTTP layer with recording handlers: the events it builds have API Gateway's payload-2.0
  * shape, the authorizer runs first and its context reaches the route, and the gateway's own answers
- * (404, 405, 401, 403, 413, 500) carry API.md's error body and never a stack trace.
+ * (404, 405, 401, 403, 413, 500) carry docs/api.md's error body and never a stack trace.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';

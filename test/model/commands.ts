@@ -14,7 +14,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, billingDayOf, startOfDay, type BillingDay } from '../../shared/domain/billing-days';
 import { FIRST_DAY, isSeatPriced, productOf, type PlanVersion, type ProductId } from '../../shared/domain/plan';
 import { stateAt } from '../../shared/domain/timeline';
-import type { TimelineChange } from '../../shared/domain/types';
+import type { Timeline, TimelineChange } from '../../shared/domain/types';
 import type { ChargeMessage } from '../../shared/runtime';
 import { keys } from '../../shared/store/keys';
 import type { UsageItem } from '../../shared/store/usage';
@@ -241,8 +241,11 @@ export interface EventSpec {
   alter: boolean;
 }
 
-/** A request refused whole: an event of a project that does not exist, or one from too far ahead. */
-export type BadUsage = 'none' | 'unknown-project' | 'future';
+/**
+ * A request refused whole: an event of a project that does not exist, one from too far ahead, or one
+ * from before its project's billing started.
+ */
+export type BadUsage = 'none' | 'unknown-project' | 'future' | 'before-start';
 
 export class PostUsage extends Step {
   constructor(faults: StepFaults, tickSec: number, readonly specs: EventSpec[], readonly dupWithin: number[], readonly bad: BadUsage, readonly resend: boolean) {
@@ -258,7 +261,8 @@ export class PostUsage extends Step {
     return `postUsage(${this.specs.length} events, ${reused} re-sent, ${this.dupWithin.length} repeated within${this.bad !== 'none' ? `, one ${this.bad}` : ''}${this.resend ? ', request sent twice' : ''})`;
   }
 
-  private eventOf(m: Model, w: World, s: EventSpec): { event: UsageEvent; projectIdx: number } {
+  /** A new event as the spec asks, or null for a project whose billing starts more than 15 minutes from now. */
+  private eventOf(m: Model, w: World, s: EventSpec): { event: UsageEvent; projectIdx: number } | null {
     if (s.reuse !== null && m.eventOrder.length > 0) {
       const first = m.events.get(m.eventOrder[s.reuse % m.eventOrder.length]!)!;
       const e = first.event;
@@ -267,7 +271,11 @@ export class PostUsage extends Step {
       return { event, projectIdx: first.projectIdx };
     }
     const p = m.project(s.projectIdx);
-    const ms = Math.floor((w.clock - s.minutesAgo * MIN) / 1000) * 1000 - s.seconds * 1000;
+    let ms = Math.floor((w.clock - s.minutesAgo * MIN) / 1000) * 1000 - s.seconds * 1000;
+    // The platform carries no call for a project before its billing starts (that is the 'before-start' case).
+    const startMs = startOfDay(p.billingStartDate, w.zone);
+    if (ms < startMs) ms = startMs + s.seconds * 1000;
+    if (ms > w.clock + 15 * MIN) return null;
     const occurredAt = s.localOffset ? DateTime.fromMillis(ms, { zone: w.zone }).toISO({ suppressMilliseconds: true })! : new Date(ms).toISOString().replace('.000Z', 'Z');
     const kind = KINDS[s.kind % KINDS.length]!;
     const base = { eventId: `e${m.nextEvent++}`, projectId: p.projectId, kind, destination: DESTINATIONS[s.destination % DESTINATIONS.length]!, occurredAt };
@@ -275,12 +283,15 @@ export class PostUsage extends Step {
   }
 
   protected async act(m: Model, w: World): Promise<void> {
-    const events: { event: UsageEvent; projectIdx: number }[] = this.specs.map((s) => this.eventOf(m, w, s));
+    const events = this.specs.map((s) => this.eventOf(m, w, s)).filter((e) => e !== null);
+    if (events.length === 0) return; // only projects that have not started yet
     for (const d of this.dupWithin) events.push(events[d % events.length]!);
     if (this.bad !== 'none') {
+      const first = events[0]!;
+      const before = new Date(startOfDay(m.project(first.projectIdx).billingStartDate, w.zone) - 1000).toISOString();
       const e = this.bad === 'unknown-project'
-        ? { ...events[0]!.event, eventId: `e${m.nextEvent++}`, projectId: 'prj_unknown' }
-        : { ...events[0]!.event, eventId: `e${m.nextEvent++}`, occurredAt: new Date(w.clock + 16 * MIN).toISOString() };
+        ? { ...first.event, eventId: `e${m.nextEvent++}`, projectId: 'prj_unknown' }
+        : { ...first.event, eventId: `e${m.nextEvent++}`, occurredAt: this.bad === 'future' ? new Date(w.clock + 16 * MIN).toISOString() : before };
       const r = await w.http(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [...events.map((x) => x.event), e].slice(-500) } });
       statusIn(r, [400], `POST /usage with an event ${this.bad}`);
       codeIs(r, this.bad === 'unknown-project' ? 'unknown_project' : 'validation_failed', 'POST /usage');
@@ -374,6 +385,13 @@ export class ChangeNumber extends Step {
       const r = await w.http(addNumber, route, { params: { projectId: p.projectId }, body: { number, type, ...(effectiveAt ? { effectiveAt } : {}) } });
       if (charged) { statusIn(r, [409], `${route} into a charged day`); codeIs(r, 'day_already_charged', route); return; }
       if (held.has(number)) { statusIn(r, [409], `${route} of a number held`); codeIs(r, 'number_already_held', route); return; }
+      // Held from atMs until this project's next release of it (or for good): does another project hold it then?
+      const withAdd: Timeline = { ...m.timeline(p), changes: [...p.changes, { kind: 'number', at: utcIso(atMs), number, numberType: type, held: true, seq: p.changes.length + 1 }] };
+      const until = withAdd.changes.filter((c) => c.kind === 'number' && c.number === number).map((c) => Date.parse(c.at)).filter((ms) => ms > atMs)
+        .sort((a, b) => a - b).find((ms) => !stateAt(withAdd, ms).numbers.has(number)) ?? null;
+      if (m.projects.some((q) => q !== p && heldDuring(m.timeline(q), number, atMs, until))) {
+        statusIn(r, [409], `${route} of a number another project holds`); codeIs(r, 'number_taken', route); return;
+      }
       // A lost answer: the retry finds the number it added itself already held.
       statusIn(r, r.ambiguous ? [201, 409] : [201], route);
       if (r.answer.status === 409) codeIs(r, 'number_already_held', route);
@@ -388,6 +406,15 @@ export class ChangeNumber extends Step {
     statusIn(r, r.ambiguous ? [204, 404] : [204], route);
     m.addChange(p, { kind: 'number', at: utcIso(atMs), number, numberType: type, held: false });
   }
+}
+
+/** True when `timeline` holds `number` at any moment of [fromMs, untilMs) (untilMs null: for good). */
+function heldDuring(timeline: Timeline, number: string, fromMs: number, untilMs: number | null): boolean {
+  if (stateAt(timeline, fromMs).numbers.has(number)) return true;
+  return timeline.changes.some((c) => {
+    const ms = Date.parse(c.at);
+    return ms > fromMs && (untilMs === null || ms < untilMs) && stateAt(timeline, ms).numbers.has(number);
+  });
 }
 
 export class AdvanceClock extends Step {
@@ -717,7 +744,7 @@ export function createProjectArb(scale: Scale): fc.Arbitrary<CreateProject> {
 export function commandArbs(scale: Scale): fc.Arbitrary<fc.AsyncCommand<Model, World>>[] {
   const f = faultsArb(scale);
   const w = (arbitrary: fc.Arbitrary<fc.AsyncCommand<Model, World>>, weight: number) => ({ arbitrary, weight });
-  const usage = fc.tuple(f, tick, fc.array(eventSpec, { minLength: scale.eventsPerPost.min, maxLength: scale.eventsPerPost.max }), fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom<BadUsage>(...Array<BadUsage>(18).fill('none'), 'unknown-project', 'future'), fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }))
+  const usage = fc.tuple(f, tick, fc.array(eventSpec, { minLength: scale.eventsPerPost.min, maxLength: scale.eventsPerPost.max }), fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom<BadUsage>(...Array<BadUsage>(18).fill('none'), 'unknown-project', 'future', 'before-start'), fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }))
     .map(([faults, t, specs, dups, bad, resend]) => new PostUsage(faults, t, specs, dups, bad, resend));
   return [fc.oneof(
     w(createProjectArb(scale), 2),

@@ -2,7 +2,7 @@
  * The model test's fault injector: one document client (built on test/support/faulty-doc.ts) that the
  * handlers get through setRuntime, deciding per DynamoDB call whether to fail it, and how.
  *
- * Faults, as RELIABILITY.md lists them:
+ * Faults, as docs/reliability.md lists them:
  * - `conflict-cancel`: a TransactWrite cancelled with TransactionConflict (or ThrottlingError) reasons;
  * - `conflict`: TransactionConflictException on a single write (it collided with a transaction);
  * - `throttle`: ProvisionedThroughputExceededException (what is left after the SDK's own retries);

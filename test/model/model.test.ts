@@ -1,5 +1,5 @@
 /**
- * The model-based test of RELIABILITY.md rule 12: random sequences of project creation, payments (new,
+ * The model-based test of docs/reliability.md rule 12: random sequences of project creation, payments (new,
  * repeated, conflicting), usage (duplicates within and across requests), product, seat and number
  * changes, billing nights (once, twice, concurrently, skipped) and stream deliveries (whole,
  * partial, raced, redelivered, split at the lowest failed record) against the real handlers on

@@ -54,7 +54,7 @@ export interface EventModel {
   countedOn?: BillingDay;
 }
 
-/** The day an event is counted on (API.md): its own day, or the first day not yet closed. */
+/** The day an event is counted on (docs/api.md): its own day, or the first day not yet closed. */
 export function countedOn(day: BillingDay, chargedThrough: BillingDay): BillingDay {
   const firstOpen = addDays(chargedThrough, 1);
   return day > firstOpen ? day : firstOpen;

@@ -1,7 +1,7 @@
 /**
  * A month of a project's life on DynamoDB Local: payments, product toggles, seats, numbers, sessions,
  * real-time usage (late events included), nights run through the real fan-out and SQS handlers,
- * nights skipped, a night repeated. Then API.md's ledger invariants, and the forecast's promise for
+ * nights skipped, a night repeated. Then docs/api.md's ledger invariants, and the forecast's promise for
  * each night checked against what the night charged.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -70,7 +70,8 @@ it('a month of payments, toggles and usage keeps the ledger invariants, and each
       const n = `+38044${String(1_000_000 + Math.floor(random() * 5))}`;
       if (held.has(n)) { await now(number(n, false)); held.delete(n); } else { await now(number(n, true, random() < 0.5 ? 'local' : 'mobile')); held.add(n); }
     }
-    await recordSessions(ctx(), id, addDays(day, -1), Math.floor(random() * 600));
+    // Today's sessions so far: yesterday's is charged by now (00:05), and a charged day's count is final.
+    await recordSessions(ctx(), id, day, Math.floor(random() * 600));
     // Usage: a few calls today, and one late event of yesterday (counted in the first open day).
     env.at(kyiv(day, 18));
     const calls = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, i) => ({ occurredAt: kyiv(day, 13, i * 7), durationSec: Math.floor(random() * 400), destination: random() < 0.5 ? '+380671234567' : '+380441234567' }));

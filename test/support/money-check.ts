@@ -1,5 +1,5 @@
 /**
- * The invariants of API.md checked straight from the tables: a project's balance is its payments minus
+ * The invariants of docs/api.md checked straight from the tables: a project's balance is its payments minus
  * the costs of its debited events, every event is debited, and the open-day telecom totals add up to
  * exactly those costs, one count per event (an event debited twice would be counted twice).
  */
