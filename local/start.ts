@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { errnoCode, StartupError } from './errors';
+import { warnIfNotLambdaNode } from './node-runtime';
 import { killDynamosNow, startTwin, type Twin } from './twin';
 
 export { startTwin, type Twin, type TwinOptions } from './twin';
@@ -35,8 +36,10 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
     console.log(USAGE);
     return;
   }
-  // The SDK's notice about future Node versions is noise for a local run (set the variable to see it).
+  // The SDK's notice about future Node versions is noise for a local run (set the variable to see it);
+  // this one says the same in one line, and how to run on Lambda's Node.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  warnIfNotLambdaNode();
 
   // Whatever happens, no Java process outlives this one.
   process.on('exit', killDynamosNow);
