@@ -49,6 +49,7 @@ describe('watchOver', () => {
       // What a terminal does on Ctrl-C. The parent and the victim ignore it; the watchdog never gets it.
       process.kill(-cli.child.pid!, 'SIGINT');
       await new Promise((r) => setTimeout(r, 500));
+      expect(isAlive(victim)).toBe(true);
       expect(isAlive(watchdog)).toBe(true);
       cli.child.kill('SIGKILL');
       await gone(victim, 'the victim to be stopped');
