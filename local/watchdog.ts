@@ -61,7 +61,7 @@ export function watchOver(targetPid: number, opts: WatchOptions = {}): Watchdog 
   // The watchdog is this file, run by the same node; tsx's require hook lets it be TypeScript.
   const tsx = createRequire(__filename).resolve('tsx/cjs');
   const args = [String(targetPid), String(opts.graceMs ?? 3_000), String(opts.pollMs ?? 500)];
-  const child = spawn(process.execPath, ['--require', tsx, __filename, ...args], { stdio: ['pipe', 'ignore', 'inherit'], detached: true });
+  const child = spawn(process.execPath, ['--require', tsx, __filename, ...args], { stdio: ['pipe', 'ignore', 'inherit'], detached: true, windowsHide: true });
   let disarmed = false;
   child.once('error', (e) => { if (!disarmed) console.error(`paygo: the watchdog of DynamoDB Local (pid ${targetPid}) did not start: ${e.message}`); });
   // Neither the watchdog nor its pipe may keep this process running.
