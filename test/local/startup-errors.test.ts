@@ -9,12 +9,17 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamo';
-import { startCli } from '../support/processes';
+import { startCli, type Cli } from '../support/processes';
 
 let bin: string;
+const started: Cli[] = [];
 
 beforeAll(() => { bin = mkdtempSync(join(tmpdir(), 'paygo-fake-java-')); });
-afterAll(() => rmSync(bin, { recursive: true, force: true }));
+afterAll(() => {
+  // A twin that started although it should have refused must not outlive the test.
+  for (const cli of started) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGINT');
+  rmSync(bin, { recursive: true, force: true });
+});
 
 /** A `java` that says it is `version`, on a PATH in front of the real one; `called` says whether it ran. */
 function fakeJava(version: string): { path: string; called: () => boolean } {
@@ -29,6 +34,7 @@ function fakeJava(version: string): { path: string; called: () => boolean } {
 /** Runs the CLI to its exit; the only stderr line must be the message. */
 async function refused(env: NodeJS.ProcessEnv): Promise<string> {
   const cli = startCli('local/start.ts', [], { env: { ...process.env, PORT: String(await freePort()), ...env } });
+  started.push(cli);
   expect(await cli.exited).toBe(1);
   expect(cli.out).not.toMatch(/^\s+at /m);
   const lines = cli.stderr.trim().split('\n');

@@ -9,12 +9,22 @@ import { isAlive, startCli, until } from '../support/processes';
 async function watched(args: string[] = []) {
   // Its own process group, like a twin started from a terminal.
   const cli = startCli('test/local/fixtures/watched-parent.ts', args, { detached: true });
-  const pids = await until(() => {
-    const line = /^\{.*\}$/m.exec(cli.out)?.[0];
-    return line ? JSON.parse(line) as { victim: number; watchdog: number } : undefined;
-  }, 30_000, 'the fixture\'s pids');
-  await until(() => (isAlive(pids.watchdog) ? true : undefined), 10_000, 'the watchdog');
-  return { cli, ...pids };
+  try {
+    const pids = await until(() => {
+      const line = /^\{.*\}$/m.exec(cli.out)?.[0];
+      return line ? JSON.parse(line) as { victim: number; watchdog: number } : undefined;
+    }, 30_000, 'the fixture\'s pids');
+    await until(() => (isAlive(pids.watchdog) ? true : undefined), 10_000, 'the watchdog');
+    return { cli, ...pids };
+  } catch (e) {
+    cleanUp(cli.child.pid);
+    throw e;
+  }
+}
+
+/** Whatever a failed assertion left running: the fixture first (it ignores SIGINT), then the others. */
+function cleanUp(...pids: (number | undefined)[]): void {
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid!, 'SIGKILL');
 }
 
 const gone = (pid: number, what: string) => until(() => (isAlive(pid) ? undefined : true), 10_000, what);
@@ -28,7 +38,7 @@ describe('watchOver', () => {
       await gone(victim, 'the victim to be stopped');
       await gone(watchdog, 'the watchdog to exit');
     } finally {
-      for (const pid of [victim, watchdog]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      cleanUp(cli.child.pid, victim, watchdog);
     }
   });
 
@@ -39,7 +49,7 @@ describe('watchOver', () => {
       await gone(victim, 'the stubborn victim to be killed');
       await gone(watchdog, 'the watchdog to exit');
     } finally {
-      for (const pid of [victim, watchdog]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      cleanUp(cli.child.pid, victim, watchdog);
     }
   });
 
@@ -55,7 +65,7 @@ describe('watchOver', () => {
       await gone(victim, 'the victim to be stopped');
       await gone(watchdog, 'the watchdog to exit');
     } finally {
-      for (const pid of [victim, watchdog]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      cleanUp(cli.child.pid, victim, watchdog);
     }
   });
 });
