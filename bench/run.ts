@@ -7,6 +7,7 @@
  * Add a bench by importing it and appending it to `benches`.
  */
 import './quiet';
+import { warnIfNotLambdaNode } from '../local/node-runtime';
 import { benchApi } from './api';
 import { benchBundle } from './bundle';
 import { benchDebit } from './debit';
@@ -27,6 +28,8 @@ const benches: Array<[name: string, run: () => Promise<string>]> = [
 ];
 
 async function main(): Promise<void> {
+  // Figures on another Node than Lambda's are not the figures of what is deployed: say so.
+  warnIfNotLambdaNode();
   const only = process.argv.slice(2);
   const started = process.hrtime.bigint();
   let failed = 0;

@@ -8,6 +8,9 @@ import { createServer } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDefinition } from '../shared/tables';
+import { acquireDataLock } from './data-lock';
+import { ensureJava } from './java';
+import { watchOver } from './watchdog';
 
 export interface DynamoLocal {
   endpoint: string;
@@ -19,14 +22,15 @@ export interface DynamoLocal {
 }
 
 /** Every DynamoDB Local this process spawned that has not exited yet. */
-const spawned = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+const spawned = new Set<{ killNow(): void }>();
 
 /**
  * SIGKILLs every DynamoDB Local this process spawned and that still runs, including one still starting:
- * for `process.on('exit')` and crash handlers, where nothing can be awaited.
+ * for `process.on('exit')` and crash handlers, where nothing can be awaited. (When even those do not
+ * run, on SIGKILL, each one's watchdog stops it.)
  */
 export function killSpawnedNow(): void {
-  for (const child of spawned) child.kill('SIGKILL');
+  for (const d of spawned) d.killNow();
   spawned.clear();
 }
 
@@ -46,42 +50,78 @@ export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
-/** Starts DynamoDB Local (in memory unless `dataDir`) and resolves once it answers. */
+/**
+ * Starts DynamoDB Local (in memory unless `dataDir`) and resolves once it answers. Java is checked
+ * first; a data directory is locked for as long as this Java runs (local/data-lock.ts); and a watchdog
+ * stops Java if this process dies without stopping it (local/watchdog.ts).
+ */
 export async function startDynamoLocal(opts: { port?: number; dataDir?: string } = {}): Promise<DynamoLocal> {
+  await ensureJava();
   const port = opts.port ?? (await freePort());
   // The package runs Java with its own directory as cwd, so a relative -dbPath would land inside
   // node_modules; and DynamoDB Local refuses a directory that does not exist.
   const dataDir = opts.dataDir ? resolvePath(opts.dataDir) : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const child = spawnDynamo({ port, sharedDb: true, ...(dataDir ? { path: dataDir } : {}), stdio: 'pipe' });
-  spawned.add(child);
-  child.once('exit', () => spawned.delete(child));
+  const lock = dataDir ? await acquireDataLock(dataDir) : undefined;
+  let child: ReturnType<typeof spawnDynamo>;
+  try {
+    child = spawnDynamo({ port, sharedDb: true, ...(dataDir ? { path: dataDir } : {}), stdio: 'pipe' });
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  const watchdog = child.pid ? watchOver(child.pid) : undefined;
+  if (child.pid) lock?.setJavaPid(child.pid);
+  let failure: Error | undefined;
+  const running = () => child.exitCode === null && child.signalCode === null && failure === undefined;
+  const handle = {
+    killNow() {
+      if (running()) child.kill('SIGKILL');
+      watchdog?.disarm();
+    },
+  };
+  const exited = new Promise<void>((resolve) => {
+    const done = () => {
+      watchdog?.disarm();
+      lock?.release();
+      spawned.delete(handle);
+      resolve();
+    };
+    child.once('exit', done);
+    // A spawn failure is an event, not a throw: without a listener it would crash the process.
+    child.once('error', (e) => { failure = e; done(); });
+  });
+  spawned.add(handle);
   let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4_000); });
   child.stdout?.resume();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localClient(endpoint);
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${stderr}`);
-    try {
-      await client.send(new ListTablesCommand({}));
-      break;
-    } catch {
-      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${stderr}`); }
-      await new Promise((r) => setTimeout(r, 200));
+  try {
+    for (;;) {
+      if (!running()) throw new Error(`DynamoDB Local exited (${failure?.message ?? child.exitCode ?? child.signalCode}): ${stderr}`);
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
+  } catch (e) {
+    if (running()) child.kill('SIGKILL');
+    await exited;
+    throw e;
+  } finally {
+    client.destroy();
   }
-  client.destroy();
   return {
     endpoint,
     pid: child.pid,
-    killNow() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
+    killNow: () => handle.killNow(),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!running()) return exited;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;

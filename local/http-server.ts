@@ -3,8 +3,9 @@
  * API (payload 2.0) event the deployed functions receive, runs the Lambda authorizer first on routes
  * that have one, and calls the same handler file the CDK stack deploys for the route.
  *
- * Where API Gateway answers by itself (no route, missing identity source, authorizer denial or error),
- * the twin answers with docs/api.md's error body instead of API Gateway's `{"message": ...}`.
+ * Where API Gateway answers by itself (no route, missing identity source, authorizer denial or error,
+ * a function that runs past its time limit), the twin answers with docs/api.md's error body instead of API
+ * Gateway's `{"message": ...}`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -40,7 +41,16 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** The clock for the authorizer cache and the event's time fields. @default Date.now */
   now?: () => number;
+  /**
+   * A route's function time limit: the handler's context reports it, and a handler that has not
+   * answered by then gets a 503 with `Retry-After`, as API Gateway answers an integration timeout.
+   * @default 30_000
+   */
+  functionTimeoutMs?: number;
 }
+
+/** What a client should wait before sending a timed-out request again, in seconds. */
+const TIMEOUT_RETRY_AFTER_S = 1;
 
 type AuthorizerAnswer = Partial<APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>>;
 
@@ -64,6 +74,7 @@ export function createHttpServer(opts: HttpServerOptions = {}): Server {
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const ttl = opts.authorizerCacheTtlMs ?? 0;
   const now = opts.now ?? Date.now;
+  const functionTimeoutMs = opts.functionTimeoutMs ?? 30_000;
   const authCache = new Map<string, { at: number; answer: AuthorizerAnswer }>();
 
   async function authorize(event: APIGatewayProxyEventV2, route: RouteDefinition, authorization: string): Promise<Record<string, unknown>> {
@@ -130,8 +141,17 @@ export function createHttpServer(opts: HttpServerOptions = {}): Server {
     let result: APIGatewayProxyResultV2<unknown>;
     try {
       const handler = await load(match.route.entry);
-      result = await handler(fullEvent, lambdaContext(match.route.name, 30_000, requestId)) as APIGatewayProxyResultV2<unknown>;
+      const invocation = handler(fullEvent, lambdaContext(match.route.name, functionTimeoutMs, requestId)) as Promise<APIGatewayProxyResultV2<unknown>>;
+      result = await withinTimeLimit(invocation, functionTimeoutMs, () => {
+        // Lambda would stop the function here; in process it runs on, and what it did is unknown to the client.
+        logger.warn('handler ran past its time limit: answered 503', { requestId, routeKey: match.routeKey, timeoutMs: functionTimeoutMs });
+        invocation.then(
+          () => logger.warn('handler finished after its time limit', { requestId, routeKey: match.routeKey }),
+          (e: unknown) => logger.warn('handler failed after its time limit', { requestId, routeKey: match.routeKey, error: describe(e) }),
+        );
+      });
     } catch (e) {
+      if (e instanceof GatewayAnswer) throw e;
       logger.error('handler failed', { requestId, routeKey: match.routeKey, error: describe(e) });
       throw new GatewayAnswer(500, 'internal', `internal error; quote request id ${requestId}`);
     }
@@ -150,6 +170,28 @@ export function createHttpServer(opts: HttpServerOptions = {}): Server {
       sendJson(res, 500, { error: { code: 'internal', message: `internal error; quote request id ${requestId}` } }, { 'apigw-requestid': requestId });
     });
   });
+}
+
+/**
+ * `invocation`'s answer, or a 503 GatewayAnswer once `ms` have passed without one (`onTimeout` runs
+ * then). The outcome of a timed-out request is unknown, so the client is told to send it again, as
+ * docs/api.md says of every 5xx.
+ */
+async function withinTimeLimit<T>(invocation: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new GatewayAnswer(503, 'timeout', `the function did not answer within ${ms / 1000} s; its outcome is unknown: send the same request again`, {
+        'retry-after': String(TIMEOUT_RETRY_AFTER_S),
+      }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([invocation, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface RequestParts {

@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { validateCurrency, validateTimeZone } from '../lib/billing-settings';
 import { config, resetConfig } from '../shared/config';
 import { ROUTES } from '../shared/http/routes';
@@ -14,12 +15,13 @@ import { logger } from '../shared/logger';
 import { seedStandardPlan } from '../shared/billing/plans';
 import { makeDocumentClient, resetRuntime, setRuntime } from '../shared/runtime';
 import { storeContext } from '../shared/store/context';
-import { generateAdminKey, registerAdminKey } from './admin-key';
+import { checkAdminKey, generateAdminKey, keptAdminKey, registerAdminKey } from './admin-key';
 import { InProcessChargeQueue, type InProcessQueueOptions } from './charge-queue';
 import { createTables, killSpawnedNow, startDynamoLocal, type DynamoLocal, type TableNames } from './dynamo';
 import { EventLog } from './event-log';
 import { createHttpServer, type HttpServerOptions } from './http-server';
 import { assertHandlerFiles, loadHandler } from './lambda';
+import { checkPortFree } from './port';
 import { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler';
 import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from './stream-poller';
 
@@ -30,7 +32,10 @@ export interface TwinOptions {
   host?: string;
   /** Persist DynamoDB Local's data here; in memory when absent. */
   dataDir?: string;
-  /** @default process.env.PAYGO_ADMIN_KEY, else a generated key */
+  /**
+   * At least 32 characters, no whitespace.
+   * @default process.env.PAYGO_ADMIN_KEY, else the key kept in `dataDir` (made on its first start), else a new key
+   */
   adminKey?: string;
   /** @default process.env.BILLING_TIME_ZONE ?? 'Europe/Kyiv' */
   billingTimeZone?: string;
@@ -53,8 +58,10 @@ export interface Twin {
   url: string;
   port: number;
   adminKey: string;
-  /** Whether the admin key was generated (and so must be printed). */
+  /** Whether this start generated the admin key (and so must print it). */
   adminKeyGenerated: boolean;
+  /** The file in the data directory that keeps the admin key, when it is kept there. */
+  adminKeyFile: string | undefined;
   dynamoEndpoint: string;
   /** The Java process of DynamoDB Local, when the twin started it. */
   dynamoPid: number | undefined;
@@ -89,8 +96,11 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   const port = opts.port ?? Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${String(opts.port ?? process.env.PORT)}`);
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
-  const envKey = opts.adminKey ?? process.env.PAYGO_ADMIN_KEY;
-  const adminKey = envKey && envKey.trim() !== '' ? envKey.trim() : generateAdminKey();
+  const givenKey = opts.adminKey || process.env.PAYGO_ADMIN_KEY || undefined;
+  const givenKeySource = opts.adminKey ? 'the adminKey option' : 'PAYGO_ADMIN_KEY';
+  if (givenKey !== undefined) checkAdminKey(givenKey, givenKeySource);
+  // Before DynamoDB Local: a busy port is then one line at once, not an error after Java's start-up.
+  await checkPortFree(port, host);
 
   let dynamo: DynamoLocal | undefined;
   const cleanups: (() => Promise<void>)[] = [];
@@ -124,7 +134,12 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     cleanups.push(() => chargeQueue.stop());
     setRuntime({ doc, events, chargeQueue, now: Date.now });
 
-    await registerAdminKey(adminKey);
+    const admin = givenKey !== undefined
+      ? { key: givenKey, generated: false, file: undefined, source: givenKeySource, remedy: 'choose another key' }
+      : dynamo && opts.dataDir
+        ? keptKey(opts.dataDir)
+        : { key: generateAdminKey(), generated: true, file: undefined, source: 'the generated admin key', remedy: 'start again' };
+    await registerAdminKey(admin.key, admin.source, admin.remedy);
     // A new twin starts with the default prices as plan `standard`; persisted data keeps its own.
     await seedStandardPlan(storeContext(), currency);
 
@@ -153,8 +168,9 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     return {
       url: `http://${urlHost}:${actualPort}`,
       port: actualPort,
-      adminKey,
-      adminKeyGenerated: adminKey !== envKey?.trim(),
+      adminKey: admin.key,
+      adminKeyGenerated: admin.generated,
+      adminKeyFile: admin.file,
       dynamoEndpoint: endpoint,
       dynamoPid: dynamo?.pid,
       tables,
@@ -176,7 +192,18 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
 /** Every handler file the twin calls. */
 const HANDLER_ENTRIES = [...ROUTES.map((r) => r.entry), ...Object.values(WORKERS).map((w) => w.entry)];
 
-/** Loads every handler in the background so the first requests are fast. */
+function keptKey(dataDir: string) {
+  const kept = keptAdminKey(resolvePath(dataDir));
+  return {
+    key: kept.key,
+    generated: kept.created,
+    file: kept.file,
+    source: `the admin key kept in ${kept.file}`,
+    remedy: `delete ${kept.file} to have a new one made, or set PAYGO_ADMIN_KEY`,
+  };
+}
+
+/** Loads every handler now so the first requests are fast, and names the ones that cannot load. */
 async function warmUp(stopped: () => boolean): Promise<void> {
   for (const entry of HANDLER_ENTRIES) {
     // Imports fail while the process shuts down (the loader goes first): not worth a word.

@@ -75,7 +75,7 @@ beforeAll(async () => {
     port: 0,
     dynamoEndpoint: inject('dynamoEndpoint'),
     tablePrefix: `e2e${randomUUID().slice(0, 6)}`,
-    adminKey: 'pg_e2e_admin_key_for_tests_only',
+    adminKey: 'pg_e2e_admin_key_for_tests_only_000',
     scheduler: false,
   });
   // Read without the client: its checks need the document first.

@@ -44,5 +44,5 @@ it('settles a burst of 2,000 events sent twice concurrently to the exact balance
   expect(answers.reduce((s, a) => s + a.body.duplicates, 0)).toBe(2_000);
   await expectSettled(env, p, paid, costOf(events));
   console.log(`burst: 4,000 events posted (2,000 unique) in ${Math.round(postedAt - started)} ms; balance exact after ${Math.round(settledAt - started)} ms (${invocations} debit invocations)`);
-  // Past the loop's own 120 s bound: on a loaded 2-core machine the burst alone takes 50-60 s.
+  // Room for the loop's own 120 s bound: the settle time is printed, not asserted by the default 60 s.
 }, 180_000);

@@ -10,7 +10,7 @@ const tableResource = (key: TableKey) => {
   return resource;
 };
 
-describe('tables match the shared definitions (shared/store/tables.ts)', () => {
+describe('tables match the shared definitions (shared/tables.ts)', () => {
   it('creates exactly the declared tables', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLES).length);
   });

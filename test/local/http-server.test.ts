@@ -1,11 +1,12 @@
 /**
  * The twin's HTTP layer with recording handlers: the events it builds have API Gateway's payload-2.0
  * shape, the authorizer runs first and its context reaches the route, and the gateway's own answers
- * (404, 405, 401, 403, 413, 500) carry docs/api.md's error body and never a stack trace.
+ * (404, 405, 401, 403, 413, 500, and 503 for a function past its time limit) carry docs/api.md's error body
+ * and never a stack trace.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../local/http-server';
 import type { LambdaHandler } from '../../local/lambda';
@@ -207,6 +208,52 @@ describe('gateway answers', () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: expect.stringContaining(res.headers.get('apigw-requestid')!) } });
     expect(text).not.toMatch(/secret|x\.ts|at /);
+  });
+});
+
+describe('function time limit', () => {
+  it('answers 503 with Retry-After and the error body when the handler runs past it; a late answer is dropped', async () => {
+    let finish: (() => void) | undefined;
+    let remainingAtStart = Number.NaN;
+    let calls = 0;
+    const slowRoutes: RouteDefinition[] = [{ method: 'POST', path: '/usage', name: 'PostUsage', entry: 'slow', auth: false, tables: {} }];
+    const slow = createHttpServer({
+      routes: slowRoutes,
+      functionTimeoutMs: 200,
+      load: async () => async (_event: unknown, context: Context) => {
+        // Only the first call is slow.
+        if (calls++ === 0) {
+          remainingAtStart = context.getRemainingTimeInMillis();
+          await new Promise<void>((r) => { finish = r; });
+        }
+        return { statusCode: 202, body: '{"accepted":1,"duplicates":0}' };
+      },
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/usage`;
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.headers.get('apigw-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await res.json()).toEqual({ error: { code: 'timeout', message: expect.stringContaining('send the same request again') } });
+      // The handler saw the same limit in its context.
+      expect(remainingAtStart).toBeGreaterThan(0);
+      expect(remainingAtStart).toBeLessThanOrEqual(200);
+      // The slow call answers after all: dropped, and the server takes the next request as usual.
+      finish!();
+      const again = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(again.status).toBe(202);
+    } finally {
+      finish?.();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
+  it('a handler that answers in time is not affected', async () => {
+    const res = await fetch(`${base}/health`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('retry-after')).toBeNull();
   });
 });
 

@@ -5,39 +5,16 @@
  * with its own DynamoDB Local): the banner, the generated key, and no Java process left behind after
  * SIGINT or after a crash.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { freePort, localClient } from '../../local/dynamo';
 import { startTwin, type Twin } from '../../local/start';
-
-const ROOT = resolve(__dirname, '../..');
-
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { isAlive as alive, startCli, until } from '../support/processes';
 
 describe('startTwin', () => {
   let twin: Twin;
-  const adminKey = 'pg_test_admin_key_for_the_twin';
+  const adminKey = 'pg_test_admin_key_for_the_twin_0001';
 
   beforeAll(async () => {
     twin = await startTwin({
@@ -116,20 +93,11 @@ describe('startTwin', () => {
   });
 });
 
-function startCli(script: string, env: NodeJS.ProcessEnv) {
-  // One process, as `npm start` runs it: signals reach the twin itself, with no tsx relay in between.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const state = { out: '' };
-  child.stdout.on('data', (b: Buffer) => { state.out += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { state.out += b.toString(); });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, state, exited };
-}
-
 describe('npm start (tsx local/start.ts)', () => {
   it('an uncaught error after start takes the Java process down too', async () => {
     const port = await freePort();
-    const { child, state, exited } = startCli('test/local/fixtures/crash-cli.ts', { ...process.env, PORT: String(port), PAYGO_ADMIN_KEY: 'pg_crash_test' });
+    const state = startCli('test/local/fixtures/crash-cli.ts', [], { env: { ...process.env, PORT: String(port), PAYGO_ADMIN_KEY: 'pg_crash_test_admin_key_00000000000' } });
+    const { child, exited } = state;
     try {
       await until(async () => (/^ready: /m.test(state.out) ? true : undefined), 60_000);
       const pid = Number(/\(pid (\d+),/.exec(state.out)?.[1]);
@@ -147,7 +115,8 @@ describe('npm start (tsx local/start.ts)', () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
     delete env.PAYGO_ADMIN_KEY;
-    const { child, state, exited } = startCli('local/start.ts', env);
+    const state = startCli('local/start.ts', [], { env });
+    const { child, exited } = state;
     try {
       await until(async () => (/^ready: /m.test(state.out) ? true : undefined), 60_000);
       const out = state.out;
