@@ -43,9 +43,9 @@ describe('imports run one way', () => {
       || s.startsWith('@aws-sdk/') || s.startsWith('node:'))).toEqual([]);
   });
 
-  it('use cases import the store, the domain and the process ports, never HTTP or handlers', () => {
+  it('use cases import the store, the domain, webhook delivery and the process ports, never HTTP or handlers', () => {
     expect(violations('shared/billing', (s) =>
-      under(s, 'shared/billing', 'shared/store', 'shared/domain', 'shared/aws')
+      under(s, 'shared/billing', 'shared/store', 'shared/domain', 'shared/aws', 'shared/delivery')
       || ['shared/config', 'shared/runtime', 'shared/logger', 'shared/concurrency', 'shared/catalog-source'].includes(s) || s.startsWith('node:'))).toEqual([]);
   });
 
