@@ -482,6 +482,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{projectId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's events in sequence order, paged (kept at least 90 days)
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/events/{eventId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again, to one webhook or to every one that takes it
+         * @description Roles: admin, project
+         */
+        post: operations["postProjectsProjectIdEventsEventIdRedeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The alert rules
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdAlerts"];
+        /**
+         * Replace the alert rules (a rule null or absent is off)
+         * @description Roles: admin, project
+         */
+        put: operations["putProjectsProjectIdAlerts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's webhook endpoints
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdWebhooks"];
+        put?: never;
+        /**
+         * A webhook endpoint; its signing secret is shown once
+         * @description Roles: admin, project
+         */
+        post: operations["postProjectsProjectIdWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a webhook endpoint (nothing more is delivered to it)
+         * @description Roles: admin, project
+         */
+        delete: operations["deleteProjectsProjectIdWebhooksWebhookId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's delivery attempts, newest first
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdWebhooksWebhookIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/billing-runs": {
         parameters: {
             query?: never;
@@ -503,7 +631,195 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "payment.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The payment.received event */
+        post: operations["onPaymentReceived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "day.charged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The day.charged event */
+        post: operations["onDayCharged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "project.blocked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The project.blocked event */
+        post: operations["onProjectBlocked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "project.unblocked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The project.unblocked event */
+        post: operations["onProjectUnblocked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "balance.low": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The balance.low event */
+        post: operations["onBalanceLow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "runway.low": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The runway.low event */
+        post: operations["onRunwayLow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "spend_cap.reached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The spend_cap.reached event */
+        post: operations["onSpendCapReached"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "product.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The product.changed event */
+        post: operations["onProductChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "number.added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The number.added event */
+        post: operations["onNumberAdded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "number.removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The number.removed event */
+        post: operations["onNumberRemoved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "plan.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The plan.changed event */
+        post: operations["onPlanChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         Error: {
@@ -612,6 +928,269 @@ export interface components {
             balanceEffect: boolean;
             productId?: string;
             number?: string;
+        };
+        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"];
+        PaymentReceivedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "payment.received";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                paymentId: string;
+                /** @description integer minor units, > 0 */
+                amount: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
+        DayChargedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "day.charged";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                /**
+                 * Format: date
+                 * @example 2026-01-31
+                 */
+                date: string;
+                /** @description integer minor units (kopecks, cents) */
+                amount: number;
+                /** @description integer minor units (kopecks, cents) */
+                telecomTotal: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
+        ProjectBlockedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "project.blocked";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+                /** @description integer minor units (kopecks, cents) */
+                creditLimit: number;
+            };
+        };
+        ProjectUnblockedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "project.unblocked";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+                /** @description integer minor units (kopecks, cents) */
+                creditLimit: number;
+            };
+        };
+        BalanceLowEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "balance.low";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+                /** @description integer minor units (kopecks, cents) */
+                threshold: number;
+            };
+        };
+        RunwayLowEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "runway.low";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+                /**
+                 * Format: date
+                 * @example 2026-01-31
+                 */
+                balanceRunsOutOn: string;
+                days: number;
+            };
+        };
+        SpendCapReachedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "spend_cap.reached";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                /**
+                 * Format: date
+                 * @example 2026-01-31
+                 */
+                date: string;
+                /** @description integer minor units (kopecks, cents) */
+                telecomTotal: number;
+                /** @description integer minor units, > 0 */
+                cap: number;
+            };
+        };
+        ProductChangedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "product.changed";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                productId: string;
+                enabled: boolean;
+                seats?: number;
+                /**
+                 * Format: date-time
+                 * @example 2026-01-31T12:00:00+02:00
+                 */
+                effectiveAt: string;
+            };
+        };
+        NumberAddedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "number.added";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                number: string;
+                type?: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-01-31T12:00:00+02:00
+                 */
+                effectiveAt: string;
+            };
+        };
+        NumberRemovedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "number.removed";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                number: string;
+                type?: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-01-31T12:00:00+02:00
+                 */
+                effectiveAt: string;
+            };
+        };
+        PlanChangedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "plan.changed";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                planId: string;
+                /**
+                 * Format: date
+                 * @example 2026-01-31
+                 */
+                effectiveFrom: string;
+            };
+        };
+        AlertRules: {
+            balanceBelow: number[] | null;
+            runwayDays: number | null;
+            dailySpendCap: number | null;
+        };
+        Webhook: {
+            webhookId: string;
+            url: string;
+            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+            description?: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
         };
     };
     responses: never;
@@ -3033,6 +3612,747 @@ export interface operations {
             };
         };
     };
+    getProjectsProjectIdEvents: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: number;
+                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed";
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's events in sequence order, paged (kept at least 90 days) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: components["schemas"]["Event"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdEventsEventIdRedeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    webhookId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Deliver an event again, to one webhook or to every one that takes it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eventId: string;
+                        webhookIds: string[];
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRules"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putProjectsProjectIdAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description balance thresholds (minor units, at most 10): balance.low when the balance falls below one */
+                    balanceBelow?: number[] | null;
+                    /** @description runway.low when, after a night, the forecast runs the balance out within this many days */
+                    runwayDays?: number | null;
+                    /** @description a billing day's calls and SMS at most this much: authorize refuses once reached */
+                    dailySpendCap?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Replace the alert rules (a rule null or absent is off) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRules"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's webhook endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhooks: components["schemas"]["Webhook"][];
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    /** @description the event types it receives; @default all, those added later too */
+                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A webhook endpoint; its signing secret is shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhookId: string;
+                        url: string;
+                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                        description?: string;
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        /** @description `whsec_` + base64 of 32 random bytes: the signing key, shown this once */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteProjectsProjectIdWebhooksWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remove a webhook endpoint (nothing more is delivered to it) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdWebhooksWebhookIdDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                projectId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A webhook's delivery attempts, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: {
+                            eventId: string;
+                            attempt: number;
+                            at: string;
+                            status: number | null;
+                            ok: boolean;
+                            error?: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postAdminBillingRuns: {
         parameters: {
             query?: never;
@@ -3131,6 +4451,402 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    onPaymentReceived: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentReceivedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDayCharged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DayChargedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onProjectBlocked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectBlockedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onProjectUnblocked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectUnblockedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onBalanceLow: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BalanceLowEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onRunwayLow: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunwayLowEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onSpendCapReached: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpendCapReachedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onProductChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onNumberAdded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NumberAddedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onNumberRemoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NumberRemovedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onPlanChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

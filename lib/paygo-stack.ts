@@ -5,6 +5,7 @@ import { WORKERS } from '../shared/workers';
 import { resolveBillingSettings, type BillingSettings } from './billing-settings';
 import { PaygoAlarms } from './constructs/alarms';
 import { PaygoApi } from './constructs/api';
+import { EventDelivery } from './constructs/event-delivery';
 import { PaygoEvents } from './constructs/events';
 import { NightlyBilling } from './constructs/nightly-billing';
 import { RealtimeDebit } from './constructs/realtime-debit';
@@ -23,16 +24,18 @@ export interface PaygoStackProps extends StackProps {
 }
 
 /**
- * paygo in one stack. Composition order follows the data: tables and the bus first; nightly billing
- * before the API because it owns the charge queue that CreateBillingRun sends to; the real-time debit
- * on the Usage stream; the daily reconciler, read-only over all three tables; alarms last, over what
- * the others expose.
+ * paygo in one stack. Composition order follows the data: tables and the bus first; event delivery
+ * (the outbox reader on the Events stream, the webhook queue and the secrets key) and nightly billing
+ * before the API because they own the queues and the key its routes use; the real-time debit on the
+ * Usage stream; the daily reconciler, read-only over the money tables; alarms last, over what the
+ * others expose.
  */
 export class PaygoStack extends Stack {
   readonly settings: BillingSettings;
   readonly tables: PaygoTables;
   readonly planSeed: PlanSeed;
   readonly events: PaygoEvents;
+  readonly eventDelivery: EventDelivery;
   readonly nightlyBilling: NightlyBilling;
   readonly api: PaygoApi;
   readonly realtimeDebit: RealtimeDebit;
@@ -54,6 +57,8 @@ export class PaygoStack extends Stack {
     this.planSeed = new PlanSeed(this, 'PlanSeed', { settings, tables: this.tables });
     this.events = new PaygoEvents(this, 'Events');
     const eventBus = this.events.bus;
+    this.eventDelivery = new EventDelivery(this, 'EventDelivery', { settings, tables: this.tables, eventBus });
+    const delivery = this.eventDelivery;
 
     this.nightlyBilling = new NightlyBilling(this, 'NightlyBilling', { settings, tables: this.tables, eventBus });
     this.api = new PaygoApi(this, 'Api', {
@@ -61,6 +66,8 @@ export class PaygoStack extends Stack {
       tables: this.tables,
       eventBus,
       chargeQueue: this.nightlyBilling.chargeQueue,
+      deliveryQueue: delivery.deliveryQueue,
+      secretKey: delivery.secretKey,
     });
     this.realtimeDebit = new RealtimeDebit(this, 'RealtimeDebit', { settings, tables: this.tables, eventBus });
     this.reconciler = new Reconciler(this, 'Reconciler', { settings, tables: this.tables, eventBus });
@@ -68,6 +75,7 @@ export class PaygoStack extends Stack {
     const nightly = this.nightlyBilling;
     this.alarms = new PaygoAlarms(this, 'Alarms', {
       debit: this.realtimeDebit,
+      relay: delivery,
       tables: this.tables,
       alarmAction: props.alarmAction,
       deadLetterQueues: {
@@ -75,6 +83,8 @@ export class PaygoStack extends Stack {
         NightlyScheduleDeadLetterQueue: nightly.scheduleDeadLetterQueue,
         FanOutFailureQueue: nightly.fanOutFailureQueue,
         ReconcileScheduleDeadLetterQueue: this.reconciler.scheduleDeadLetterQueue,
+        DeliveryDeadLetterQueue: delivery.deliveryDeadLetterQueue,
+        RelayFailureQueue: delivery.relayFailureQueue,
       },
       scheduleGroups: {
         NightlySchedule: nightly.scheduleGroup,
@@ -89,6 +99,8 @@ export class PaygoStack extends Stack {
         [WORKERS.chargeDay.name]: nightly.chargeDayFunction,
         [WORKERS.reconcile.name]: this.reconciler.reconcileFunction,
         [WORKERS.seedPlans.name]: this.planSeed.seedFunction,
+        [WORKERS.relayEvents.name]: delivery.relayFunction,
+        [WORKERS.deliverWebhooks.name]: delivery.deliveryFunction,
       },
     });
   }

@@ -150,7 +150,7 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
   };
 }
 
-export interface TableNames { PROJECTS_TABLE: string; LEDGER_TABLE: string; USAGE_TABLE: string; PLANS_TABLE: string }
+export type TableNames = Record<TableDefinition['envVar'], string>;
 
 /** Creates the tables under `prefix` (idempotent) and returns their names as env vars. */
 export async function createTables(endpoint: string, prefix = 'paygo'): Promise<TableNames> {

@@ -1,11 +1,11 @@
 /**
- * The twin's event bus: every domain event (BalanceLow, ProjectBlocked, DayCharged, ...) is written as
- * one JSON line instead of going to EventBridge, and the last few are kept for tests and debugging.
+ * The twin's event bus: every event for the operator's bus (project events relayed from the outbox,
+ * `payment.received`, `project.blocked`, ...; the reconciler's `ReconcileMismatch`) is written as one
+ * JSON line instead of going to EventBridge, and the last few are kept for tests and debugging.
  */
-import type { DomainEvent } from '../shared/domain/events';
-import type { EventPublisher } from '../shared/runtime';
+import type { BusEvent, EventPublisher } from '../shared/runtime';
 
-export type LoggedEvent = DomainEvent & {
+export type LoggedEvent = BusEvent & {
   /** ISO instant the twin received it. */
   at: string;
 };
@@ -28,7 +28,7 @@ export class EventLog implements EventPublisher {
     this.write = opts.write ?? ((line) => { process.stdout.write(`${line}\n`); });
   }
 
-  async publish(events: DomainEvent[]): Promise<void> {
+  async publish(events: BusEvent[]): Promise<void> {
     for (const e of events) {
       const logged = { ...e, at: new Date().toISOString() } as LoggedEvent;
       this.events.push(logged);
@@ -38,7 +38,7 @@ export class EventLog implements EventPublisher {
   }
 
   /** The kept events, oldest first, optionally of one type. */
-  recent(type?: DomainEvent['type']): LoggedEvent[] {
+  recent(type?: string): LoggedEvent[] {
     return type ? this.events.filter((e) => e.type === type) : [...this.events];
   }
 

@@ -1,7 +1,8 @@
 /**
- * The twin's stand-in for Lambda's DynamoDB stream event source mapping: it reads the usage table's
- * real stream (DynamoDB Streams API on DynamoDB Local), drops every record but INSERTs (the mapping's
- * filter), and hands batches of the exact records Lambda would send to the debit handler.
+ * The twin's stand-in for Lambda's DynamoDB stream event source mapping: it reads a table's real
+ * stream (DynamoDB Streams API on DynamoDB Local: the usage table's for the debit, the events table's
+ * for the outbox reader), drops every record but INSERTs (the mapping's filter), and hands batches of
+ * the exact records Lambda would send to the worker.
  *
  * Failure handling is Lambda's with `reportBatchItemFailures` (docs/reliability.md): the shard is
  * checkpointed at the LOWEST failed sequence number and everything from there on is read again from
@@ -38,9 +39,11 @@ export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatc
 export interface StreamPollerOptions {
   /** DynamoDB Local's address. */
   endpoint: string;
-  /** The table whose stream is read (the usage table). */
+  /** The table whose stream is read (the usage table, the events table). */
   tableName: string;
-  /** @default the debit handler (WORKERS.debit.entry), loaded lazily */
+  /** The worker the records go to, loaded lazily. @default WORKERS.debit */
+  worker?: { entry: string; name: string };
+  /** A handler instead of the worker's (tests). */
   handler?: StreamHandler;
   /** Records per invocation at most. @default 1000 */
   batchSize?: number;
@@ -120,7 +123,7 @@ class Poller implements StreamPoller {
   private readonly wakers = new Set<() => void>();
   private stopped = false;
   private discovery: Promise<void> | undefined;
-  private readonly o: Required<Omit<StreamPollerOptions, 'handler'>> & { handler: StreamHandler };
+  private readonly o: Required<Omit<StreamPollerOptions, 'handler' | 'worker'>> & { handler: StreamHandler };
 
   constructor(opts: StreamPollerOptions, readonly streamArn: string) {
     this.client = new DynamoDBStreamsClient({
@@ -131,7 +134,7 @@ class Poller implements StreamPoller {
     this.o = {
       endpoint: opts.endpoint,
       tableName: opts.tableName,
-      handler: opts.handler ?? debitHandler,
+      handler: opts.handler ?? workerHandler(opts.worker ?? WORKERS.debit),
       batchSize: opts.batchSize ?? 1000,
       batchWindowMs: opts.batchWindowMs ?? 1000,
       pollIntervalMs: opts.pollIntervalMs ?? 200,
@@ -366,9 +369,11 @@ class Poller implements StreamPoller {
   }
 }
 
-async function debitHandler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse | void> {
-  const handler = await loadHandler(WORKERS.debit.entry);
-  return (await handler(event, lambdaContext(WORKERS.debit.name, 60_000))) as DynamoDBBatchResponse | void;
+function workerHandler(worker: { entry: string; name: string }): StreamHandler {
+  return async (event) => {
+    const handler = await loadHandler(worker.entry);
+    return (await handler(event, lambdaContext(worker.name, 60_000))) as DynamoDBBatchResponse | void;
+  };
 }
 
 /** Records read with the Streams API as the event Lambda's mapping would deliver (tests hand these to handlers). */

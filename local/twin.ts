@@ -1,8 +1,10 @@
 /**
  * The local twin, assembled: DynamoDB Local with the stack's tables, the HTTP API on the real handlers,
- * the usage stream poller feeding the debit handler, the 00:05 schedule feeding the fan-out, and an
- * in-process charge queue feeding charge-day. `startTwin` is what `npm start` runs and what the tests
- * start on a free port.
+ * the usage stream poller feeding the debit handler, the events stream poller feeding the outbox
+ * reader, the 00:05 schedule feeding the fan-out, an in-process charge queue feeding charge-day and an
+ * in-process delivery queue feeding webhook delivery, which POSTs for real (to loopback receivers
+ * too: the twin's one exception to the address rules). `startTwin` is what `npm start` runs and what
+ * the tests start on a free port.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,12 +18,13 @@ import { seedStandardPlan } from '../shared/billing/plans';
 import { makeDocumentClient, resetRuntime, setRuntime } from '../shared/runtime';
 import { storeContext } from '../shared/store/context';
 import { checkAdminKey, generateAdminKey, keptAdminKey, registerAdminKey } from './admin-key';
-import { InProcessChargeQueue, type InProcessQueueOptions } from './charge-queue';
+import { InProcessChargeQueue, InProcessDeliveryQueue, type InProcessQueueOptions } from './queues';
 import { createTables, killSpawnedNow, startDynamoLocal, type DynamoLocal, type TableNames } from './dynamo';
 import { EventLog } from './event-log';
 import { createHttpServer, type HttpServerOptions } from './http-server';
 import { assertHandlerFiles, loadHandler } from './lambda';
 import { checkPortFree } from './port';
+import { localSecretBox } from './secret-box';
 import { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler';
 import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from './stream-poller';
 
@@ -48,6 +51,7 @@ export interface TwinOptions {
   http?: Omit<HttpServerOptions, 'now'>;
   poller?: Omit<StreamPollerOptions, 'endpoint' | 'tableName'>;
   queue?: InProcessQueueOptions;
+  deliveryQueue?: InProcessQueueOptions;
   scheduler?: Omit<SchedulerOptions, 'timeZone'> | false;
   /** Load every handler in the background once ready. @default true */
   warmUp?: boolean;
@@ -70,7 +74,10 @@ export interface Twin {
   currency: string;
   events: EventLog;
   chargeQueue: InProcessChargeQueue;
+  deliveryQueue: InProcessDeliveryQueue;
   poller: StreamPoller;
+  /** The Events table's stream → the outbox reader. */
+  eventsPoller: StreamPoller;
   scheduler: Scheduler | undefined;
   server: Server;
   /** Stops everything (idempotent): HTTP, schedule, poller, queue, then DynamoDB Local's process. */
@@ -120,10 +127,11 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     }
     const tables = await createTables(endpoint, opts.tablePrefix ?? 'paygo');
 
-    Object.assign(process.env, tables, { DYNAMODB_ENDPOINT: endpoint, BILLING_TIME_ZONE: billingTimeZone, CURRENCY: currency });
-    // The twin injects its own bus and queue; a stray AWS setting must not send anything to AWS.
+    Object.assign(process.env, tables, { DYNAMODB_ENDPOINT: endpoint, BILLING_TIME_ZONE: billingTimeZone, CURRENCY: currency, WEBHOOK_ALLOW_LOOPBACK: 'true' });
+    // The twin injects its own bus, queues and secret box; a stray AWS setting must not send anything to AWS.
     delete process.env.EVENT_BUS_NAME;
     delete process.env.CHARGE_QUEUE_URL;
+    delete process.env.DELIVERY_QUEUE_URL;
     resetConfig();
     resetRuntime();
     config();
@@ -132,7 +140,11 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     const events = new EventLog();
     const chargeQueue = new InProcessChargeQueue(opts.queue);
     cleanups.push(() => chargeQueue.stop());
-    setRuntime({ doc, events, chargeQueue, now: Date.now });
+    const deliveryQueue = new InProcessDeliveryQueue(opts.deliveryQueue);
+    cleanups.push(() => deliveryQueue.stop());
+    // With a data directory the key is kept there, so webhook secrets sealed before a restart still open.
+    const secrets = localSecretBox(opts.dataDir ? { dataDir: resolvePath(opts.dataDir) } : {});
+    setRuntime({ doc, events, chargeQueue, deliveryQueue, secrets, now: Date.now });
 
     const admin = givenKey !== undefined
       ? { key: givenKey, generated: false, file: undefined, source: givenKeySource, remedy: 'choose another key' }
@@ -145,6 +157,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
 
     const poller = await startStreamPoller({ ...opts.poller, endpoint, tableName: tables.USAGE_TABLE });
     cleanups.push(() => poller.stop());
+    const eventsPoller = await startStreamPoller({ ...opts.poller, endpoint, tableName: tables.EVENTS_TABLE, worker: WORKERS.relayEvents });
+    cleanups.push(() => eventsPoller.stop());
 
     const scheduler = opts.scheduler === false ? undefined : startScheduler({ ...opts.scheduler, timeZone: billingTimeZone });
     if (scheduler) cleanups.push(() => scheduler.stop());
@@ -178,7 +192,9 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       currency,
       events,
       chargeQueue,
+      deliveryQueue,
       poller,
+      eventsPoller,
       scheduler,
       server,
       stop: () => (stopping ??= cleanup()),

@@ -9,16 +9,25 @@ const Env = z.object({
   LEDGER_TABLE: z.string().min(3).default('paygo-ledger'),
   USAGE_TABLE: z.string().min(3).default('paygo-usage'),
   PLANS_TABLE: z.string().min(3).default('paygo-plans'),
+  EVENTS_TABLE: z.string().min(3).default('paygo-events'),
+  WEBHOOKS_TABLE: z.string().min(3).default('paygo-webhooks'),
   BILLING_TIME_ZONE: z.string().default('Europe/Kyiv'),
   CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('UAH'),
   /** Unset: events are only logged (the local twin). */
   EVENT_BUS_NAME: z.string().optional(),
   /** Unset: the local twin injects its in-process queue. */
   CHARGE_QUEUE_URL: z.string().optional(),
+  /** Unset: the local twin injects its in-process queue. */
+  DELIVERY_QUEUE_URL: z.string().optional(),
+  /** The KMS key that seals webhook secrets (AWS); the twin injects its own box. */
+  WEBHOOK_SECRET_KEY_ID: z.string().optional(),
+  /**
+   * The twin's exception to the webhook address rules: `http://` to 127.0.0.1/localhost, so a
+   * receiver on the same machine gets real deliveries. Never set in the stack.
+   */
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Set by the local twin and the tests: DynamoDB Local's address. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
-  /** Balance at or below which BalanceLow is published, in minor units. */
-  BALANCE_LOW_THRESHOLD: z.coerce.number().int().default(10_000),
 });
 export type Config = z.infer<typeof Env>;
 

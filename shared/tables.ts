@@ -1,5 +1,5 @@
 /**
- * The three tables, declared once: the CDK stack (lib/constructs/tables.ts), the local twin
+ * The tables, declared once: the CDK stack (lib/constructs/tables.ts), the local twin
  * (local/) and the store (shared/store/) all build on these definitions, and test/infra checks they agree with the
  * synthesised template.
  *
@@ -14,6 +14,12 @@
  * Plans: pk/sk. Every plan's item (`plans` / `plan#<planId>`: name, currency, its versions' days), each
  *   version (`plan#<planId>` / `version#<n>`: products, numbers, discounts, a reference to its tariff),
  *   and tariffs in parts (`tariff#<sha256>` / `part#<i>`), content-addressed so versions share a deck.
+ * Events: pk `project#<id>`, sk `sequence` (a number): each project event, written in the transaction of
+ *   the change that caused it (the outbox), with a NEW_IMAGE stream the outbox reader delivers from,
+ *   and `expiresAt` (TTL) some 100 days on. GSI `byEventId`: pk `eventId` (redelivery by id).
+ * Webhooks: pk/sk. A project's endpoints (`project#<id>` / `webhook#<webhookId>`, the secret sealed
+ *   with a KMS key) and each delivery attempt (`webhook#<webhookId>` / `attempt#<at>#<eventId>#<n>`,
+ *   newest last, `expiresAt` TTL).
  * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), with a
  *   NEW_IMAGE stream for the real-time debit. GSI `byProjectDay`: pk `projectDay` (`<projectId>#<date>`),
  *   sk `occurredAt` (the reconciler's reads). GSI `byProjectDayTime`: pk `projectDay`, sk `timeKey`
@@ -23,11 +29,13 @@ export type KeyAttr = { name: string; type: 'S' | 'N' };
 
 export interface TableDefinition {
   /** Logical id in the stack and the env var a function reads the name from. */
-  id: 'Projects' | 'Ledger' | 'Usage' | 'Plans';
-  envVar: 'PROJECTS_TABLE' | 'LEDGER_TABLE' | 'USAGE_TABLE' | 'PLANS_TABLE';
+  id: 'Projects' | 'Ledger' | 'Usage' | 'Plans' | 'Events' | 'Webhooks';
+  envVar: 'PROJECTS_TABLE' | 'LEDGER_TABLE' | 'USAGE_TABLE' | 'PLANS_TABLE' | 'EVENTS_TABLE' | 'WEBHOOKS_TABLE';
   partitionKey: KeyAttr;
   sortKey?: KeyAttr;
   stream?: 'NEW_IMAGE';
+  /** The attribute DynamoDB's TTL deletes an item by (epoch seconds). */
+  ttlAttribute?: 'expiresAt';
   globalSecondaryIndexes: { indexName: string; partitionKey: KeyAttr; sortKey?: KeyAttr }[];
 }
 
@@ -65,6 +73,25 @@ export const TABLES = {
     envVar: 'PLANS_TABLE',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
+    globalSecondaryIndexes: [],
+  },
+  events: {
+    id: 'Events',
+    envVar: 'EVENTS_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sequence', type: 'N' },
+    stream: 'NEW_IMAGE',
+    ttlAttribute: 'expiresAt',
+    globalSecondaryIndexes: [
+      { indexName: 'byEventId', partitionKey: { name: 'eventId', type: 'S' } },
+    ],
+  },
+  webhooks: {
+    id: 'Webhooks',
+    envVar: 'WEBHOOKS_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'expiresAt',
     globalSecondaryIndexes: [],
   },
 } as const satisfies Record<string, TableDefinition>;

@@ -6,11 +6,15 @@ import type { FunctionAccess } from './http/routes';
 
 export const WORKERS = {
   authorizer: { name: 'AuthorizeKey', entry: 'functions/auth/authorize-key.ts', tables: { projects: 'read' } },
-  debit: { name: 'DebitUsage', entry: 'functions/usage/debit-usage.ts', tables: { projects: 'readWrite', usage: 'readWrite' }, events: true },
+  debit: { name: 'DebitUsage', entry: 'functions/usage/debit-usage.ts', tables: { projects: 'readWrite', usage: 'readWrite', events: 'write' } },
   fanOut: { name: 'FanOutDays', entry: 'functions/billing/fan-out-days.ts', tables: { projects: 'read' }, chargeQueue: true },
-  chargeDay: { name: 'ChargeDay', entry: 'functions/billing/charge-day.ts', tables: { projects: 'readWrite', ledger: 'readWrite', plans: 'read' }, events: true },
+  chargeDay: { name: 'ChargeDay', entry: 'functions/billing/charge-day.ts', tables: { projects: 'readWrite', ledger: 'readWrite', plans: 'read', events: 'write' } },
   /** Writes plan `standard`'s version 1 into a new deployment's Plans table; never overwrites it. */
   seedPlans: { name: 'SeedPlans', entry: 'functions/billing/seed-plans.ts', tables: { plans: 'readWrite' } },
+  /** The outbox reader: the Events stream → the operator's bus and the webhook delivery queue. */
+  relayEvents: { name: 'RelayEvents', entry: 'functions/events/relay-events.ts', tables: { webhooks: 'read' }, events: true, deliveryQueue: true },
+  /** One attempt per message: reads the event and the endpoint, signs, POSTs, logs, queues the retry. */
+  deliverWebhooks: { name: 'DeliverWebhooks', entry: 'functions/webhooks/deliver-webhooks.ts', tables: { events: 'read', webhooks: 'readWrite' }, deliveryQueue: true, webhookSecrets: 'open' },
   /** Read-only: recomputes balances and closed days; never writes money. */
   reconcile: { name: 'Reconcile', entry: 'functions/billing/reconcile.ts', tables: { projects: 'read', ledger: 'read', usage: 'read' }, events: true },
 } as const satisfies Record<string, FunctionAccess & { name: string; entry: string }>;

@@ -17,7 +17,7 @@ import { logger } from '../../shared/logger';
 import { observed } from '../../shared/observability';
 import { publishQuietly } from '../../shared/billing/events';
 import { reconcileAll, reconcileProject, type ReconcileOptions } from '../../shared/billing/reconcile';
-import type { DomainEvent } from '../../shared/domain/events';
+import type { ReconcileMismatch } from '../../shared/domain/events';
 import type { ReconcileReport } from '../../shared/domain/reconcile';
 import { storeContext, type StoreContext } from '../../shared/store/context';
 
@@ -44,7 +44,7 @@ export interface ReconcileEvent {
 /** Mismatches carried in one event: EventBridge refuses entries over 256 KB; the log has them all. */
 const EVENT_MISMATCHES = 20;
 
-function mismatchEvent(report: ReconcileReport): DomainEvent {
+function mismatchEvent(report: ReconcileReport): { type: 'ReconcileMismatch'; detail: ReconcileMismatch } {
   return {
     type: 'ReconcileMismatch',
     detail: {

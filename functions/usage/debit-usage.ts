@@ -14,7 +14,6 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { debitRecords, type DebitOutcome, type DebitRecord, type UsageItem } from '../../shared/billing/debit-usage';
-import { publishQuietly } from '../../shared/billing/events';
 import { storeContext, type StoreContext } from '../../shared/store/context';
 
 
@@ -57,9 +56,8 @@ export async function debitStream(event: DynamoDBStreamEvent, ctx: StoreContext 
   const { records, unreadable } = debitRecordsOf(event.Records ?? []);
   if (unreadable.length > 0) logger.error('unreadable usage records', { sequenceNumbers: unreadable });
   const outcome = await debitRecords(ctx, records);
-  await publishQuietly(outcome.events);
   if (outcome.debited > 0 || outcome.failed.length > 0) {
-    logger.info('debited', { records: records.length, debited: outcome.debited, alreadyDebited: outcome.alreadyDebited, failedProjects: outcome.failed.length });
+    logger.info('debited', { records: records.length, debited: outcome.debited, alreadyDebited: outcome.alreadyDebited, events: outcome.events, failedProjects: outcome.failed.length });
   }
   metrics.addMetric('EventsDebited', MetricUnit.Count, outcome.debited);
   metrics.addMetric('EventsAlreadyDebited', MetricUnit.Count, outcome.alreadyDebited);

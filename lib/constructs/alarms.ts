@@ -15,6 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { EventDelivery } from './event-delivery';
 import type { RealtimeDebit } from './realtime-debit';
 import type { Reconciler } from './reconciler';
 import type { PaygoTables } from './tables';
@@ -22,6 +23,8 @@ import type { PaygoTables } from './tables';
 /** Props of {@link PaygoAlarms}. */
 export interface PaygoAlarmsProps {
   readonly debit: RealtimeDebit;
+  /** The outbox reader: its lag on the Events stream and the events it could not relay. */
+  readonly relay: EventDelivery;
   readonly tables: PaygoTables;
   /** Every DLQ and failure queue by a readable name; each alarms on its first message. */
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
@@ -105,6 +108,21 @@ export class PaygoAlarms extends Construct {
       description: 'Lambda could not write failed usage records to the failure bucket.',
     });
 
+    const relayAge = props.relay.relayFunction.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) });
+    this.add('RelayIteratorAge', relayAge, {
+      threshold: Duration.minutes(5).toMilliseconds(),
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      description: 'Events reach the bus and webhooks late: the outbox reader falls behind the Events stream.',
+    });
+    this.add('RelayDroppedEvents', new Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'DroppedEventCount',
+      dimensionsMap: { EventSourceMappingUUID: props.relay.relaySource.eventSourceMappingId },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+    }), { description: 'Event records were dropped by the outbox reader mapping: redeliver them by id (they are still in the Events table).' });
+
     const dlqDepths: IMetric[] = [];
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       const depth = queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) });
@@ -121,7 +139,7 @@ export class PaygoAlarms extends Construct {
     }
 
     const throttles: GraphWidget[] = [];
-    for (const t of [props.tables.projects, props.tables.ledger, props.tables.usage, props.tables.plans]) {
+    for (const t of [props.tables.projects, props.tables.ledger, props.tables.usage, props.tables.plans, props.tables.events, props.tables.webhooks]) {
       // Counts requests with any throttled event, on-demand hot-partition throttles (~1,000 WCU/s on
       // one balance item) included.
       const metric = t.table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: Duration.minutes(5) });
@@ -186,7 +204,7 @@ export class PaygoAlarms extends Construct {
       new AlarmStatusWidget({ title: 'paygo alarms', alarms: this.alarms, width: 24 }),
     );
     this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Debit iterator age (ms)', left: [iteratorAge], width: 8 }),
+      new GraphWidget({ title: 'Debit and relay iterator age (ms)', left: [iteratorAge.with({ label: 'debit' }), relayAge.with({ label: 'relay' })], width: 8 }),
       new GraphWidget({
         title: 'Usage stream events',
         left: ['PolledEventCount', 'FilteredOutEventCount', 'InvokedEventCount', 'FailedInvokeEventCount'].map(esmMetric),

@@ -3,6 +3,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -19,6 +20,10 @@ export interface PaygoApiProps {
   readonly eventBus: IEventBus;
   /** The charge-day queue, for routes declaring `chargeQueue` (CreateBillingRun). */
   readonly chargeQueue: IQueue;
+  /** The webhook delivery queue, for routes declaring `deliveryQueue` (RedeliverEvent). */
+  readonly deliveryQueue: IQueue;
+  /** The key that seals webhook secrets, for routes declaring `webhookSecrets` (CreateWebhook). */
+  readonly secretKey: IKey;
   /** @default ROUTES (shared/http/routes.ts) */
   readonly routes?: readonly RouteDefinition[];
   /** @default RetentionDays.THREE_MONTHS */
@@ -26,7 +31,7 @@ export interface PaygoApiProps {
 }
 
 /**
- * The HTTP API: one function per route of ROUTES, each with exactly the table, bus and queue access
+ * The HTTP API: one function per route of ROUTES, each with exactly the table, bus, queue and key access
  * its declaration lists, behind a Lambda authorizer (API key in `Authorization`) except for routes
  * declared `auth: false`. The `$default` stage writes access logs.
  */
@@ -39,7 +44,7 @@ export class PaygoApi extends Construct {
 
   constructor(scope: Construct, id: string, props: PaygoApiProps) {
     super(scope, id);
-    const resources = { tables: props.tables, eventBus: props.eventBus, chargeQueue: props.chargeQueue };
+    const resources = { tables: props.tables, eventBus: props.eventBus, chargeQueue: props.chargeQueue, deliveryQueue: props.deliveryQueue, secretKey: props.secretKey };
 
     this.authorizerFunction = new PaygoFunction(this, WORKERS.authorizer.name, {
       entry: WORKERS.authorizer.entry,

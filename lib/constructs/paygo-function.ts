@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -33,6 +34,8 @@ const ENV = {
   currency: 'CURRENCY',
   eventBus: 'EVENT_BUS_NAME',
   chargeQueue: 'CHARGE_QUEUE_URL',
+  deliveryQueue: 'DELIVERY_QUEUE_URL',
+  secretKey: 'WEBHOOK_SECRET_KEY_ID',
 } as const satisfies Record<string, keyof Config>;
 
 /** Props of {@link PaygoFunction}. */
@@ -156,7 +159,25 @@ export class PaygoFunction extends NodejsFunction {
     return this;
   }
 
-  /** Applies a ROUTES/WORKERS declaration: each listed table with its access, the bus, the queue. */
+  /** Lets the function queue webhook deliveries (DELIVERY_QUEUE_URL + sqs:SendMessage on that queue only). */
+  bindDeliveryQueue(queue: IQueue): this {
+    this.addEnvironment(ENV.deliveryQueue, queue.queueUrl);
+    queue.grantSendMessages(this);
+    return this;
+  }
+
+  /**
+   * Lets the function seal new webhook secrets (kms:Encrypt) or open them to sign (kms:Decrypt), never
+   * both: the API that makes a secret cannot read one back, the delivery cannot make one.
+   */
+  bindSecretKey(key: IKey, use: 'seal' | 'open'): this {
+    this.addEnvironment(ENV.secretKey, key.keyArn);
+    // kms:Encrypt alone: grantEncrypt would add ReEncrypt* and GenerateDataKey*, which sealing does not use.
+    key.grant(this, use === 'seal' ? 'kms:Encrypt' : 'kms:Decrypt');
+    return this;
+  }
+
+  /** Applies a ROUTES/WORKERS declaration: each listed table with its access, the bus, the queues, the key. */
   bindDeclared(declared: FunctionAccess, resources: BindableResources): this {
     for (const [key, access] of Object.entries(declared.tables) as [TableKey, TableAccess | undefined][]) {
       if (access) this.bindTable(resources.tables.get(key), access);
@@ -169,6 +190,14 @@ export class PaygoFunction extends NodejsFunction {
       if (!resources.chargeQueue) throw new Error(`${this.node.path} sends to the charge queue but none was passed`);
       this.bindChargeQueue(resources.chargeQueue);
     }
+    if (declared.deliveryQueue) {
+      if (!resources.deliveryQueue) throw new Error(`${this.node.path} sends to the delivery queue but none was passed`);
+      this.bindDeliveryQueue(resources.deliveryQueue);
+    }
+    if (declared.webhookSecrets) {
+      if (!resources.secretKey) throw new Error(`${this.node.path} uses webhook secrets but no key was passed`);
+      this.bindSecretKey(resources.secretKey, declared.webhookSecrets);
+    }
     return this;
   }
 }
@@ -180,4 +209,8 @@ export interface BindableResources {
   readonly eventBus?: IEventBus;
   /** @default - none: a declaration with `chargeQueue` then fails synth */
   readonly chargeQueue?: IQueue;
+  /** @default - none: a declaration with `deliveryQueue` then fails synth */
+  readonly deliveryQueue?: IQueue;
+  /** @default - none: a declaration with `webhookSecrets` then fails synth */
+  readonly secretKey?: IKey;
 }

@@ -16,7 +16,7 @@ const attribute = (attr: KeyAttr): Attribute => ({
 });
 
 /**
- * The stateful core: Projects, Ledger, Usage and Plans, built from `TABLES` so the stack and the local twin
+ * The stateful core: Projects, Ledger, Usage, Plans, Events and Webhooks, built from `TABLES` so the stack and the local twin
  * cannot disagree on keys. Every table keeps its data when the stack goes away (the ledger is the
  * money record), can be restored to any second of the last 35 days, and refuses a console delete.
  */
@@ -25,6 +25,8 @@ export class PaygoTables extends Construct {
   readonly ledger: PaygoTable;
   readonly usage: PaygoTable;
   readonly plans: PaygoTable;
+  readonly events: PaygoTable;
+  readonly webhooks: PaygoTable;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -32,11 +34,13 @@ export class PaygoTables extends Construct {
     this.ledger = this.build('ledger');
     this.usage = this.build('usage');
     this.plans = this.build('plans');
+    this.events = this.build('events');
+    this.webhooks = this.build('webhooks');
   }
 
   /** The table for a key of `TABLES` (what ROUTES and WORKERS name in their `tables`). */
   get(key: TableKey): PaygoTable {
-    const byKey: Record<TableKey, PaygoTable> = { projects: this.projects, ledger: this.ledger, usage: this.usage, plans: this.plans };
+    const byKey: Record<TableKey, PaygoTable> = { projects: this.projects, ledger: this.ledger, usage: this.usage, plans: this.plans, events: this.events, webhooks: this.webhooks };
     return byKey[key];
   }
 
@@ -49,6 +53,7 @@ export class PaygoTables extends Construct {
       sortKey: definition.sortKey && attribute(definition.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       stream: definition.stream === 'NEW_IMAGE' ? StreamViewType.NEW_IMAGE : undefined,
+      timeToLiveAttribute: definition.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,

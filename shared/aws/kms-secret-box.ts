@@ -3,10 +3,12 @@
  * KMS encryption context. KMS binds the context into the ciphertext (and CloudTrail logs it with every
  * Decrypt), so a sealed secret copied onto another webhook's item does not decrypt there. Its own
  * module, linked only into the functions that sign or create webhooks, so the KMS client is not
- * bundled into the others.
+ * bundled into the others. Importing it registers it with shared/runtime.ts.
  */
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { config } from '../config';
 import { SecretNotOpened, type SecretBox, type SecretContext } from '../delivery/secret-box';
+import { registerDefaultSecretBox } from '../runtime';
 
 /** The environment variable naming the KMS key (id, ARN or alias ARN) that seals webhook secrets. */
 export const WEBHOOK_SECRET_KEY_ID = 'WEBHOOK_SECRET_KEY_ID';
@@ -71,3 +73,5 @@ export function kmsSecretBoxFromEnv(env: Readonly<Record<string, string | undefi
   if (!keyId) throw new Error(`${WEBHOOK_SECRET_KEY_ID} is not set: the KMS key that seals webhook secrets`);
   return kmsSecretBox({ keyId });
 }
+
+registerDefaultSecretBox(() => kmsSecretBoxFromEnv({ [WEBHOOK_SECRET_KEY_ID]: config().WEBHOOK_SECRET_KEY_ID }));

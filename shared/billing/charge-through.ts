@@ -9,35 +9,41 @@
  *   - a ConditionCheck that the day's running telecom total still holds what was read (or still does
  *     not exist), so no debit slips into a day being closed;
  *   - the project item: balance, status and `chargedThrough = D`, conditioned on the version read;
- *   - the timeline snapshot as of D (shared/store/timeline.ts), so tomorrow reads only new changes.
+ *   - the timeline snapshot as of D (shared/store/timeline.ts), so tomorrow reads only new changes;
+ *   - its events: day.charged, a block, the balance thresholds crossed (shared/store/events.ts).
  * A second run, a duplicate message or two runs at once: the loser's transaction is cancelled on
  * the version, it reads again, finds `chargedThrough >= D` and moves nothing.
  *
- * Transaction size (DynamoDB: at most 100 items): products (≤ 4) + discount (1) + telecom line,
- * telecom check, project, snapshot (4) leave 91 items for numbers; a day with more numbers held is
- * charged one line per number type (domain/charge-day.ts fitLines).
+ * Transaction size (DynamoDB: at most 100 items): the telecom line, telecom check, project and
+ * snapshot (4) and room for the events leave the rest to product, number and discount lines; a day
+ * with more numbers held than fit is charged one line per number type (domain/charge-day.ts fitLines).
+ *
+ * After the last day, runway.low is decided on the forecast (./alerts.ts).
  */
 import { addDays, billingDayOf, endOfDay, type BillingDay } from '../domain/billing-days';
 import { chargeTotal, closingLines, costOf, telecomDailyLine } from '../domain/charge-day';
-import type { DomainEvent } from '../domain/events';
+import { balanceDrafts, draft, eventRoom, type AlertRules } from '../domain/events';
 import type { LedgerEntry } from '../domain/ledger';
 import type { Money } from '../domain/money';
 import { emptySnapshot, foldChanges, utcIso } from '../domain/timeline-snapshot';
 import { optimisticCommit } from '../store/commit';
 import type { StoreContext } from '../store/context';
 import { ledgerPut, ledgerRef } from '../store/ledger';
-import { afterBalanceUpdate, balanceUpdate, getProjectItem, plansOf, type ProjectItem } from '../store/projects';
+import { eventSeqSet, eventWrites } from '../store/events';
+import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem, plansOf, type ProjectItem } from '../store/projects';
 import { readTelecom, telecomUnchanged } from '../store/telecom';
 import { readTimeline, snapshotPut } from '../store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
-import { balanceEvents, publishQuietly } from './events';
+import { evaluateRunway } from './alerts';
 import { projectPricesOn } from './prices';
 
-/** Items of a day's transaction besides the product, number and discount lines. */
+/** Items of a day's transaction besides the product, number and discount lines and the events. */
 const FIXED_ITEMS = 4;
-const MAX_PRODUCT_LINES = 4 + 1;
-/** More numbers than this on one day and they are charged one line per type. */
-export const MAX_NUMBER_LINES = MAX_TRANSACTION_ITEMS - FIXED_ITEMS - MAX_PRODUCT_LINES;
+
+/** The product, number and discount lines a day's transaction has room for, beside the events it may write. */
+export function dayLineRoom(rules: AlertRules): number {
+  return MAX_TRANSACTION_ITEMS - FIXED_ITEMS - eventRoom(rules, 0);
+}
 
 export interface DayCharged {
   date: BillingDay;
@@ -56,7 +62,7 @@ export interface ChargeResult {
 }
 
 /** One day's commit: the project after it, and the day it charged (null: nothing left to charge). */
-interface Step { before: ProjectItem; after: ProjectItem; day: DayCharged | null }
+interface Step { after: ProjectItem; day: DayCharged | null }
 
 /**
  * Charges `projectId` for every uncharged day up to `date` (clamped to yesterday in the billing
@@ -70,7 +76,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       const project = await getProjectItem(ctx, projectId);
       const yesterday = addDays(billingDayOf(ctx.now(), ctx.zone), -1);
       const last = date < yesterday ? date : yesterday;
-      if (project.chargedThrough >= last) return { done: { before: project, after: project, day: null } };
+      if (project.chargedThrough >= last) return { done: { after: project, day: null } };
 
       const day = addDays(project.chargedThrough, 1);
       const [read, telecom, prices] = await Promise.all([
@@ -81,33 +87,34 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       ]);
       const telecomTotal = telecom?.total ?? 0;
       const telecomLine = telecomDailyLine(day, telecomTotal);
-      const lines = [...closingLines(read.timeline, prices, day, MAX_NUMBER_LINES), telecomLine];
+      const rules = alertRulesOf(project);
+      const lines = [...closingLines(read.timeline, prices, day, dayLineRoom(rules)), telecomLine];
       const delta = chargeTotal(lines);
-      const after = afterBalanceUpdate(project, delta, { chargedThrough: day });
+      const moved = afterBalanceUpdate(project, delta, { chargedThrough: day });
       const createdAt = utcIso(ctx.now());
+      const charged: DayCharged = { date: day, amount: costOf(lines), lines, telecomTotal, balance: moved.balance };
+      const events = eventWrites(ctx, project, [
+        draft('day.charged', { date: day, amount: charged.amount, telecomTotal, balance: moved.balance }, `day#${day}`),
+        ...balanceDrafts(project, moved, rules, moved.version),
+      ], createdAt);
+      const seq = eventSeqSet(events);
       return {
         items: [
           ...lines.map((line) => ledgerPut(ctx, projectId, line, createdAt, line === telecomLine ? attemptId : undefined)),
           telecomUnchanged(ctx, projectId, day, telecom),
-          balanceUpdate(ctx.tables.projects, project, delta, { set: ['chargedThrough = :ct'], values: { ':ct': day } }),
+          balanceUpdate(ctx.tables.projects, project, delta, { set: ['chargedThrough = :ct', ...seq.set], values: { ':ct': day, ...seq.values } }),
           // The changes read end with the day, so the fold is the state as of its end.
           snapshotPut(ctx, projectId, day, foldChanges(read.base?.state ?? emptySnapshot(), read.changes)),
+          ...events.puts,
         ],
         receipt: ledgerRef(ctx, projectId, telecomLine),
-        result: { before: project, after, day: { date: day, amount: costOf(lines), lines, telecomTotal, balance: after.balance } },
+        result: { after: { ...moved, eventSeq: events.eventSeq }, day: charged },
       };
     });
-    if (!step.day) return { projectId, chargedThrough: step.after.chargedThrough, days };
+    if (!step.day) {
+      await evaluateRunway(ctx, projectId);
+      return { projectId, chargedThrough: step.after.chargedThrough, days };
+    }
     days.push(step.day);
-    // Notifications after the commit: a lost one never undoes or repeats the charge.
-    await publishQuietly(dayEvents(step));
   }
-}
-
-function dayEvents({ before, after, day }: Step): DomainEvent[] {
-  if (!day) return [];
-  return [
-    { type: 'DayCharged', detail: { projectId: before.projectId, currency: before.currency, date: day.date, amount: day.amount, telecomTotal: day.telecomTotal, balance: day.balance } },
-    ...balanceEvents(before, after),
-  ];
 }

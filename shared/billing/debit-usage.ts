@@ -13,21 +13,27 @@
  * the nightly charge moves chargedThrough in a version-conditioned transaction too, a debit that read
  * an older version is cancelled and decided again on the new first open day, so no debit slips into a
  * day already closed.
+ *
+ * Events (shared/store/events.ts) ride in the same transaction, only those the chunk causes: a block,
+ * a balance threshold crossed, a day's spend cap reached; never one per usage event. A project with a
+ * spend cap has its open days' running totals read after the project item, so the crossing is decided
+ * on the totals the version-conditioned write applies to.
  */
 import { mapLimit } from '../concurrency';
+import type { BillingDay } from '../domain/billing-days';
 import { errorMessage } from '../domain/errors';
-import type { DomainEvent } from '../domain/events';
-import { countedDay, nextDebitChunk } from '../domain/usage';
+import { balanceDrafts, eventRoom, spendCapDrafts, type AlertRules, type DaySpend } from '../domain/events';
+import { countedDay, nextDebitChunk, type DebitChunk } from '../domain/usage';
 import { logger } from '../logger';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
-import { afterBalanceUpdate, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
-import { telecomAdd } from '../store/telecom';
+import { eventWrites } from '../store/events';
+import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
+import { readTelecom, telecomAdd } from '../store/telecom';
 import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
 import { DEBIT_RECEIPT_ATTRIBUTE, debitMark, usageRef, type UsageItem } from '../store/usage';
 
 export type { UsageItem };
-import { balanceEvents } from './events';
 
 /** One stream record's event, with the sequence number Lambda knows it by. */
 export interface DebitRecord {
@@ -42,8 +48,8 @@ export interface DebitOutcome {
   alreadyDebited: number;
   /** Projects whose debit failed, with the sequence numbers of their records in this batch. */
   failed: { projectId: string; sequenceNumbers: string[]; error: string }[];
-  /** Domain events of the committed changes, for the caller to publish. */
-  events: DomainEvent[];
+  /** Project events the committed debits wrote (crossings and status changes only). */
+  events: number;
 }
 
 /** Projects debited at once: independent items, so parallel; bounded to keep a batch's burst modest. */
@@ -63,7 +69,16 @@ async function readProject(ctx: StoreContext, projectId: string): Promise<Projec
 }
 
 /** What one committed chunk did. */
-interface ChunkDebited { debited: number; alreadyDebited: number; after: ProjectItem; events: DomainEvent[] }
+interface ChunkDebited { debited: number; alreadyDebited: number; after: ProjectItem; events: number }
+
+/** The chunk's open days' totals before and after it: read only when the project has a spend cap. */
+async function daySpends(ctx: StoreContext, projectId: string, rules: AlertRules, chunk: DebitChunk<UsageItem>): Promise<DaySpend[]> {
+  if (rules.dailySpendCap === null) return [];
+  return Promise.all([...chunk.perDay].map(async ([day, t]: [BillingDay, { total: number }]) => {
+    const before = (await readTelecom(ctx, projectId, day))?.total ?? 0;
+    return { day, before, after: before + t.total };
+  }));
+}
 
 /** Debits one project's events exactly once; throws DebitFailed (or the store's error) when it cannot. */
 export async function debitProject(ctx: StoreContext, projectId: string, items: readonly UsageItem[]): Promise<Omit<DebitOutcome, 'failed'>> {
@@ -72,24 +87,35 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
   for (const i of items) if (!i.debitedAt) byId.set(i.eventId, i);
   // Same-day events together, so a chunk spans as few telecom days as possible.
   let pending = [...byId.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-  const out: Omit<DebitOutcome, 'failed'> = { debited: 0, alreadyDebited: items.length - pending.length, events: [] };
+  const out: Omit<DebitOutcome, 'failed'> = { debited: 0, alreadyDebited: items.length - pending.length, events: 0 };
   let known: ProjectItem | undefined;
   while (pending.length > 0) {
     const done = await optimisticCommit<ChunkDebited>(ctx.doc, `debit of project ${projectId}`, async ({ round, attemptId }) => {
       // The first chunk's project was read just now, a later one is the project its predecessor left.
       const project = round === 0 && known ? known : await readProject(ctx, projectId);
-      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS);
+      const rules = alertRulesOf(project);
+      // The chunk leaves room for the most events it can cause (with a spend cap, one per day it spans).
+      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS - eventRoom(rules, 0), rules.dailySpendCap === null ? 1 : 2);
       const debitedAt = nowIso(ctx);
-      const after = afterBalanceUpdate(project, chunk.delta);
+      const moved = afterBalanceUpdate(project, chunk.delta);
+      const cap = spendCapDrafts(await daySpends(ctx, projectId, rules, chunk), rules.dailySpendCap, project.alertState ?? {}, project.chargedThrough);
+      const events = eventWrites(ctx, project, [...balanceDrafts(project, moved, rules, moved.version), ...cap.drafts], debitedAt);
+      const capChanged = cap.drafts.length > 0;
+      const alertState = { ...project.alertState, spendCapDays: cap.spendCapDays };
+      const after = { ...moved, eventSeq: events.eventSeq, ...(capChanged ? { alertState } : {}) };
       return {
         // Marks first, so reasons[i] is event i.
         items: [
           ...chunk.events.map((e, i) => debitMark(ctx, e.eventId, debitedAt, countedDay(e.day, project.chargedThrough), i === 0 ? attemptId : undefined)),
-          balanceUpdate(ctx.tables.projects, project, chunk.delta),
+          balanceUpdate(ctx.tables.projects, project, chunk.delta, {
+            set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : [])],
+            values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}) },
+          }),
           ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events)),
+          ...events.puts,
         ],
         receipt: { ...usageRef(ctx, chunk.events[0]!.eventId), attribute: DEBIT_RECEIPT_ATTRIBUTE },
-        result: { debited: chunk.events.length, alreadyDebited: 0, after, events: balanceEvents(project, after) },
+        result: { debited: chunk.events.length, alreadyDebited: 0, after, events: events.events.length },
         onCancelled: (reasons, cause) => {
           const unexpected = reasons.filter((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r));
           if (unexpected.length > 0) throw new DebitFailed(`debit of project ${projectId} cancelled: ${unexpected.join(', ')}`, { cause });
@@ -98,12 +124,12 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
           if (already.size === 0) return undefined;
           pending = pending.filter((e) => !already.has(e.eventId));
           out.alreadyDebited += already.size;
-          return pending.length === 0 ? { done: { debited: 0, alreadyDebited: 0, after: project, events: [] } } : undefined;
+          return pending.length === 0 ? { done: { debited: 0, alreadyDebited: 0, after: project, events: 0 } } : undefined;
         },
       };
     });
     out.debited += done.debited;
-    out.events.push(...done.events);
+    out.events += done.events;
     pending = pending.slice(done.debited);
     known = done.after;
   }
@@ -121,13 +147,13 @@ export async function debitRecords(ctx: StoreContext, records: readonly DebitRec
     const g = groups.get(r.item.projectId);
     if (g) g.push(r); else groups.set(r.item.projectId, [r]);
   }
-  const outcome: DebitOutcome = { debited: 0, alreadyDebited: 0, failed: [], events: [] };
+  const outcome: DebitOutcome = { debited: 0, alreadyDebited: 0, failed: [], events: 0 };
   await mapLimit([...groups], PROJECT_CONCURRENCY, async ([projectId, group]) => {
     try {
       const r = await debitProject(ctx, projectId, group.map((g) => g.item));
       outcome.debited += r.debited;
       outcome.alreadyDebited += r.alreadyDebited;
-      outcome.events.push(...r.events);
+      outcome.events += r.events;
     } catch (e) {
       logger.error('debit failed', { projectId, records: group.length, error: errorMessage(e) });
       outcome.failed.push({ projectId, sequenceNumbers: group.map((g) => g.sequenceNumber), error: errorMessage(e) });

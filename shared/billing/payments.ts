@@ -3,17 +3,19 @@
  * payment record `payment#<paymentId>`, its ledger entry and the balance change. A repeat of the same
  * payment finds the record and answers the first result; the same id with another amount or project
  * is a conflict. A payment that lifts the balance to -creditLimit or above unblocks the project in
- * the same transaction (the status moves with the balance).
+ * the same transaction (the status moves with the balance). Its events (payment.received, and
+ * project.unblocked when it unblocks) are written in that transaction too.
  */
 import { Conflict } from '../domain/errors';
+import { balanceDrafts, draft } from '../domain/events';
 import { entryIds, type LedgerEntry } from '../domain/ledger';
 import type { Money } from '../domain/money';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { ledgerPut } from '../store/ledger';
 import { findPayment, paymentPut, paymentRef, type PaymentRecord } from '../store/payments';
-import { afterBalanceUpdate, balanceUpdate, getProjectItem, type ProjectItem } from '../store/projects';
-import { balanceEvents, publishQuietly } from './events';
+import { eventSeqSet, eventWrites } from '../store/events';
+import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem } from '../store/projects';
 
 export interface PaymentResult {
   paymentId: string;
@@ -32,29 +34,29 @@ function replay(record: PaymentRecord, projectId: string, amount: Money): Paymen
   return { status: 200, body: { paymentId: record.paymentId, amount: record.amount, balance: record.balanceAfter } };
 }
 
-/** What a round ends with: the answer, and the move it made when it committed one. */
-interface Recorded { outcome: PaymentOutcome; before?: ProjectItem; after?: ProjectItem }
-
 /** Records a payment of `amount` (> 0, validated by the caller) into `projectId`, exactly once. */
 export async function recordPayment(ctx: StoreContext, projectId: string, paymentId: string, amount: Money): Promise<PaymentOutcome> {
-  const committed = await optimisticCommit<Recorded>(ctx.doc, `payment ${paymentId}`, async ({ attemptId }) => {
+  return optimisticCommit<PaymentOutcome>(ctx.doc, `payment ${paymentId}`, async ({ attemptId }) => {
     const seen = await findPayment(ctx, paymentId);
-    if (seen) return { done: { outcome: replay(seen, projectId, amount) } };
+    if (seen) return { done: replay(seen, projectId, amount) };
     const project = await getProjectItem(ctx, projectId);
     const date = todayOf(ctx);
     const createdAt = nowIso(ctx);
     const after = afterBalanceUpdate(project, amount);
     const entry: LedgerEntry = { entryId: entryIds.payment(paymentId), date, type: 'payment', description: `Payment ${paymentId}`, amount, balanceEffect: true };
+    const events = eventWrites(ctx, project, [
+      draft('payment.received', { paymentId, amount, balance: after.balance }, `payment#${paymentId}`),
+      ...balanceDrafts(project, after, alertRulesOf(project), after.version),
+    ], createdAt);
     return {
       items: [
         paymentPut(ctx, { projectId, paymentId, amount, date, balanceAfter: after.balance, createdAt, attemptId }),
         ledgerPut(ctx, projectId, entry, createdAt),
-        balanceUpdate(ctx.tables.projects, project, amount),
+        balanceUpdate(ctx.tables.projects, project, amount, eventSeqSet(events)),
+        ...events.puts,
       ],
       receipt: paymentRef(ctx, paymentId),
-      result: { outcome: { status: 201 as const, body: { paymentId, amount, balance: after.balance } }, before: project, after },
+      result: { status: 201 as const, body: { paymentId, amount, balance: after.balance } },
     };
   });
-  if (committed.before && committed.after) await publishQuietly(balanceEvents(committed.before, committed.after));
-  return committed.outcome;
 }

@@ -4,13 +4,15 @@
  */
 import { addDays, billingDayOf, type BillingDay } from '../domain/billing-days';
 import { chargeDay, costOf } from '../domain/charge-day';
+import { NotFound } from '../domain/errors';
 import { forecast, type Forecast } from '../domain/forecast';
 import type { Money } from '../domain/money';
 import { productViewAt, productViewsAt, upcomingPrices, type ProductList, type ProductView } from '../domain/product-view';
 import type { RatedUsageEvent } from '../domain/usage';
 import { todayOf, type StoreContext } from '../store/context';
 import { listLedger, telecomHistory, type LedgerPage, type LedgerQuery } from '../store/ledger';
-import { getProjectItem, plansOf } from '../store/projects';
+import { listEvents, type EventPage, type EventQuery } from '../store/events';
+import { getProjectItem, plansOf, projectExists, type ProjectItem } from '../store/projects';
 import { readCurrentTimeline } from '../store/timeline';
 import { listUsagePage, toRatedEvent, type UsagePageQuery } from '../store/usage';
 import { priceSchedule, projectPricesOn } from './prices';
@@ -74,7 +76,12 @@ export async function usageOf(ctx: StoreContext, projectId: string, day: Billing
  * already published shows); telecom from the `telecom_daily` lines of the 28 days before today.
  */
 export async function forecastOf(ctx: StoreContext, projectId: string): Promise<Forecast> {
-  const project = await getProjectItem(ctx, projectId);
+  return forecastFor(ctx, await getProjectItem(ctx, projectId));
+}
+
+/** The forecast of a project item already read (the runway alert decides on the version it read). */
+export async function forecastFor(ctx: StoreContext, project: ProjectItem): Promise<Forecast> {
+  const projectId = project.projectId;
   const nowMs = ctx.now();
   const today = todayOf(ctx);
   const [read, history, schedule] = await Promise.all([
@@ -83,4 +90,10 @@ export async function forecastOf(ctx: StoreContext, projectId: string): Promise<
     priceSchedule(ctx, plansOf(project), today, addDays(today, FORECAST_DAYS)),
   ]);
   return forecast({ currency: project.currency, balance: project.balance, timeline: read.timeline, pricesOn: schedule.pricesOn, history, today, nowMs });
+}
+
+/** `GET /projects/{id}/events`: the project's events in sequence order, paged. */
+export async function eventsOf(ctx: StoreContext, projectId: string, query: EventQuery): Promise<EventPage> {
+  if (!(await projectExists(ctx, projectId))) throw new NotFound(`project ${projectId}`);
+  return listEvents(ctx, projectId, query);
 }

@@ -6,10 +6,12 @@
  * it to admins only) into a day not yet charged. A change is checked against the prices of its day:
  * the product must be in the plan's version then, and the number type priced. A number change also
  * rewrites the number's holdings in that transaction, so a number has one owner at a time
- * (shared/domain/number-holding.ts).
+ * (shared/domain/number-holding.ts). Each change's event (product.changed, number.added/removed,
+ * plan.changed) is written in that transaction too.
  */
 import { addDays, billingDayOf, startOfDay, type BillingDay } from '../domain/billing-days';
 import { Conflict, DomainError, NotFound, ValidationFailed } from '../domain/errors';
+import { changeDraft } from '../domain/events';
 import { heldSpansFrom, reholdNumber } from '../domain/number-holding';
 import { isSeatPriced, productOf, type NumberType, type PlanAssignment, type PlanVersion, type ProductId } from '../domain/plan';
 import { DayAlreadyCharged, isDayCharged } from '../domain/project';
@@ -19,6 +21,7 @@ import type { DailySessions, TimelineChange } from '../domain/types';
 import { optimisticCommit } from '../store/commit';
 import { todayOf, type StoreContext } from '../store/context';
 import { findPlan, markPlanUsed } from '../store/plans';
+import { eventWrites } from '../store/events';
 import { numberHoldingPut, readNumberHolding } from '../store/numbers';
 import { getProjectItem, plansOf, timelineRevOf, type ProjectItem } from '../store/projects';
 import { changePut, readCurrentTimeline, sessionsPuts, timelineBump } from '../store/timeline';
@@ -92,7 +95,8 @@ export async function appendChange(ctx: StoreContext, projectId: string, opts: C
     const change = { ...input, at, seq: rev + 1 } as TimelineChange;
     const after = withChange(read, change);
     const { put, key } = changePut(ctx, projectId, change, { attemptId, ...(opts.by ? { by: opts.by } : {}) });
-    const writes = [put, timelineBump(ctx, project, day, plans), ...items];
+    const events = eventWrites(ctx, project, [changeDraft(change)], utcIso(ctx.now()));
+    const writes = [put, timelineBump(ctx, project, day, plans, events), ...items, ...events.puts];
     if (change.kind === 'number') {
       // The number's holdings move in the same transaction: one owner at a time, decided on the version read.
       const holding = await readNumberHolding(ctx, change.number);
@@ -102,7 +106,7 @@ export async function appendChange(ctx: StoreContext, projectId: string, opts: C
     return {
       items: writes,
       receipt: { table: ctx.tables.projects, key },
-      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1, ...(plans ? { plans } : {}) }, change, at, read: after },
+      result: { project: { ...project, version: project.version + 1, timelineRev: rev + 1, eventSeq: events.eventSeq, ...(plans ? { plans } : {}) }, change, at, read: after },
     };
   });
 }

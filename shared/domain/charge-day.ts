@@ -126,13 +126,13 @@ export function chargeDay(timeline: Timeline, version: PlanVersion, day: Billing
 }
 
 /**
- * The lines of a day, made to fit one write: with more than `maxNumberLines` numbers held, the number
- * lines become one per type (same total: the sum of the numbers' day shares; the description counts
- * them; no `number` field). Decided by the day's state alone, so a re-run writes the same entry ids.
+ * The lines of a day, made to fit one write of at most `maxLines` product, number and discount lines:
+ * when they do not fit, the number lines become one per type (same total: the sum of the numbers' day
+ * shares; the description counts them; no `number` field). Decided by the day's state and the room,
+ * so a re-run writes the same entry ids.
  */
-export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<string, NumberType>, version: PlanVersion, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
-  const numberLines = lines.filter((l) => l.type === 'number_daily');
-  if (numberLines.length <= maxNumberLines) return [...lines];
+export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<string, NumberType>, version: PlanVersion, day: BillingDay, maxLines: number): LedgerEntry[] {
+  if (lines.length <= maxLines) return [...lines];
   const counts = new Map<NumberType, number>();
   for (const type of numbers.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
   const grouped: LedgerEntry[] = [];
@@ -150,15 +150,18 @@ export function fitLines(lines: readonly LedgerEntry[], numbers: ReadonlyMap<str
   }
   const products = lines.filter((l) => l.type === 'product_daily');
   const rest = lines.filter((l) => l.type !== 'product_daily' && l.type !== 'number_daily');
-  return [...products, ...grouped, ...rest];
+  const fitted = [...products, ...grouped, ...rest];
+  // A version has at most MAX_PRODUCTS products and MAX_NUMBER_TYPES types: they always fit the room left.
+  if (fitted.length > maxLines) throw new Error(`${fitted.length} lines for ${day} do not fit one write of ${maxLines}`);
+  return fitted;
 }
 
 /**
- * The day's lines as the nightly charge writes them: `chargeDay` made to fit one write (`fitLines`).
+ * The day's lines as the nightly charge writes them: `chargeDay` made to fit `maxLines` (`fitLines`).
  */
-export function closingLines(timeline: Timeline, version: PlanVersion, day: BillingDay, maxNumberLines: number): LedgerEntry[] {
+export function closingLines(timeline: Timeline, version: PlanVersion, day: BillingDay, maxLines: number): LedgerEntry[] {
   const state = dayState(timeline, day, defaultSeatsOf(version));
-  return fitLines(chargeDayState(state, version, day), state.numbers, version, day, maxNumberLines);
+  return fitLines(chargeDayState(state, version, day), state.numbers, version, day, maxLines);
 }
 
 /** The day's telecom total as its ledger line: informational, the events already moved the balance. */

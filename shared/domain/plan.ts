@@ -22,6 +22,8 @@ export const NumberType = z.string().regex(/^[a-z][a-z0-9_-]{0,19}$/, 'a lowerca
 export type NumberType = z.infer<typeof NumberType>;
 
 export const MAX_PRODUCTS = 50;
+/** Number types a version prices at most: a day's number lines grouped by type always fit one write. */
+export const MAX_NUMBER_TYPES = 20;
 export const MAX_CALL_PREFIXES = 50_000;
 export const MAX_SMS_PREFIXES = 20_000;
 
@@ -83,7 +85,7 @@ const Discount = z.strictObject({ minProducts: z.number().int().min(1).max(MAX_P
 /** What every version carries, whichever way it arrives. */
 const PriceListFields = {
   products: z.array(Product).min(1).max(MAX_PRODUCTS),
-  numbers: z.record(NumberType, money),
+  numbers: z.record(NumberType, money).refine((n) => Object.keys(n).length <= MAX_NUMBER_TYPES, `at most ${MAX_NUMBER_TYPES} number types`),
   multiProductDiscounts: z.array(Discount).max(MAX_PRODUCTS),
   tariff: Tariff,
 };

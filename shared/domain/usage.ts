@@ -61,16 +61,17 @@ export interface DebitChunk<E extends DebitableEvent> {
 
 /**
  * The longest prefix of `pending` whose debit fits one write of at most `maxItems` items: one mark
- * per event, one balance update, and one running total per counted day (docs/reliability.md rule 5).
+ * per event, one balance update, and `perDayItems` per counted day (its running total, and with a
+ * spend cap the event of reaching it; docs/reliability.md rule 5).
  */
-export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], chargedThrough: BillingDay, maxItems: number): DebitChunk<E> {
+export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], chargedThrough: BillingDay, maxItems: number, perDayItems = 1): DebitChunk<E> {
   const perDay = new Map<BillingDay, { total: Money; events: number }>();
   const events: E[] = [];
   for (const e of pending) {
     const day = countedDay(e.day, chargedThrough);
     const newDay = perDay.has(day) ? 0 : 1;
-    // marks + this mark + day totals + a new one + the balance update
-    if (events.length + 1 + perDay.size + newDay + 1 > maxItems) break;
+    // marks + this mark + the days' items (with a new one's) + the balance update
+    if (events.length + 1 + (perDay.size + newDay) * perDayItems + 1 > maxItems) break;
     events.push(e);
     const t = perDay.get(day) ?? { total: 0, events: 0 };
     perDay.set(day, { total: t.total + e.cost, events: t.events + 1 });

@@ -3,6 +3,7 @@
  * whose schema dialect is JSON Schema 2020-12, which is what zod emits.
  */
 import * as z from 'zod';
+import { EVENT_TYPES, eventSchemaOf, type EventType } from '../domain/events';
 import { ROUTES, type Route } from './routes';
 import { ErrorBody } from './schemas';
 
@@ -73,8 +74,34 @@ function operationObject(op: Route): JsonObject {
     summary: op.summary,
     ...(op.roles === 'public' ? { security: [] } : { description: `Roles: ${op.roles.join(', ')}` }),
     ...(parameters.length ? { parameters } : {}),
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body, 'input') } } } } : {}),
+    ...(op.body ? { requestBody: { required: !op.optionalBody, content: { 'application/json': { schema: schemaOf(op.body, 'input') } } } } : {}),
     responses,
+  };
+}
+
+/** What a receiver gets (docs/api.md "Events, webhooks and alerts"): one entry per event type. */
+const WEBHOOK_HEADERS: JsonObject[] = [
+  { name: 'webhook-id', in: 'header', required: true, description: 'the eventId: deduplicate on it', schema: { type: 'string' } },
+  { name: 'webhook-timestamp', in: 'header', required: true, description: 'Unix seconds when this attempt was signed', schema: { type: 'string' } },
+  {
+    name: 'webhook-signature', in: 'header', required: true,
+    description: '`v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks)',
+    schema: { type: 'string' },
+  },
+];
+
+function webhookObject(type: EventType): JsonObject {
+  return {
+    post: {
+      operationId: `on${type.split(/[._]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
+      summary: `The ${type} event`,
+      parameters: WEBHOOK_HEADERS,
+      requestBody: { required: true, content: { 'application/json': { schema: schemaOf(eventSchemaOf(type), 'output') } } },
+      responses: {
+        '200': { description: 'Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours.' },
+        '410': { description: 'Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries).' },
+      },
+    },
   };
 }
 
@@ -88,6 +115,7 @@ export function openApiDocument(): JsonObject {
   components = {};
   const paths: Record<string, JsonObject> = {};
   for (const route of ROUTES) (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(route);
+  const webhooks = Object.fromEntries(EVENT_TYPES.map((t) => [t, webhookObject(t)]));
   cached = {
     openapi: '3.1.0',
     info: { title: 'paygo', version: '1.0.0', description: 'Pay-as-you-go billing for telephony and call tracking. Money is integer minor units.', license: LICENSE },
@@ -96,6 +124,7 @@ export function openApiDocument(): JsonObject {
     components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,
+    webhooks,
   };
   return cached;
 }

@@ -70,7 +70,9 @@ export function authOf(event: HttpEvent): AuthContext | null {
  * Path parameters that name a stored thing. A value no id can take (10k characters, `/`, quotes) is
  * not found before any read: DynamoDB refuses keys over 2048 bytes with an error that would be a 500.
  */
-const PATH_IDS: Readonly<Record<string, string>> = { projectId: 'project', apiKeyId: 'API key', productId: 'product', planId: 'plan', version: 'version' };
+const PATH_IDS: Readonly<Record<string, string>> = {
+  projectId: 'project', apiKeyId: 'API key', productId: 'product', planId: 'plan', version: 'version', webhookId: 'webhook', eventId: 'event',
+};
 
 /** NotFound for a path id that cannot exist (see PATH_IDS); the value is not echoed back. */
 export function assertPathIds(params: Record<string, string>): void {
@@ -103,7 +105,10 @@ function readBody(event: HttpEvent, op: RouteSpec): unknown {
   const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
   const max = op.maxBodyBytes ?? MAX_BODY_BYTES;
   if (Buffer.byteLength(raw) > max) throw new DomainError('payload_too_large', `the body exceeds ${max} bytes`, 413);
-  if (raw.trim() === '') throw new ValidationFailed('a JSON body is required');
+  if (raw.trim() === '') {
+    if (op.optionalBody) return {};
+    throw new ValidationFailed('a JSON body is required');
+  }
   try {
     return JSON.parse(raw);
   } catch {

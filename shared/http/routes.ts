@@ -8,6 +8,7 @@
  * Each handler file `functions/api/<handler>.ts` exports `handler`, made with `httpRoute('<key>')`.
  */
 import type { z } from 'zod';
+import { AlertRules, AlertRulesInput } from '../domain/events';
 import { Forecast } from '../domain/forecast';
 import { NewPlan, NewVersion, PlanVersion } from '../domain/plan';
 import { ProductList } from '../domain/product-view';
@@ -26,6 +27,10 @@ export interface FunctionAccess {
   readonly events?: boolean;
   /** Sends to the charge-day queue. */
   readonly chargeQueue?: boolean;
+  /** Sends to the webhook delivery queue. */
+  readonly deliveryQueue?: boolean;
+  /** Seals new webhook secrets (KMS Encrypt) or opens them to sign (KMS Decrypt). */
+  readonly webhookSecrets?: 'seal' | 'open';
 }
 
 /** One route as declared below. */
@@ -49,6 +54,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly maxBodyBytes?: number;
   /** Answers carry an API key or a secret: sent with `Cache-Control: no-store`. */
   readonly secret?: boolean;
+  /** The body may be left out (it then reads as `{}`). */
+  readonly optionalBody?: boolean;
 }
 
 /** How the twin and the stack wire a route: method, path, function. */
@@ -120,11 +127,11 @@ export const API = {
     summary: 'A project with its balance', responses: { 200: Project },
   },
   'POST /projects/{projectId}/payments': {
-    name: 'CreatePayment', handler: 'create-payment', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite' }, events: true,
+    name: 'CreatePayment', handler: 'create-payment', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', events: 'write' },
     summary: 'Record a payment (idempotent by paymentId)', body: S.CreatePayment, responses: { 200: S.PaymentRecorded, 201: S.PaymentRecorded },
   },
   'PUT /projects/{projectId}/plan': {
-    name: 'PutProjectPlan', handler: 'put-project-plan', roles: ADMIN, tables: { projects: 'readWrite', plans: 'readWrite' },
+    name: 'PutProjectPlan', handler: 'put-project-plan', roles: ADMIN, tables: { projects: 'readWrite', plans: 'readWrite', events: 'write' },
     summary: 'Move the project to another plan from a later day', body: S.MovePlan, responses: { 200: S.PlanMoved },
   },
   'GET /projects/{projectId}/products': {
@@ -132,15 +139,15 @@ export const API = {
     summary: 'Every product with its price, what it includes, and whether it is on', responses: { 200: ProductList },
   },
   'PUT /projects/{projectId}/products/{productId}': {
-    name: 'PutProduct', handler: 'put-product', roles: OWNER, tables: { projects: 'readWrite', plans: 'read' },
+    name: 'PutProduct', handler: 'put-product', roles: OWNER, tables: { projects: 'readWrite', plans: 'read', events: 'write' },
     summary: 'Switch a product on or off, set seats', body: S.PutProduct, responses: { 200: S.ProductChanged },
   },
   'POST /projects/{projectId}/numbers': {
-    name: 'AddNumber', handler: 'add-number', roles: OWNER, tables: { projects: 'readWrite', plans: 'read' },
+    name: 'AddNumber', handler: 'add-number', roles: OWNER, tables: { projects: 'readWrite', plans: 'read', events: 'write' },
     summary: 'Rent a number', body: S.AddNumber, responses: { 201: S.NumberHeld },
   },
   'DELETE /projects/{projectId}/numbers/{number}': {
-    name: 'RemoveNumber', handler: 'remove-number', roles: OWNER, tables: { projects: 'readWrite' },
+    name: 'RemoveNumber', handler: 'remove-number', roles: OWNER, tables: { projects: 'readWrite', events: 'write' },
     summary: 'Release a number', query: S.RemoveNumberQuery, responses: { 204: null },
   },
   'POST /projects/{projectId}/sessions': {
@@ -166,6 +173,38 @@ export const API = {
   'GET /projects/{projectId}/forecast': {
     name: 'GetForecast', handler: 'get-forecast', roles: OWNER, tables: { projects: 'read', ledger: 'read', plans: 'read' },
     summary: 'Next charge and spend forecast', responses: { 200: Forecast },
+  },
+  'GET /projects/{projectId}/events': {
+    name: 'ListEvents', handler: 'list-events', roles: OWNER, tables: { projects: 'read', events: 'read' },
+    summary: "The project's events in sequence order, paged (kept at least 90 days)", query: S.EventsQuery, responses: { 200: S.EventList },
+  },
+  'POST /projects/{projectId}/events/{eventId}/redeliver': {
+    name: 'RedeliverEvent', handler: 'redeliver-event', roles: OWNER, tables: { projects: 'read', events: 'read', webhooks: 'read' }, deliveryQueue: true,
+    summary: 'Deliver an event again, to one webhook or to every one that takes it', body: S.Redeliver, optionalBody: true, responses: { 202: S.RedeliveryQueued },
+  },
+  'GET /projects/{projectId}/alerts': {
+    name: 'GetAlerts', handler: 'get-alerts', roles: OWNER, tables: { projects: 'read' },
+    summary: 'The alert rules', responses: { 200: AlertRules },
+  },
+  'PUT /projects/{projectId}/alerts': {
+    name: 'PutAlerts', handler: 'put-alerts', roles: OWNER, tables: { projects: 'readWrite' },
+    summary: 'Replace the alert rules (a rule null or absent is off)', body: AlertRulesInput, responses: { 200: AlertRules },
+  },
+  'POST /projects/{projectId}/webhooks': {
+    name: 'CreateWebhook', handler: 'create-webhook', roles: OWNER, tables: { projects: 'read', webhooks: 'readWrite' }, webhookSecrets: 'seal',
+    summary: 'A webhook endpoint; its signing secret is shown once', body: S.CreateWebhook, responses: { 201: S.WebhookCreated }, secret: true,
+  },
+  'GET /projects/{projectId}/webhooks': {
+    name: 'ListWebhooks', handler: 'list-webhooks', roles: OWNER, tables: { projects: 'read', webhooks: 'read' },
+    summary: "The project's webhook endpoints", responses: { 200: S.WebhookList },
+  },
+  'DELETE /projects/{projectId}/webhooks/{webhookId}': {
+    name: 'DeleteWebhook', handler: 'delete-webhook', roles: OWNER, tables: { projects: 'read', webhooks: 'readWrite' },
+    summary: 'Remove a webhook endpoint (nothing more is delivered to it)', responses: { 204: null },
+  },
+  'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': {
+    name: 'ListDeliveries', handler: 'list-deliveries', roles: OWNER, tables: { projects: 'read', webhooks: 'read' },
+    summary: "A webhook's delivery attempts, newest first", query: S.DeliveriesQuery, responses: { 200: S.DeliveryList },
   },
   'POST /admin/billing-runs': {
     name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,

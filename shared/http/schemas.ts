@@ -5,6 +5,7 @@
  * field is a 400.
  */
 import * as z from 'zod';
+import { EVENT_TYPES, EventType, ProjectEvent } from '../domain/events';
 import { LedgerEntry } from '../domain/ledger';
 import { Money, PositiveMoney } from '../domain/money';
 import { NumberType, PlanId } from '../domain/plan';
@@ -107,3 +108,46 @@ export const BillingRunStarted = z.object({
   /** true when the run stopped early; posting the same date again carries on. */
   incomplete: z.boolean().optional(),
 });
+
+// --- events, alerts, webhooks
+export const EventsQuery = z.strictObject({
+  after: z.string().max(64).optional().meta({ description: 'a cursor: the events after the last one of an earlier page' }),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  type: EventType.optional(),
+});
+export const EventList = z.object({ events: z.array(ProjectEvent), nextCursor: z.string().nullable() });
+
+export const CreateWebhook = z.strictObject({
+  url: z.string().min(1).max(2048),
+  types: z.array(EventType).min(1).max(EVENT_TYPES.length).optional().meta({ description: 'the event types it receives; @default all, those added later too' }),
+  description: displayText(200).optional(),
+});
+export const WebhookStatus = z.enum(['enabled', 'disabled']);
+export const Webhook = z.object({
+  webhookId: z.string(),
+  url: z.string(),
+  types: z.array(EventType),
+  description: z.string().optional(),
+  status: WebhookStatus,
+}).meta({ id: 'Webhook' });
+export const WebhookCreated = Webhook.extend({
+  secret: z.string().meta({ description: '`whsec_` + base64 of 32 random bytes: the signing key, shown this once' }),
+});
+export const WebhookList = z.object({ webhooks: z.array(Webhook) });
+export const DeliveriesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(300).optional(),
+});
+export const DeliveryList = z.object({
+  deliveries: z.array(z.object({
+    eventId: z.string(),
+    attempt: z.number().int().positive(),
+    at: z.string(),
+    status: z.number().int().nullable(),
+    ok: z.boolean(),
+    error: z.string().optional(),
+  })),
+  nextCursor: z.string().nullable(),
+});
+export const Redeliver = z.strictObject({ webhookId: Id.optional() });
+export const RedeliveryQueued = z.object({ eventId: z.string(), webhookIds: z.array(z.string()) });

@@ -9,7 +9,7 @@ import { runtime } from '../runtime';
 
 export interface StoreContext {
   doc: DynamoDBDocumentClient;
-  tables: { projects: string; ledger: string; usage: string; plans: string };
+  tables: { projects: string; ledger: string; usage: string; plans: string; events: string; webhooks: string };
   /** Epoch milliseconds. */
   now: () => number;
   /** IANA zone of billing days. */
@@ -22,7 +22,7 @@ export function storeContext(overrides: Partial<StoreContext> = {}): StoreContex
   const c = config();
   return {
     doc: rt.doc,
-    tables: { projects: c.PROJECTS_TABLE, ledger: c.LEDGER_TABLE, usage: c.USAGE_TABLE, plans: c.PLANS_TABLE },
+    tables: { projects: c.PROJECTS_TABLE, ledger: c.LEDGER_TABLE, usage: c.USAGE_TABLE, plans: c.PLANS_TABLE, events: c.EVENTS_TABLE, webhooks: c.WEBHOOKS_TABLE },
     now: rt.now,
     zone: c.BILLING_TIME_ZONE,
     ...overrides,

@@ -1,5 +1,5 @@
 /**
- * Every DynamoDB key paygo writes, built in one place (layout: shared/store/tables.ts).
+ * Every DynamoDB key paygo writes, built in one place (layout: shared/tables.ts).
  * Money-moving keys are deterministic (docs/reliability.md rule 1): the same movement always lands on the
  * same key, so a conditional put refuses it the second time.
  */
@@ -34,6 +34,18 @@ export const keys = {
   planVersion: (planId: string, version: number) => ({ pk: `plan#${planId}`, sk: `version#${String(version).padStart(10, '0')}` }),
   tariffPart: (tariffId: string, part: number) => ({ pk: `tariff#${tariffId}`, sk: `part#${String(part).padStart(4, '0')}` }),
   tariffPk: (tariffId: string) => `tariff#${tariffId}`,
+  /** Events table: a project's events, sorted by their number `sequence`. */
+  eventsPk: (projectId: string) => `project#${projectId}`,
+  /** Webhooks table: a project's endpoints in its partition. */
+  webhook: (projectId: string, webhookId: string) => ({ pk: `project#${projectId}`, sk: `webhook#${webhookId}` }),
+  webhookPrefix: 'webhook#',
+  /** Webhooks table: an endpoint's delivery attempts, sorted by time. */
+  attemptsPk: (webhookId: string) => `webhook#${webhookId}`,
+  /** Within one instant, in the order a drain makes them: by the event's sequence, then attempt. */
+  attempt: (webhookId: string, atIso: string, sequence: number, attempt: number, eventId: string) => ({
+    pk: `webhook#${webhookId}`,
+    sk: `attempt#${atIso}#${String(sequence).padStart(16, '0')}#${String(attempt).padStart(3, '0')}#${eventId}`,
+  }),
 };
 
 /** SHA-256 of an API key: the only form a key is ever stored in. */

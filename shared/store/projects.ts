@@ -9,6 +9,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, type BillingDay } from '../domain/billing-days';
 import { Conflict, NotFound } from '../domain/errors';
+import { NO_ALERTS, type AlertRules, type AlertState } from '../domain/events';
 import type { Money } from '../domain/money';
 import type { PlanAssignment } from '../domain/plan';
 import { statusFor, type Project, type ProjectStatus } from '../domain/project';
@@ -44,6 +45,16 @@ export interface ProjectItem {
   firstApiKeyId?: string;
   /** The round of the creating call (shared/store/commit.ts receipts). */
   attemptId?: string;
+  /** How many events the project has had: the last one's `sequence` (shared/store/events.ts). */
+  eventSeq?: number;
+  /** The project's alert rules; absent: none. */
+  alerts?: AlertRules;
+  /** What alerts remember between moves (shared/domain/events.ts). */
+  alertState?: AlertState;
+}
+
+export function alertRulesOf(item: Pick<ProjectItem, 'alerts'>): AlertRules {
+  return item.alerts ?? NO_ALERTS;
 }
 
 export function toProject(item: ProjectItem): Project {
@@ -147,4 +158,30 @@ export function balanceUpdate(table: string, item: ProjectItem, delta: Money, ex
 export function afterBalanceUpdate(item: ProjectItem, delta: Money, extra: Partial<ProjectItem> = {}): ProjectItem {
   const balance = item.balance + delta;
   return { ...item, ...extra, balance, status: statusFor(balance, item.creditLimit), version: item.version + 1 };
+}
+
+/** The Update that replaces a project's alert rules, conditioned on the version read. */
+export function alertRulesUpdate(ctx: StoreContext, item: ProjectItem, rules: AlertRules): TransactItem {
+  return {
+    Update: {
+      TableName: ctx.tables.projects,
+      Key: keys.project(item.projectId),
+      UpdateExpression: 'SET alerts = :alerts, version = :next',
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: { ':alerts': rules, ':next': item.version + 1, ':version': item.version },
+    },
+  };
+}
+
+/** The Update that stores what alerts remember (and the events it adds), conditioned on the version read. */
+export function alertStateUpdate(ctx: StoreContext, item: ProjectItem, state: AlertState, events: { eventSeq: number }): TransactItem {
+  return {
+    Update: {
+      TableName: ctx.tables.projects,
+      Key: keys.project(item.projectId),
+      UpdateExpression: 'SET alertState = :state, eventSeq = :seq, version = :next',
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: { ':state': state, ':seq': events.eventSeq, ':next': item.version + 1, ':version': item.version },
+    },
+  };
 }

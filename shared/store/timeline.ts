@@ -120,15 +120,26 @@ export function changePut(ctx: StoreContext, projectId: string, change: Timeline
  * The project's side of a change on `day`: bumps `version` and `timelineRev`, conditioned on the day
  * still being open and on the revision the change was decided on.
  */
-export function timelineBump(ctx: StoreContext, project: ProjectItem, day: BillingDay, plans?: PlanAssignment[]): TransactItem {
+export function timelineBump(ctx: StoreContext, project: ProjectItem, day: BillingDay, plans?: PlanAssignment[], events?: { eventSeq: number }): TransactItem {
   const rev = timelineRevOf(project);
+  // Not conditioned on the version (a debit may move the balance meanwhile), so the event count is
+  // conditioned on its own: two writers never number two events alike.
+  const seq = project.eventSeq ?? 0;
   return {
     Update: {
       TableName: ctx.tables.projects,
       Key: keys.project(project.projectId),
-      UpdateExpression: `SET version = version + :one, timelineRev = :next${plans ? ', plans = :plans' : ''}`,
-      ConditionExpression: `attribute_exists(pk) AND (chargedThrough < :day OR chargedThrough < billingStartDate) AND ${rev === 0 ? '(attribute_not_exists(timelineRev) OR timelineRev = :rev)' : 'timelineRev = :rev'}`,
-      ExpressionAttributeValues: { ':one': 1, ':next': rev + 1, ':rev': rev, ':day': day, ...(plans ? { ':plans': plans } : {}) },
+      UpdateExpression: `SET version = version + :one, timelineRev = :next${plans ? ', plans = :plans' : ''}${events ? ', eventSeq = :eventSeq' : ''}`,
+      ConditionExpression: [
+        'attribute_exists(pk) AND (chargedThrough < :day OR chargedThrough < billingStartDate)',
+        rev === 0 ? '(attribute_not_exists(timelineRev) OR timelineRev = :rev)' : 'timelineRev = :rev',
+        ...(events ? [seq === 0 ? '(attribute_not_exists(eventSeq) OR eventSeq = :seq)' : 'eventSeq = :seq'] : []),
+      ].join(' AND '),
+      ExpressionAttributeValues: {
+        ':one': 1, ':next': rev + 1, ':rev': rev, ':day': day,
+        ...(plans ? { ':plans': plans } : {}),
+        ...(events ? { ':eventSeq': events.eventSeq, ':seq': seq } : {}),
+      },
     },
   };
 }

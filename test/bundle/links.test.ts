@@ -1,9 +1,10 @@
 /**
- * The EventBridge and SQS clients are linked only into the functions that use them (shared/event-bus.ts,
- * shared/charge-queue.ts register themselves with shared/runtime.ts when imported). Checked on the
- * real esbuild graph, both ways: a function declared `events` (so it gets EVENT_BUS_NAME) must link
- * the publisher, or its events would fail at publish time; any other function must not carry it.
- * The same for `chargeQueue` and the SQS client. Also checks the registry behind runtime().
+ * The EventBridge, SQS and KMS clients are linked only into the functions that use them
+ * (shared/aws/event-bus.ts, charge-queue.ts, delivery-queue.ts, kms-secret-box.ts register themselves
+ * with shared/runtime.ts when imported). Checked on the real esbuild graph, both ways: a function
+ * declared `events` (so it gets EVENT_BUS_NAME) must link the publisher, or its events would fail at
+ * publish time; any other function must not carry it. The same for a queue and the SQS client, and
+ * for webhook secrets and the KMS client. Also checks the registry behind runtime().
  */
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,17 +12,21 @@ import { resetConfig } from '../../shared/config';
 import { ROUTES } from '../../shared/http/routes';
 import { WORKERS } from '../../shared/workers';
 import { registerDefaultChargeQueue, registerDefaultPublisher, resetRuntime, runtime, type ChargeMessage } from '../../shared/runtime';
-import { type DomainEvent } from '../../shared/domain/events';
+import { type BusEvent } from '../../shared/runtime';
 
-interface Declared { entry: string; events: boolean; chargeQueue: boolean }
+interface Declared { entry: string; events: boolean; queue: boolean; kms: boolean }
 
+type Flags = { events?: boolean; chargeQueue?: boolean; deliveryQueue?: boolean; webhookSecrets?: string };
+const declaredOf = (entry: string, f: Flags): Declared => ({
+  entry, events: f.events === true, queue: f.chargeQueue === true || f.deliveryQueue === true, kms: f.webhookSecrets !== undefined,
+});
 const functions: Declared[] = [
-  ...ROUTES.map((r) => ({ entry: r.entry, events: r.events === true, chargeQueue: r.chargeQueue === true })),
-  ...Object.values(WORKERS).map((w) => ({ entry: w.entry, events: 'events' in w && w.events === true, chargeQueue: 'chargeQueue' in w && w.chargeQueue === true })),
+  ...ROUTES.map((r) => declaredOf(r.entry, r)),
+  ...Object.values(WORKERS).map((w) => declaredOf(w.entry, w as Flags)),
 ];
 
 describe('what each function bundles', () => {
-  it('links the EventBridge client exactly into the functions declared `events`, SQS exactly into `chargeQueue`', async () => {
+  it('links the EventBridge client exactly into the functions declared `events`, SQS into those with a queue, KMS into those with webhook secrets', async () => {
     const result = await build({
       entryPoints: functions.map((f) => f.entry),
       bundle: true, platform: 'node', target: 'node22', format: 'cjs', mainFields: ['module', 'main'],
@@ -35,12 +40,11 @@ describe('what each function bundles', () => {
     const links = (inputs: string[], pkg: string) => inputs.some((i) => i.includes(`node_modules/${pkg}/`));
     const actual = functions.map((f) => {
       const inputs = inputsOf(f.entry);
-      return { entry: f.entry, events: links(inputs, '@aws-sdk/client-eventbridge'), chargeQueue: links(inputs, '@aws-sdk/client-sqs') };
+      return { entry: f.entry, events: links(inputs, '@aws-sdk/client-eventbridge'), queue: links(inputs, '@aws-sdk/client-sqs'), kms: links(inputs, '@aws-sdk/client-kms') };
     });
     expect(actual).toEqual(functions);
     // Not vacuous: both kinds exist among the declarations.
-    expect(functions.some((f) => f.events) && functions.some((f) => !f.events)).toBe(true);
-    expect(functions.some((f) => f.chargeQueue) && functions.some((f) => !f.chargeQueue)).toBe(true);
+    for (const k of ['events', 'queue', 'kms'] as const) expect(functions.some((f) => f[k]) && functions.some((f) => !f[k]), k).toBe(true);
   }, 60_000);
 });
 
@@ -59,12 +63,12 @@ describe('runtime() defaults', () => {
     process.env.CHARGE_QUEUE_URL = 'https://sqs.example/queue-1';
     resetConfig();
     resetRuntime();
-    const published: [string, DomainEvent[]][] = [];
+    const published: [string, BusEvent[]][] = [];
     const sent: [string, ChargeMessage[]][] = [];
     let made = 0;
     registerDefaultPublisher((bus) => { made++; return { publish: async (e) => { published.push([bus, e]); } }; });
     registerDefaultChargeQueue((url) => { made++; return { send: async (m) => { sent.push([url, m]); } }; });
-    const event: DomainEvent = { type: 'BalanceLow', detail: { projectId: 'p1', currency: 'UAH', balance: 0, creditLimit: 0, threshold: 100 } };
+    const event: BusEvent = { type: 'balance.low', detail: { projectId: 'p1', data: { balance: 0, threshold: 100 } } };
     await runtime().events.publish([event]);
     await runtime().events.publish([event]);
     await runtime().events.publish([]);
@@ -81,7 +85,7 @@ describe('runtime() defaults', () => {
     resetRuntime();
     let made = 0;
     registerDefaultPublisher(() => { made++; return { publish: async () => undefined }; });
-    await runtime().events.publish([{ type: 'BalanceLow', detail: { projectId: 'p1', currency: 'UAH', balance: 0, creditLimit: 0, threshold: 100 } }]);
+    await runtime().events.publish([{ type: 'balance.low', detail: { projectId: 'p1', data: { balance: 0, threshold: 100 } } }]);
     expect(made).toBe(0);
     await expect(runtime().chargeQueue.send([{ projectId: 'p1', date: '2026-03-01' }])).rejects.toThrow(/CHARGE_QUEUE_URL is not set/);
   });

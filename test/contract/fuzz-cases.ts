@@ -54,6 +54,12 @@ export interface FuzzWorld extends World {
   futureVersion: number;
   /** The day another version of `standard` already starts on. */
   takenDay: string;
+  /** A webhook of A, and another one the control of DELETE removes. */
+  webhookId: string;
+  spareWebhookId: string;
+  /** An event of A (its first payment), and a cursor a real listing of A's events returned. */
+  eventId: string;
+  eventsCursor: string;
 }
 
 export interface RouteFuzz {
@@ -97,7 +103,7 @@ type Kind =
   /** An ISO code where any code is valid (a new plan's own currency). */
   | { kind: 'isoCode' };
 
-interface Field { path: string; type: Kind; required: boolean }
+interface Field { path: string; type: Kind; required: boolean; /** null is a valid value (it turns the field off). */ nullable?: boolean }
 
 const BAD_DATES: readonly unknown[] = ['2026-02-30', '2026-13-01', '26-1-1', '2026-1-1', '2026/03/01', '2025-02-29', '2026-03-01T00:00:00+02:00', '', 'yesterday', 20260301, '2026-03-01\n'];
 const BAD_INSTANTS: readonly unknown[] = [
@@ -173,7 +179,7 @@ export function bodyCases(base: Req, fields: readonly Field[], maxBody = 1_048_5
   out.push({ name: 'unknown field $where', req: { ...base, body: { ...(base.body as object), $where: 'sleep(1000)' } }, status: 400 });
   for (const f of fields) {
     if (f.required) out.push({ name: `${f.path} missing`, req: { ...base, body: setAt(base.body, f.path, DELETE) }, status: 400 });
-    const wrongTypes = WRONG_TYPES.filter((v) => !(f.type.kind === 'bool' && typeof v === 'boolean'));
+    const wrongTypes = WRONG_TYPES.filter((v) => !(f.type.kind === 'bool' && typeof v === 'boolean') && !(f.nullable && v === null));
     for (const v of [...wrongTypes, ...badValues(f.type)]) {
       out.push({ name: `${f.path} = ${show(v)}`, req: { ...base, body: setAt(base.body, f.path, v) } });
     }
@@ -623,6 +629,114 @@ export const FUZZ: Record<string, RouteFuzz> = {
       ...pathCases('GET', (v) => `/projects/${v}/forecast`, w.admin),
     ],
     control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/forecast`, key: w.a.key }),
+  },
+  'GET /projects/{projectId}/events': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/events`, key: w.a.key, query: { limit: '2' } };
+      const b64 = (s: string) => Buffer.from(s).toString('base64url');
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/events`, w.admin),
+        ...queryCases(base, {
+          limit: ['0', '1001', 'abc', '1.5', '-1', '1e308', '', 'Infinity'],
+          after: ['!!!', 'x'.repeat(65), b64('seq:-1'), b64('seq:01'), b64('seq:1e3'), b64(`seq:${'9'.repeat(20)}`), b64('garbage'), `${w.eventsCursor}=`, INJECTIONS[1], INJECTIONS[3]],
+          type: ['nope', 'PAYMENT.RECEIVED', '', 'payment', INJECTIONS[0]],
+        }),
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/events`, key: w.a.key, query: { limit: '1', after: w.eventsCursor, type: 'payment.received' } }),
+  },
+  'POST /projects/{projectId}/events/{eventId}/redeliver': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/events/${w.eventId}/redeliver`, key: w.a.key, body: { webhookId: w.webhookId } };
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/projects/${v}/events/${w.eventId}/redeliver`, w.admin, { body: {} }),
+        ...pathCases('POST', (v) => `/projects/${w.a.id}/events/${v}/redeliver`, w.admin, { body: {} }, ['evt_missing', '..', ...INJECTIONS]),
+        // Project B's key, or B's path with A's event: the event is not B's to send.
+        { name: "another project's event", req: { ...base, path: `/projects/${w.b.id}/events/${w.eventId}/redeliver`, key: w.admin, body: {} }, status: 404 },
+        { name: 'a webhook nobody has', req: { ...base, body: { webhookId: 'wh_missing' } }, status: 404 },
+        ...['{', 'null', '[]', '"x"', '42'].map((raw) => ({ name: `raw body ${raw}`, req: { ...base, body: undefined, rawBody: raw }, status: 400 })),
+        { name: 'unknown field', req: { ...base, body: { webhookId: w.webhookId, extra: 1 } }, status: 400 },
+        ...[null, 1, [], {}, '', 'a b', 'x'.repeat(129), ...INJECTIONS.slice(0, 3)].map((v) => ({ name: `webhookId = ${show(v)}`, req: { ...base, body: { webhookId: v } } })),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/events/${w.eventId}/redeliver`, key: w.a.key, rawBody: '' }),
+  },
+  'GET /projects/{projectId}/alerts': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/alerts`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/alerts`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/alerts`, key: w.a.key }),
+  },
+  'PUT /projects/{projectId}/alerts': {
+    cases: (w) => {
+      const base: Req = { method: 'PUT', path: `/projects/${w.a.id}/alerts`, key: w.a.key, body: { balanceBelow: [10_000, 0], runwayDays: 7, dailySpendCap: 50_000 } };
+      return [
+        ...authCases(base),
+        ...pathCases('PUT', (v) => `/projects/${v}/alerts`, w.admin, { body: {} }),
+        ...bodyCases(base, [
+          { path: 'runwayDays', type: { kind: 'posInt', max: 366 }, required: false, nullable: true },
+          { path: 'dailySpendCap', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: false, nullable: true },
+          { path: 'balanceBelow.0', type: { kind: 'int', min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }, required: false },
+        ]),
+        ...[{}, 'abc', 1000, [1.5], ['100'], Array.from({ length: 11 }, (_, i) => i)].map((v) => ({ name: `balanceBelow = ${show(v)}`, req: { ...base, body: { balanceBelow: v } }, status: 400 })),
+      ];
+    },
+    control: (w) => ({ method: 'PUT', path: `/projects/${w.a.id}/alerts`, key: w.a.key, body: { balanceBelow: [10_000, 0], runwayDays: 7, dailySpendCap: null } }),
+  },
+  'POST /projects/{projectId}/webhooks': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/webhooks`, key: w.a.key, body: { url: 'https://hooks.example.com/paygo', types: ['payment.received'], description: 'fuzz' } };
+      const urls = [
+        'http://hooks.example.com/x', 'https://10.0.0.1/x', 'https://169.254.169.254/latest/meta-data', 'https://[::1]/x', 'https://localhost/x',
+        'https://127.0.0.1:8443/x', 'https://user:pw@hooks.example.com/x', 'https://hooks.example.com/x#frag', 'ftp://hooks.example.com/x', 'not a url',
+        'https://0x7f000001/x', 'https://2130706433/x', 'https://hooks.internal/x', `https://hooks.example.com/${'x'.repeat(2100)}`, 'javascript:alert(1)',
+      ];
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/projects/${v}/webhooks`, w.admin, { body: { url: 'https://hooks.example.com/x' } }),
+        ...bodyCases(base, [
+          { path: 'url', type: { kind: 'text', max: 2048 }, required: true },
+          { path: 'description', type: { kind: 'text', max: 200 }, required: false },
+        ]),
+        ...urls.map((url) => ({ name: `url ${show(url)}`, req: { ...base, body: { url } }, status: 400 })),
+        ...[[], ['nope'], ['payment.received', 'x'], 'payment.received', [1]].map((types) => ({ name: `types = ${show(types)}`, req: { ...base, body: { ...(base.body as object), types } }, status: 400 })),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/webhooks`, key: w.a.key, body: { url: 'https://hooks.example.com/control' } }),
+  },
+  'GET /projects/{projectId}/webhooks': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/webhooks`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/webhooks`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks`, key: w.a.key }),
+  },
+  'DELETE /projects/{projectId}/webhooks/{webhookId}': {
+    cases: (w) => [
+      ...authCases({ method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${w.spareWebhookId}`, key: w.admin }),
+      ...pathCases('DELETE', (v) => `/projects/${v}/webhooks/${w.spareWebhookId}`, w.admin),
+      ...pathCases('DELETE', (v) => `/projects/${w.a.id}/webhooks/${v}`, w.admin, {}, ['wh_missing', '..', ...INJECTIONS]),
+      { name: "A's webhook through B's path", req: { method: 'DELETE', path: `/projects/${w.b.id}/webhooks/${w.spareWebhookId}`, key: w.admin }, status: 404 },
+    ],
+    control: (w) => ({ method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${w.spareWebhookId}`, key: w.a.key }),
+  },
+  'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/webhooks/${w.webhookId}/deliveries`, key: w.a.key, query: { limit: '10' } };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/webhooks/${w.webhookId}/deliveries`, w.admin),
+        ...pathCases('GET', (v) => `/projects/${w.a.id}/webhooks/${v}/deliveries`, w.admin, {}, ['wh_missing', '..', ...INJECTIONS]),
+        ...queryCases(base, {
+          limit: ['0', '1001', 'abc', '1.5', '-1', ''],
+          cursor: ['!!!', 'x'.repeat(301), Buffer.from('attempt#garbage').toString('base64url'), INJECTIONS[1]],
+        }),
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks/${w.webhookId}/deliveries`, key: w.a.key }),
   },
   'POST /admin/billing-runs': {
     cases: (w) => {

@@ -35,6 +35,10 @@ beforeAll(async () => {
   await must({ method: 'POST', path: `/projects/${world.b.id}/numbers`, key: admin, body: { number: '+380443330000', type: 'local' } }, 201);
   await must({ method: 'POST', path: '/projects', key: admin, body: { name: 'idempotent original' }, headers: { 'idempotency-key': 'idem-fuzz-1' } }, 201);
   const page = await must({ method: 'GET', path: `/projects/${a.id}/ledger`, key: admin, query: { from: '2026-03-10', to: '2026-03-10', limit: '1' } }, 200);
+  // Webhooks: one to list and redeliver to, one for the control of DELETE; A's events to page through.
+  const hook = await must({ method: 'POST', path: `/projects/${a.id}/webhooks`, key: admin, body: { url: 'https://hooks.example.com/fuzz' } }, 201);
+  const spareHook = await must({ method: 'POST', path: `/projects/${a.id}/webhooks`, key: admin, body: { url: 'https://hooks.example.com/spare' } }, 201);
+  const events = await must({ method: 'GET', path: `/projects/${a.id}/events`, key: admin, query: { limit: '1' } }, 200);
   // Plans: one nobody is on, one in another currency, two later versions of standard (one to withdraw).
   await must({ method: 'POST', path: '/plans', key: admin, body: { planId: 'fuzz-offer', name: 'Fuzz offer', currency: 'UAH', ...pricesBody() } }, 201);
   await must({ method: 'POST', path: '/plans', key: admin, body: { planId: 'fuzz-euro', name: 'Fuzz euro', currency: 'EUR', ...pricesBody() } }, 201);
@@ -52,9 +56,13 @@ beforeAll(async () => {
     unusedPlanId: 'fuzz-offer',
     futureVersion: future.body.version,
     takenDay: '2026-06-01',
+    webhookId: hook.body.webhookId,
+    spareWebhookId: spareHook.body.webhookId,
+    eventId: events.body.events[0].eventId,
+    eventsCursor: events.body.nextCursor,
   };
   const { tables } = storeContext();
-  tableNames = [tables.projects, tables.ledger, tables.usage, tables.plans];
+  tableNames = [tables.projects, tables.ledger, tables.usage, tables.plans, tables.events, tables.webhooks];
 });
 
 describe('the fuzz table', () => {

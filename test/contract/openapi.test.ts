@@ -98,6 +98,17 @@ beforeAll(async () => {
   await sample('withdraw version', 'DELETE', `/plans/standard/versions/${later.body.version}`, { key: admin });
   await sample('409 begun day', 'POST', '/plans/standard/versions', { key: admin, body: { effectiveFrom: '2026-03-10', ...pricesBody() } });
   await sample('catalog on a day', 'GET', '/catalog', { key: admin, query: { date: '2026-03-01' } });
+  // Events, alerts, webhooks.
+  await sample('alerts', 'PUT', `${A}/alerts`, { key: a.key, body: { balanceBelow: [20_000, 0], runwayDays: 7, dailySpendCap: 100_000 } });
+  await sample('alerts read', 'GET', `${A}/alerts`, { key: a.key });
+  const hook = await sample('webhook', 'POST', `${A}/webhooks`, { key: a.key, body: { url: 'https://hooks.example.com/openapi', types: ['payment.received', 'balance.low'], description: 'billing bot' } });
+  await sample('webhooks', 'GET', `${A}/webhooks`, { key: a.key });
+  const events = await sample('events', 'GET', `${A}/events`, { key: a.key, query: { limit: '3' } });
+  await sample('events of a type', 'GET', `${A}/events`, { key: a.key, query: { type: 'payment.received' } });
+  await sample('redeliver', 'POST', `${A}/events/${events.body.events[0].eventId}/redeliver`, { key: a.key, body: { webhookId: hook.body.webhookId } });
+  await sample('deliveries', 'GET', `${A}/webhooks/${hook.body.webhookId}/deliveries`, { key: a.key });
+  await sample('webhook removed', 'DELETE', `${A}/webhooks/${hook.body.webhookId}`, { key: a.key });
+  await sample('400 private webhook url', 'POST', `${A}/webhooks`, { key: a.key, body: { url: 'https://169.254.169.254/latest' } });
   // Errors of every status the API answers.
   await sample('400 bad body', 'POST', `${A}/payments`, { key: admin, body: { paymentId: 'p', amount: -1 } });
   await sample('400 malformed', 'POST', '/quote', { key: admin, rawBody: '{' });

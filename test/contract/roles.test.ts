@@ -48,6 +48,14 @@ const ROLE_COLUMN: Record<string, Column> = {
   'GET /projects/{projectId}/ledger': 'owner',
   'GET /projects/{projectId}/usage': 'owner',
   'GET /projects/{projectId}/forecast': 'owner',
+  'GET /projects/{projectId}/events': 'owner',
+  'POST /projects/{projectId}/events/{eventId}/redeliver': 'owner',
+  'GET /projects/{projectId}/alerts': 'owner',
+  'PUT /projects/{projectId}/alerts': 'owner',
+  'POST /projects/{projectId}/webhooks': 'owner',
+  'GET /projects/{projectId}/webhooks': 'owner',
+  'DELETE /projects/{projectId}/webhooks/{webhookId}': 'owner',
+  'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': 'owner',
   'POST /admin/billing-runs': 'admin',
 };
 
@@ -128,12 +136,33 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
   'GET /projects/{projectId}/usage': async () => ({ method: 'GET', path: `/projects/${w.a.id}/usage`, query: { date: '2026-03-10' } }),
   'GET /projects/{projectId}/forecast': async () => ({ method: 'GET', path: `/projects/${w.a.id}/forecast` }),
   'POST /admin/billing-runs': async () => ({ method: 'POST', path: '/admin/billing-runs', body: { date: '2026-03-09' } }),
+  'GET /projects/{projectId}/events': async () => ({ method: 'GET', path: `/projects/${w.a.id}/events` }),
+  'POST /projects/{projectId}/events/{eventId}/redeliver': async () => ({ method: 'POST', path: `/projects/${w.a.id}/events/${eventOfA}/redeliver`, body: {} }),
+  'GET /projects/{projectId}/alerts': async () => ({ method: 'GET', path: `/projects/${w.a.id}/alerts` }),
+  'PUT /projects/{projectId}/alerts': async () => ({ method: 'PUT', path: `/projects/${w.a.id}/alerts`, body: { balanceBelow: [1_000 + next()] } }),
+  'POST /projects/{projectId}/webhooks': async () => {
+    // At most 10 a project: make room first, so every allowed caller can make one.
+    for (const h of (await asAdmin('GET', `/projects/${w.a.id}/webhooks`)).body.webhooks) {
+      if (h.webhookId !== webhookOfA) await asAdmin('DELETE', `/projects/${w.a.id}/webhooks/${h.webhookId}`);
+    }
+    return { method: 'POST', path: `/projects/${w.a.id}/webhooks`, body: { url: `https://hooks.example.com/roles-${next()}` } };
+  },
+  'GET /projects/{projectId}/webhooks': async () => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks` }),
+  'DELETE /projects/{projectId}/webhooks/{webhookId}': async () => {
+    const made = await asAdmin('POST', `/projects/${w.a.id}/webhooks`, { url: `https://hooks.example.com/doomed-${next()}` });
+    return { method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${made.body.webhookId}` };
+  },
+  'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': async () => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks/${webhookOfA}/deliveries` }),
 };
+
+/** A's first event and a webhook of A (made in beforeAll). */
+let eventOfA = '';
+let webhookOfA = '';
 
 /** Strings that only project A's data contains: its name, its payment ids, its numbers, its event ids. */
 async function secretsOfA(): Promise<string[]> {
   const ledger = await asAdmin('GET', `/projects/${w.a.id}/ledger`, undefined);
-  return [w.a.name, 'pay-roles-', 'ev-roles-', '+38044300', '+38044400', ...ledger.body.entries.map((e: { entryId: string }) => e.entryId)];
+  return [w.a.name, 'pay-roles-', 'ev-roles-', '+38044300', '+38044400', 'hooks.example.com/roles', eventOfA, ...ledger.body.entries.map((e: { entryId: string }) => e.entryId)];
 }
 
 beforeAll(async () => {
@@ -144,6 +173,8 @@ beforeAll(async () => {
   await asAdmin('PUT', `/projects/${w.a.id}/products/telephony`, { enabled: true, seats: 4 });
   await asAdmin('POST', `/projects/${w.a.id}/numbers`, { number: '+380443000000', type: 'local' });
   await callApi('POST', '/usage', { key: w.telephony, body: (await REQUESTS['POST /usage']!()).body });
+  webhookOfA = (await asAdmin('POST', `/projects/${w.a.id}/webhooks`, { url: 'https://hooks.example.com/roles-a' })).body.webhookId;
+  eventOfA = (await asAdmin('GET', `/projects/${w.a.id}/events`)).body.events[0].eventId;
 });
 
 describe('the role matrix', () => {

@@ -6,7 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { storeContext } from '../../shared/store/context';
 
 /** Table → item key (pk|sk) → the item as canonical JSON. */
-export type Snapshot = Record<'projects' | 'ledger' | 'usage' | 'plans', Map<string, string>>;
+export type Snapshot = Record<'projects' | 'ledger' | 'usage' | 'plans' | 'events' | 'webhooks', Map<string, string>>;
 
 /** JSON with object keys sorted, so two reads of the same item compare equal. */
 export function canonical(value: unknown): string {
@@ -33,21 +33,23 @@ async function scanAll(table: string): Promise<Record<string, unknown>[]> {
 /** Every item of every table, right now. */
 export async function snapshotTables(): Promise<Snapshot> {
   const { tables } = storeContext();
-  const [projects, ledger, usage, plans] = await Promise.all([scanAll(tables.projects), scanAll(tables.ledger), scanAll(tables.usage), scanAll(tables.plans)]);
-  const index = (items: Record<string, unknown>[]) => new Map(items.map((i) => [`${String(i.pk)}|${String(i.sk ?? '')}`, canonical(i)]));
-  return { projects: index(projects), ledger: index(ledger), usage: index(usage), plans: index(plans) };
+  const [projects, ledger, usage, plans, events, webhooks] = await Promise.all(
+    [tables.projects, tables.ledger, tables.usage, tables.plans, tables.events, tables.webhooks].map(scanAll),
+  );
+  const index = (items: Record<string, unknown>[]) => new Map(items.map((i) => [`${String(i.pk)}|${String(i.sk ?? i.sequence ?? '')}`, canonical(i)]));
+  return { projects: index(projects!), ledger: index(ledger!), usage: index(usage!), plans: index(plans!), events: index(events!), webhooks: index(webhooks!) };
 }
 
 /** Every item of every table, as plain objects (for content checks such as "no clear key"). */
 export async function allItems(): Promise<Record<string, unknown>[]> {
   const { tables } = storeContext();
-  return (await Promise.all([scanAll(tables.projects), scanAll(tables.ledger), scanAll(tables.usage)])).flat();
+  return (await Promise.all([tables.projects, tables.ledger, tables.usage, tables.events, tables.webhooks].map(scanAll))).flat();
 }
 
 /** What differs between two snapshots: `+ table key`, `- table key`, `~ table key`; [] when equal. */
 export function diffSnapshots(before: Snapshot, after: Snapshot): string[] {
   const out: string[] = [];
-  for (const table of ['projects', 'ledger', 'usage', 'plans'] as const) {
+  for (const table of ['projects', 'ledger', 'usage', 'plans', 'events', 'webhooks'] as const) {
     const a = before[table];
     const b = after[table];
     for (const [k, v] of b) {

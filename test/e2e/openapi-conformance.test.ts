@@ -7,7 +7,9 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
@@ -63,6 +65,15 @@ function client(apiKey?: string): PaygoClient {
   const c = createPaygoClient({ baseUrl: twin.url, ...(apiKey === undefined ? {} : { apiKey }) });
   c.use(conformance);
   return c;
+}
+
+/** Polls `ok` every 200 ms until it holds, or fails after `ms`. */
+async function waitFor(ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error(`not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The status of a call, for the many checks that need nothing else. */
@@ -314,6 +325,79 @@ describe('the twin against its own /openapi.json', () => {
     const read = await admin.GET('/plans/{planId}', { params: { path: { planId } } });
     expect(read.data!.tariff.calls).toEqual(body.tariff.calls);
     expect(read.data!.tariff.sms).toEqual(body.tariff.sms);
+  }, 120_000);
+
+  it('delivers signed events to a local receiver in sequence order, retrying a failure, with a log and redelivery', async () => {
+    // A receiver on this machine: the first request it gets answers 500, every other one 200.
+    const got: { headers: IncomingHttpHeaders; body: string; status: number }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+      req.on('end', () => {
+        const status = got.length === 0 ? 500 : 200;
+        got.push({ headers: req.headers, body, status });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const admin = client(twin.adminKey);
+      const today = billingDayOf(Date.now(), twin.billingTimeZone);
+      const created = await admin.POST('/projects', { body: { name: 'Hooked Co', billingStartDate: addDays(today, -1) } });
+      const id = created.data!.projectId;
+      const own = { params: { path: { projectId: id } } };
+      const project = client(created.data!.apiKey);
+
+      const rules = await project.PUT('/projects/{projectId}/alerts', { ...own, body: { balanceBelow: [5_000], dailySpendCap: null } });
+      expect(rules.data).toEqual({ balanceBelow: [5_000], runwayDays: null, dailySpendCap: null });
+      expect((await project.GET('/projects/{projectId}/alerts', own)).data).toEqual(rules.data);
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/paygo`;
+      const hook = await project.POST('/projects/{projectId}/webhooks', { ...own, body: { url, description: 'e2e receiver' } });
+      expect(hook.response.status).toBe(201);
+      expect(hook.response.headers.get('cache-control')).toBe('no-store');
+      const { webhookId, secret } = hook.data!;
+      expect((await project.GET('/projects/{projectId}/webhooks', own)).data!.webhooks).toEqual([
+        { webhookId, url, types: hook.data!.types, description: 'e2e receiver', status: 'enabled' },
+      ]);
+
+      // 100.00 paid; an hour to a Lviv landline costs 108.00: below 50.00 and below 0 at once.
+      expect(await status(admin.POST('/projects/{projectId}/payments', { ...own, body: { paymentId: `pay-${id}`, amount: 10_000 } }))).toBe(201);
+      const tel = await admin.POST('/api-keys', { body: { role: 'telephony' } });
+      const call = { eventId: `call-${id}`, projectId: id, kind: 'outgoing_call' as const, destination: '+380321234567', occurredAt: new Date(Date.now() - 60_000).toISOString(), durationSec: 3_600 };
+      expect(await status(client(tel.data!.apiKey).POST('/usage', { body: { events: [call] } }))).toBe(202);
+      await waitFor(async () => (await project.GET('/projects/{projectId}', own)).data!.status === 'blocked');
+      expect(await status(admin.POST('/admin/billing-runs', { body: { date: addDays(today, -1) } }))).toBe(202);
+      await twin.chargeQueue.idle();
+
+      const want = ['payment.received', 'balance.low', 'project.blocked', 'day.charged'];
+      const delivered = () => [...new Map(got.filter((g) => g.status === 200).map((g) => [g.headers['webhook-id'], JSON.parse(g.body)])).values()];
+      await waitFor(async () => delivered().length >= want.length, 60_000);
+      const verifier = new Webhook(secret);
+      for (const g of got) expect(verifier.verify(g.body, g.headers as Record<string, string>)).toEqual(JSON.parse(g.body));
+      // In sequence order, the first one after its retry, each type once.
+      const events = delivered();
+      expect(events.map((e) => e.type)).toEqual(want);
+      expect(events.map((e) => e.sequence)).toEqual([...events.map((e) => e.sequence)].sort((a, b) => a - b));
+      expect(got[0]).toMatchObject({ status: 500 });
+      expect(got[1]!.headers['webhook-id']).toBe(got[0]!.headers['webhook-id']);
+
+      const feed = await project.GET('/projects/{projectId}/events', { params: { path: { projectId: id }, query: { limit: 2 } } });
+      expect(feed.data!.events.map((e) => e.type)).toEqual(['payment.received', 'balance.low']);
+      const rest = await project.GET('/projects/{projectId}/events', { params: { path: { projectId: id }, query: { after: feed.data!.nextCursor!, type: 'day.charged' } } });
+      expect(rest.data).toMatchObject({ events: [{ type: 'day.charged', data: { date: addDays(today, -1) } }], nextCursor: null });
+      const log = await project.GET('/projects/{projectId}/webhooks/{webhookId}/deliveries', { params: { path: { projectId: id, webhookId } } });
+      expect(log.data!.deliveries.at(-1)).toMatchObject({ attempt: 1, status: 500, ok: false });
+      expect(log.data!.deliveries.filter((d) => d.ok)).toHaveLength(want.length);
+
+      const again = await project.POST('/projects/{projectId}/events/{eventId}/redeliver', { params: { path: { projectId: id, eventId: events[0]!.eventId } }, body: {} });
+      expect(again.response.status).toBe(202);
+      expect(again.data).toEqual({ eventId: events[0]!.eventId, webhookIds: [webhookId] });
+      await waitFor(async () => got.filter((g) => g.headers['webhook-id'] === events[0]!.eventId).length === 3);
+      expect(await status(project.DELETE('/projects/{projectId}/webhooks/{webhookId}', { params: { path: { projectId: id, webhookId } } }))).toBe(204);
+      expect((await project.GET('/projects/{projectId}/webhooks', own)).data!.webhooks).toEqual([]);
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   }, 120_000);
 
   it('covered every route of the document', () => {

@@ -3,6 +3,8 @@
  * docs/reliability.md: duplicates at ingestion, redelivered batches, a batch failed in the middle and
  * re-sent from the lowest failed record, racing invocations, cancelled and ambiguous transactions.
  */
+import { putAlertRules } from '../../shared/billing/alerts';
+import { eventTypes, projectEvents } from '../support/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { debitStream } from '../../functions/usage/debit-usage';
@@ -143,9 +145,9 @@ describe('the real-time debit', () => {
   });
 
   it('blocks below -creditLimit, warns on a low balance, and a payment unblocks at once', async () => {
-    env.published.length = 0;
-    // 10,500 paid is above the BalanceLow line (10,000); 120 events cost 13,860, past -creditLimit.
+    // 10,500 paid is above the balance.low line (10,000); 120 events cost 13,860, past -creditLimit.
     const p = await paidProject(10_500, 1_000);
+    await putAlertRules(storeContext(), p, { balanceBelow: [10_000, 0] });
     const events = usageEvents(p, 120, 'block');
     const cost = costOf(events);
     expect(cost).toBeGreaterThan(11_500);
@@ -155,14 +157,19 @@ describe('the real-time debit', () => {
     const blocked = await getProject(storeContext(), p);
     expect(blocked.status).toBe('blocked');
     expect(blocked.balance).toBe(10_500 - cost);
-    const mine = env.published.filter((e) => e.detail.projectId === p).map((e) => e.type);
-    expect(mine.filter((t) => t === 'ProjectBlocked')).toHaveLength(1);
-    expect(mine.filter((t) => t === 'BalanceLow')).toHaveLength(1);
+    // Batches of 40 in chunks: whichever chunk crossed a line wrote its event, once.
+    const mine = await projectEvents(p);
+    expect(mine.filter((e) => e.type === 'project.blocked')).toHaveLength(1);
+    expect(mine.flatMap((e) => (e.type === 'balance.low' ? [e.data.threshold] : [])).sort()).toEqual([0, 10_000]);
     // Lift the balance to exactly -creditLimit: no longer below it, so active again.
     const lift = cost - 10_500 - 1_000;
     const paid = await recordPayment(storeContext(), p, `lift-${p}`, lift);
     expect(paid.body.balance).toBe(-1_000);
     expect((await getProject(storeContext(), p)).status).toBe('active');
-    expect(env.published.filter((e) => e.detail.projectId === p && e.type === 'ProjectUnblocked')).toHaveLength(1);
+    expect((await eventTypes(p)).filter((t) => t === 'project.unblocked')).toHaveLength(1);
+    // Redelivering every record again moves nothing and writes no event.
+    const before = (await projectEvents(p)).length;
+    await deliver((e) => debitStream(e), records, { batchSize: 40 });
+    expect(await projectEvents(p)).toHaveLength(before);
   });
 });

@@ -13,7 +13,7 @@ import { call, TELEPHONY } from '../support/http';
 import { moneyState } from '../support/money-check';
 import { inserts, StreamReader, type StreamRecord } from '../support/stream';
 import { type UsageEvent } from '../../shared/domain/usage';
-import { type DomainEvent } from '../../shared/domain/events';
+import { type BusEvent } from '../../shared/runtime';
 import { recordPayment } from '../../shared/billing/payments';
 import { createProject } from '../../shared/billing/projects';
 
@@ -23,7 +23,7 @@ export const TODAY = '2026-03-10';
 
 export async function setup() {
   const env = await useTables();
-  const published: DomainEvent[] = [];
+  const published: BusEvent[] = [];
   setRuntime({ now: () => NOW, events: { publish: async (e) => { published.push(...e); } } });
   const reader = new StreamReader(env.endpoint, env.tables.USAGE_TABLE);
   return { ...env, published, reader };

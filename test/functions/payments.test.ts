@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventTypes } from '../support/events';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as createPayment } from '../../functions/api/create-payment';
 import { setRuntime } from '../../shared/runtime';
@@ -6,11 +7,11 @@ import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
 import { useTables } from '../support/dynamo';
 import { call, projectAuth, TELEPHONY, type Auth } from '../support/http';
-import { type DomainEvent } from '../../shared/domain/events';
+import { type BusEvent } from '../../shared/runtime';
 import { createProject, getProject } from '../../shared/billing/projects';
 
 let env: Awaited<ReturnType<typeof useTables>>;
-const published: DomainEvent[] = [];
+const published: BusEvent[] = [];
 beforeAll(async () => {
   env = await useTables();
   setRuntime({ now: () => Date.parse('2026-03-10T10:00:00Z'), events: { publish: async (e) => { published.push(...e); } } });
@@ -77,13 +78,13 @@ describe('POST /projects/{projectId}/payments', () => {
     const p = await newProject(500);
     // A blocked project: balance -2,000, below -creditLimit (-500).
     await env.doc.send(new UpdateCommand({ TableName: env.tables.PROJECTS_TABLE, Key: keys.project(p), UpdateExpression: 'SET balance = :b, #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':b': -2_000, ':s': 'blocked' } }));
-    published.length = 0;
     const partial = await pay(p, { paymentId: 'pay-u1', amount: 1_000 }); // -1,000: still below -500
     expect(partial.body.balance).toBe(-1_000);
     expect((await getProject(storeContext(), p)).status).toBe('blocked');
     await pay(p, { paymentId: 'pay-u2', amount: 500 }); // -500: not below -500
     expect((await getProject(storeContext(), p)).status).toBe('active');
-    expect(published.map((e) => e.type)).toEqual(['ProjectUnblocked']);
+    // Each payment its payment.received; the one that unblocks also project.unblocked, in its transaction.
+    expect(await eventTypes(p)).toEqual(['payment.received', 'payment.received', 'project.unblocked']);
   });
 
   it('refuses bad input with 400 and changes nothing', async () => {

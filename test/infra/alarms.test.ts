@@ -63,15 +63,42 @@ describe('the usage stream → debit (rule 6)', () => {
   });
 });
 
+describe('the outbox reader (Events stream)', () => {
+  const relayFn = { Ref: logicalId(stack.eventDelivery.relayFunction) };
+  const mapping = stack.eventDelivery.relayFunction.node.findAll()
+    .find((c) => c.node.id === 'Resource' && c.node.scope?.node.id.startsWith('DynamoDBEventSource'))!;
+
+  it('alarms when events reach the bus and webhooks late', () => {
+    expect(theAlarmOn('AWS/Lambda', 'IteratorAge', ['FunctionName', relayFn])).toMatchObject({ Statistic: 'Maximum', Threshold: 300_000, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('alarms on any event record its mapping dropped, and parks failed batches in an alarmed queue', () => {
+    expect(theAlarmOn('AWS/Lambda', 'DroppedEventCount', ['EventSourceMappingUUID', { Ref: logicalId(mapping) }])).toMatchObject({ ...ANY_AT_ALL, Statistic: 'Sum' });
+    const props = resources[logicalId(mapping)]!.Properties;
+    expect(props.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [logicalId(stack.eventDelivery.relayFailureQueue), 'Arn'] });
+    expect(props).toMatchObject({ BisectBatchOnFunctionError: true, FunctionResponseTypes: ['ReportBatchItemFailures'], FilterCriteria: { Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] } });
+  });
+
+  it('keeps the webhook secrets key rotating and outliving the stack', () => {
+    const key = resources[logicalId(stack.eventDelivery.secretKey)]!;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect((key as unknown as { DeletionPolicy: string }).DeletionPolicy).toBe('Retain');
+  });
+});
+
 describe('dead-letter queues', () => {
-  it('alarm on every queue but the charge queue itself as soon as it holds a message', () => {
+  it('alarm on every queue but the work queues themselves as soon as it holds a message', () => {
     const queueIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue').map(([id]) => id);
-    const dlqIds = queueIds.filter((id) => id !== logicalId(stack.nightlyBilling.chargeQueue));
+    const work = [stack.nightlyBilling.chargeQueue, stack.eventDelivery.deliveryQueue].map((q) => logicalId(q));
+    const dlqIds = queueIds.filter((id) => !work.includes(id));
     expect(dlqIds.sort()).toEqual([
       stack.nightlyBilling.chargeDeadLetterQueue,
       stack.nightlyBilling.scheduleDeadLetterQueue,
       stack.nightlyBilling.fanOutFailureQueue,
       stack.reconciler.scheduleDeadLetterQueue,
+      stack.eventDelivery.deliveryDeadLetterQueue,
+      stack.eventDelivery.relayFailureQueue,
     ].map((q) => logicalId(q)).sort());
     for (const id of dlqIds) {
       const alarm = theAlarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', ['QueueName', { 'Fn::GetAtt': [id, 'QueueName'] }]);
@@ -124,7 +151,7 @@ describe('functions and tables', () => {
   it('alarm on DynamoDB throttles of every table, summed over the operations paygo issues', () => {
     const throttleAlarms = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('"MetricName":"ThrottledRequests"'));
     const tables = throttleAlarms.map((a) => JSON.stringify(a.Metrics).match(/"TableName","Value":\{"Ref":"(\w+)"/)?.[1]);
-    expect(tables.sort()).toEqual([stack.tables.projects, stack.tables.ledger, stack.tables.usage, stack.tables.plans].map((t) => logicalId(t.table)).sort());
+    expect(tables.sort()).toEqual([stack.tables.projects, stack.tables.ledger, stack.tables.usage, stack.tables.plans, stack.tables.events, stack.tables.webhooks].map((t) => logicalId(t.table)).sort());
     for (const a of throttleAlarms) {
       expect(a).toMatchObject(ANY_AT_ALL);
       const ops = JSON.stringify(a.Metrics).match(/"Name":"Operation","Value":"(\w+)"/g) ?? [];
@@ -159,9 +186,9 @@ describe('every alarm', () => {
     for (const a of all) expect((a.Properties.AlarmDescription as string).length).toBeGreaterThan(20);
   });
 
-  it('counts as expected: 4 stream + 4 DLQ + 4 per schedule × 2 + 1 per paygo function + 1 per table + 2 reconciler', () => {
+  it('counts as expected: 4 debit stream + 2 relay stream + 6 DLQ + 4 per schedule × 2 + 1 per paygo function + 1 per table + 2 reconciler', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler').length;
-    expect(alarms).toHaveLength(4 + 4 + 8 + functions + 4 + 2);
+    expect(alarms).toHaveLength(4 + 2 + 6 + 8 + functions + 6 + 2);
   });
 
   it('takes the alarm action when one is given', () => {

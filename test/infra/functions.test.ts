@@ -9,7 +9,7 @@ const { stack, template, logicalId } = synthPaygo();
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 
 /** Every function paygo declares, with the construct the stack made for it. */
-const declared: { name: string; decl: Pick<RouteDefinition, 'tables' | 'events' | 'chargeQueue'>; fn: PaygoFunction }[] = [
+const declared: { name: string; decl: Pick<RouteDefinition, 'tables' | 'events' | 'chargeQueue' | 'deliveryQueue' | 'webhookSecrets'>; fn: PaygoFunction }[] = [
   ...ROUTES.map((r) => ({ name: r.name, decl: r, fn: stack.api.routeFunctions.get(r.name)! })),
   { name: WORKERS.authorizer.name, decl: WORKERS.authorizer, fn: stack.api.authorizerFunction },
   { name: WORKERS.debit.name, decl: WORKERS.debit, fn: stack.realtimeDebit.debitFunction },
@@ -17,12 +17,20 @@ const declared: { name: string; decl: Pick<RouteDefinition, 'tables' | 'events' 
   { name: WORKERS.chargeDay.name, decl: WORKERS.chargeDay, fn: stack.nightlyBilling.chargeDayFunction },
   { name: WORKERS.reconcile.name, decl: WORKERS.reconcile, fn: stack.reconciler.reconcileFunction },
   { name: WORKERS.seedPlans.name, decl: WORKERS.seedPlans, fn: stack.planSeed.seedFunction },
+  { name: WORKERS.relayEvents.name, decl: WORKERS.relayEvents, fn: stack.eventDelivery.relayFunction },
+  { name: WORKERS.deliverWebhooks.name, decl: WORKERS.deliverWebhooks, fn: stack.eventDelivery.deliveryFunction },
 ];
+const queueIds = { charge: logicalId(stack.nightlyBilling.chargeQueue), delivery: logicalId(stack.eventDelivery.deliveryQueue) };
+const keyId = logicalId(stack.eventDelivery.secretKey);
 
 const tableIds = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, logicalId(stack.tables.get(k).table)])) as Record<TableKey, string>;
 const grantsOf = (fn: PaygoFunction): Grant[] => grantsOfRole(template, logicalId(fn.executionRole));
+/** Reading a table's stream: what a stream event source grants its function, not a table access. */
+const STREAM_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
 const dynamoActionsOn = (fn: PaygoFunction, table: TableKey): Set<string> =>
-  new Set(grantsOf(fn).filter((g) => g.resources.includes(tableIds[table])).flatMap((g) => g.actions).filter((a) => a.startsWith('dynamodb:')));
+  new Set(grantsOf(fn).filter((g) => g.resources.includes(tableIds[table])).flatMap((g) => g.actions).filter((a) => a.startsWith('dynamodb:') && !STREAM_ACTIONS.includes(a)));
+const streamsReadBy = (fn: PaygoFunction): TableKey[] => (Object.keys(TABLES) as TableKey[])
+  .filter((t) => grantsOf(fn).some((g) => g.resources.includes(tableIds[t]) && g.actions.includes('dynamodb:DescribeStream')));
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
@@ -94,8 +102,32 @@ describe('least privilege: each function gets exactly its declared access', () =
     const allActions = grantsOf(fn).flatMap((g) => g.actions);
     expect(allActions.includes('events:PutEvents')).toBe(Boolean(decl.events));
     expect('EVENT_BUS_NAME' in env).toBe(Boolean(decl.events));
-    expect(allActions.includes('sqs:SendMessage')).toBe(Boolean(decl.chargeQueue));
+    // (A function may also send to its own failure destination: Lambda does that with its role.)
+    const sendsTo = new Set(grantsOf(fn).filter((g) => g.actions.includes('sqs:SendMessage')).flatMap((g) => g.resources));
+    expect(sendsTo.has(queueIds.charge)).toBe(Boolean(decl.chargeQueue));
     expect('CHARGE_QUEUE_URL' in env).toBe(Boolean(decl.chargeQueue));
+    expect(sendsTo.has(queueIds.delivery)).toBe(Boolean(decl.deliveryQueue));
+    expect('DELIVERY_QUEUE_URL' in env).toBe(Boolean(decl.deliveryQueue));
+    // The API seals secrets and cannot read one back; the delivery opens them and cannot make one.
+    const kms = grantsOf(fn).filter((g) => g.actions.some((a) => a.startsWith('kms:')));
+    expect(kms.flatMap((g) => g.actions)).toEqual(decl.webhookSecrets === 'seal' ? ['kms:Encrypt'] : decl.webhookSecrets === 'open' ? ['kms:Decrypt'] : []);
+    for (const g of kms) expect(g.resources).toEqual([keyId]);
+    expect('WEBHOOK_SECRET_KEY_ID' in env).toBe(Boolean(decl.webhookSecrets));
+  });
+
+  it('only the debit reads a stream (Usage), and only the outbox reader the Events one', () => {
+    for (const { name, fn } of declared) {
+      const want = name === WORKERS.debit.name ? ['usage'] : name === WORKERS.relayEvents.name ? ['events'] : [];
+      expect(streamsReadBy(fn), name).toEqual(want);
+    }
+  });
+
+  it('the webhook delivery function reaches the Events and Webhooks tables only: no money, no usage, no prices', () => {
+    const fn = stack.eventDelivery.deliveryFunction;
+    const touched = new Set(grantsOf(fn).flatMap((g) => g.resources));
+    for (const table of ['projects', 'ledger', 'usage', 'plans'] as const) expect(touched.has(tableIds[table]), table).toBe(false);
+    expect([...dynamoActionsOn(fn, 'events')].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
+    expect(dynamoActionsOn(fn, 'webhooks').has('dynamodb:UpdateItem')).toBe(true);
   });
 
   it('GetProject reads Projects only: no write action, nothing on Ledger or Usage', () => {

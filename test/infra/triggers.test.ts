@@ -97,8 +97,9 @@ describe('nightly billing (rules 9, 10)', () => {
 
   it('encrypts every queue and refuses plain HTTP on each', () => {
     const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-    // Charge queue, its DLQ, the nightly schedule's DLQ, the fan-out failure queue, the reconcile schedule's DLQ.
-    expect(queues).toHaveLength(5);
+    // Charge queue, its DLQ, the nightly schedule's DLQ, the fan-out failure queue, the reconcile
+    // schedule's DLQ, the delivery queue and its DLQ, the outbox reader's failure queue.
+    expect(queues).toHaveLength(8);
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {

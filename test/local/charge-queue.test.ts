@@ -5,7 +5,7 @@
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { expect, it } from 'vitest';
-import { InProcessChargeQueue } from '../../local/charge-queue';
+import { InProcessChargeQueue } from '../../local/queues';
 import type { ChargeMessage } from '../../shared/runtime';
 
 const msgs = (n: number, prefix = 'p'): ChargeMessage[] => Array.from({ length: n }, (_, i) => ({ projectId: `${prefix}${i}`, date: '2026-03-29' }));

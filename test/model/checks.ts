@@ -5,7 +5,7 @@
  *   number and discount lines from the model's own chargeDay, one telecom_daily line per closed day
  *   equal to minus the events counted on it), every usage item (stored once, debited iff the model
  *   debited it, counted on the model's day), the telecom running totals (total and event count per
- *   day: an event debited twice would be counted twice), and DayCharged published at most once per
+ *   day: an event debited twice would be counted twice), and day.charged written at most once per
  *   project and day;
  * - at the end of a run: the tally of lost and double-charged events and days, and reconcileAll.
  */
@@ -94,13 +94,30 @@ async function telecomOf(w: World, projectId: string): Promise<Map<string, { tot
   return new Map(items.map((i) => [String(i.sk).slice(keys.telecomPrefix.length), { total: Number(i.total ?? 0), events: Number(i.events ?? 0) }]));
 }
 
-/** DayCharged events per project and day (a second one means a second committed charge). */
-export function dayChargedCounts(w: World): Map<string, number> {
+/** Every project's events, straight from the Events table, in sequence order. */
+export async function eventsOf(w: World, projectId: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await w.raw.send(new QueryCommand({
+      TableName: w.tables.EVENTS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.eventsPk(projectId) },
+      ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}),
+    }));
+    out.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** day.charged events per project and day (a second one means a second committed charge). */
+export async function dayChargedCounts(m: Model, w: World): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const e of w.published) {
-    if (e.type !== 'DayCharged') continue;
-    const k = `${String(e.detail.projectId)} ${String(e.detail.date)}`;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (const p of m.projects) {
+    for (const e of await eventsOf(w, p.projectId)) {
+      if (e.type !== 'day.charged') continue;
+      const k = `${p.projectId} ${String((e.data as { date: string }).date)}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
   }
   return counts;
 }
@@ -151,7 +168,7 @@ export async function checkFull(m: Model, w: World): Promise<void> {
     else if (e.debited && u.countedOn !== e.countedOn) problems.push(`usage ${u.eventId}: counted on ${u.countedOn}, model ${e.countedOn}`);
   }
 
-  for (const [k, n] of dayChargedCounts(w)) if (n > 1) problems.push(`DayCharged published ${n} times for ${k}`);
+  for (const [k, n] of await dayChargedCounts(m, w)) if (n > 1) problems.push(`day.charged written ${n} times for ${k}`);
   for (const p of m.projects) problems.push(...(await apiProblems(m, w, p)));
   if (problems.length > 0) throw new ModelMismatch(problems);
 }
@@ -230,13 +247,13 @@ export async function tally(m: Model, w: World): Promise<Tally> {
     const doubled = new Set([...lines].filter(([, n]) => n > 1).map(([k]) => k.slice(0, 10)));
     doubleChargedDays += doubled.size;
   }
-  for (const n of dayChargedCounts(w).values()) if (n > 1) doubleChargedDays += n - 1;
+  for (const n of (await dayChargedCounts(m, w)).values()) if (n > 1) doubleChargedDays += n - 1;
   return { events: m.events.size, posted: m.posted, lost, doubleDebited, doubleChargedDays, days };
 }
 
 /** The reconciler over the run's tables must find nothing wrong. */
 export async function checkReconcile(w: World): Promise<void> {
-  const summary = await reconcileAll({ doc: w.raw, tables: { projects: w.tables.PROJECTS_TABLE, ledger: w.tables.LEDGER_TABLE, usage: w.tables.USAGE_TABLE, plans: w.tables.PLANS_TABLE } }, { now: w.clock, zone: w.zone });
+  const summary = await reconcileAll({ doc: w.raw, tables: { projects: w.tables.PROJECTS_TABLE, ledger: w.tables.LEDGER_TABLE, usage: w.tables.USAGE_TABLE, plans: w.tables.PLANS_TABLE, events: w.tables.EVENTS_TABLE, webhooks: w.tables.WEBHOOKS_TABLE } }, { now: w.clock, zone: w.zone });
   if (summary.mismatches > 0 || summary.reports.length > 0) {
     throw new ModelMismatch(summary.reports.flatMap((r) => r.mismatches.map((x) => `reconcile ${r.projectId}: ${x.kind}: ${x.detail}`)));
   }

@@ -24,7 +24,7 @@ import { storeContext } from '../../shared/store/context';
 import { call, type Answer, type EventOptions } from '../support/http';
 import { inserts, StreamReader, type StreamRecord } from '../support/stream';
 import { FaultInjector, type Invocation } from './faults';
-import { type DomainEvent } from '../../shared/domain/events';
+import { type BusEvent } from '../../shared/runtime';
 import { recordPayment } from '../../shared/billing/payments';
 
 /** A client gives up after this many 5xx in a row: with a fault budget per step it never should. */
@@ -89,7 +89,7 @@ export class World {
   readonly faults: FaultInjector;
   readonly raw: DynamoDBDocumentClient;
   readonly reader: StreamReader;
-  readonly published: DomainEvent[] = [];
+  readonly published: BusEvent[] = [];
   /** INSERT records read from the stream, not delivered yet, in stream order. */
   pending: StreamRecord[] = [];
   /** Records delivered at least once (for redeliveries). */

@@ -17,7 +17,7 @@ export const MIN = 60_000;
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function tablesOf(t: TableNames): Tables {
-  return { projects: t.PROJECTS_TABLE, ledger: t.LEDGER_TABLE, usage: t.USAGE_TABLE, plans: t.PLANS_TABLE };
+  return { projects: t.PROJECTS_TABLE, ledger: t.LEDGER_TABLE, usage: t.USAGE_TABLE, plans: t.PLANS_TABLE, events: t.EVENTS_TABLE, webhooks: t.WEBHOOKS_TABLE };
 }
 
 export interface EventSpec { eventId: string; cost: number; day: string; receivedAt?: string; debitedAt?: string; countedOn?: string }

@@ -7,9 +7,9 @@ import { handler, reconcile } from '../../functions/billing/reconcile';
 import { setRuntime } from '../../shared/runtime';
 import { useTables } from '../support/dynamo';
 import { Fixture, NOW, tablesOf } from './fixtures';
-import { type DomainEvent } from '../../shared/domain/events';
+import { type BusEvent } from '../../shared/runtime';
 
-let published: DomainEvent[][] = [];
+let published: BusEvent[][] = [];
 
 beforeAll(async () => {
   const t = await useTables();

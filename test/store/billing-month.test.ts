@@ -4,6 +4,7 @@
  * nights skipped, a night repeated. Then docs/api.md's ledger invariants, and the forecast's promise for
  * each night checked against what the night charged.
  */
+import { projectEvents } from '../support/events';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import { handler as chargeDay } from '../../functions/billing/charge-day';
@@ -96,7 +97,7 @@ it('a month of payments, toggles and usage keeps the ledger invariants, and each
       const out = await chargeDay(sqsEvent(messages));
       expect(out.batchItemFailures).toEqual([]);
     }
-    for (const e of env.published) if (e.type === 'DayCharged' && e.detail.projectId === id) nightCharged.set(e.detail.date, e.detail.amount);
+    for (const e of await projectEvents(id)) if (e.type === 'day.charged') nightCharged.set(e.data.date, e.data.amount);
   }
 
   const ledger = await ledgerOf(id);

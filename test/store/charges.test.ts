@@ -9,7 +9,9 @@ import { readTimeline } from '../../shared/store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../../shared/store/transactions';
 import { billingEnv, change, ledgerOf, linesOf, net, newProject, number, product, project, useCalls } from '../support/billing';
 import { faultyDoc } from '../support/faulty-doc';
-import { MAX_NUMBER_LINES, chargeThrough } from '../../shared/billing/charge-through';
+import { chargeThrough, dayLineRoom } from '../../shared/billing/charge-through';
+import { NO_ALERTS } from '../../shared/domain/events';
+import { projectEvents } from '../support/events';
 import { appendChange } from '../../shared/billing/timeline-changes';
 import { utcIso } from '../../shared/domain/timeline-snapshot';
 
@@ -62,14 +64,17 @@ describe('the nightly charge', () => {
     expect((await project(id)).balance).toBe(100_000 - 964);
   });
 
-  it('catches up three skipped nights in order, one DayCharged each', async () => {
+  it('catches up three skipped nights in order, one day.charged event each', async () => {
     env.at('2026-03-10T10:00:00Z');
     const id = await newProject({ billingStartDate: '2026-03-04', balance: 500_000 });
     await change(id, '2026-03-04T08:00:00Z', product('calltracking', true));
-    env.published.length = 0;
     const result = await chargeThrough(ctx(), id, '2026-03-06');
     expect(result.days.map((d) => d.date)).toEqual(['2026-03-04', '2026-03-05', '2026-03-06']);
-    expect(env.published.filter((e) => e.type === 'DayCharged').map((e) => e.detail.date)).toEqual(['2026-03-04', '2026-03-05', '2026-03-06']);
+    const charged = (await projectEvents(id)).flatMap((e) => (e.type === 'day.charged' ? [e.data.date] : []));
+    expect(charged).toEqual(['2026-03-04', '2026-03-05', '2026-03-06']);
+    // A second run charges nothing and so writes no event.
+    await chargeThrough(ctx(), id, '2026-03-06');
+    expect((await projectEvents(id)).filter((e) => e.type === 'day.charged')).toHaveLength(3);
     // Call tracking 799.00/month: days 4, 5, 6 of 31 = floor(79900*6/31) - floor(79900*3/31) = 15464 - 7732 = 7732.
     expect(net((await ledgerOf(id)).filter((e) => e.type !== 'payment'))).toBe(-7732);
     expect((await project(id)).chargedThrough).toBe('2026-03-06');
@@ -216,16 +221,19 @@ describe('the nightly charge', () => {
     expect((await linesOf(id, '2026-03-08')).filter((e) => e.type === 'number_daily').map((e) => e.number)).toEqual(['+380449999999']);
   });
 
-  it('publishes ProjectBlocked when a charge takes the balance below the credit limit', async () => {
+  it('writes project.blocked with the charge that takes the balance below the credit limit', async () => {
     env.at('2026-03-10T10:00:00Z');
     const id = await newProject({ billingStartDate: '2026-03-01', balance: 2_000, creditLimit: 1_000 });
     await change(id, '2026-03-01T00:00:00+02:00', product('calltracking', true));
-    env.published.length = 0;
     await chargeThrough(ctx(), id, '2026-03-02');
     // 2000 - 2577 = -577 (not below -1000), then - 2577 = -3154: blocked on the 2nd.
-    const blocked = env.published.filter((e) => e.type === 'ProjectBlocked');
+    const events = await projectEvents(id);
+    const blocked = events.filter((e) => e.type === 'project.blocked');
     expect(blocked).toHaveLength(1);
-    expect(blocked[0]!.detail).toMatchObject({ projectId: id, balance: -3154 });
+    expect(blocked[0]).toMatchObject({ projectId: id, data: { balance: -3154, creditLimit: 1_000 } });
+    // In the day's own transaction: right after that day's day.charged.
+    const day2 = events.find((e) => e.type === 'day.charged' && e.data.date === '2026-03-02')!;
+    expect(blocked[0]!.sequence).toBe(day2.sequence + 1);
     expect((await project(id)).status).toBe('blocked');
   });
 
@@ -249,6 +257,9 @@ describe('the nightly charge', () => {
   });
 });
 
+/** Number lines that fit beside 4 products and the discount, for a project without alert rules. */
+const MAX_NUMBER_LINES = dayLineRoom(NO_ALERTS) - 5;
+
 describe('a day with more numbers than a transaction holds', () => {
   async function withNumbers(count: number, mobile: number): Promise<string> {
     const id = await newProject({ billingStartDate: '2026-03-09', balance: 10_000_000 });
@@ -267,22 +278,24 @@ describe('a day with more numbers than a transaction holds', () => {
     return id;
   }
 
-  it(`charges up to ${MAX_NUMBER_LINES} numbers one line each (the transaction is then exactly full)`, async () => {
+  it(`charges up to ${MAX_NUMBER_LINES} numbers one line each (the transaction is then full but for a status event)`, async () => {
     env.at('2026-03-10T10:00:00Z');
     const id = await withNumbers(MAX_NUMBER_LINES, 0);
     await chargeThrough(ctx(), id, '2026-03-09');
     const lines = await linesOf(id, '2026-03-09');
     expect(lines.filter((e) => e.type === 'number_daily')).toHaveLength(MAX_NUMBER_LINES);
-    // 4 products + discount + numbers + telecom line = lines; + telecom check, project, snapshot = 100.
-    expect(lines.length + 3).toBe(MAX_TRANSACTION_ITEMS);
+    // 4 products + discount + numbers + telecom line = lines; + telecom check, project, snapshot, day.charged
+    // = 99, and room for project.blocked makes 100.
+    expect((await projectEvents(id)).filter((e) => e.type === 'day.charged')).toHaveLength(1);
+    expect(lines.length + 3 + 1 + 1).toBe(MAX_TRANSACTION_ITEMS);
   });
 
   it('charges more numbers as one line per type, same total', async () => {
     env.at('2026-03-10T10:00:00Z');
-    const id = await withNumbers(MAX_NUMBER_LINES + 9, 35);
+    const id = await withNumbers(MAX_NUMBER_LINES + 11, 35);
     await chargeThrough(ctx(), id, '2026-03-09');
     const numbers = (await linesOf(id, '2026-03-09')).filter((e) => e.type === 'number_daily');
-    // 65 local at 150.00 and 35 mobile at 200.00, day 9 of 31: shares 484 (= 4354 - 3870) and 645 (= 5806 - 5161).
+    // 65 local at 150.00 and 35 mobile at 200.00 (100 numbers), day 9 of 31: shares 484 (= 4354 - 3870) and 645 (= 5806 - 5161).
     expect(dayShare(DEFAULT_PLAN.numbers.local!, '2026-03-09')).toBe(484);
     expect(dayShare(DEFAULT_PLAN.numbers.mobile!, '2026-03-09')).toBe(645);
     expect(numbers.map((e) => [e.entryId, e.amount])).toEqual([

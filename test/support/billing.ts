@@ -7,7 +7,9 @@ import type { SQSEvent } from 'aws-lambda';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { raterFor } from '../../shared/domain/rating';
-import { setRuntime, type ChargeMessage } from '../../shared/runtime';
+import { randomBytes } from 'node:crypto';
+import { aesGcmSecretBox } from '../../local/secret-box';
+import { setRuntime, type ChargeMessage, type DeliveryMessage } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
 import { toLedgerEntry } from '../../shared/store/ledger';
@@ -15,7 +17,7 @@ import { usageItemOf } from '../../shared/store/usage';
 import { useTables } from './dynamo';
 import { type LedgerEntry } from '../../shared/domain/ledger';
 import { type UsageEvent } from '../../shared/domain/usage';
-import { type DomainEvent } from '../../shared/domain/events';
+import { type BusEvent } from '../../shared/runtime';
 import { debitProject } from '../../shared/billing/debit-usage';
 import { type ProjectItem, getProjectItem } from '../../shared/store/projects';
 import { recordPayment } from '../../shared/billing/payments';
@@ -23,21 +25,25 @@ import { createProject } from '../../shared/billing/projects';
 import { type ChangeInput, appendChange } from '../../shared/billing/timeline-changes';
 import { storeUsage } from '../../shared/billing/ingest-usage';
 
-/** A clock the test moves, captured events and sent charge messages, on fresh tables. */
+/** A clock the test moves, captured bus events, sent charge and delivery messages, on fresh tables. */
 export async function billingEnv(startIso: string) {
   const env = await useTables();
   const clock = { ms: Date.parse(startIso) };
-  const published: DomainEvent[] = [];
+  const published: BusEvent[] = [];
   const sent: ChargeMessage[] = [];
+  const deliveries: { message: DeliveryMessage; delaySeconds: number }[] = [];
   setRuntime({
     now: () => clock.ms,
     events: { publish: async (e) => { published.push(...e); } },
     chargeQueue: { send: async (m) => { sent.push(...m); } },
+    deliveryQueue: { send: async (e) => { deliveries.push(...e); } },
+    secrets: aesGcmSecretBox(randomBytes(32)),
   });
   return {
     ...env,
     published,
     sent,
+    deliveries,
     /** Sets the clock to an ISO instant. */
     at(iso: string): void { clock.ms = Date.parse(iso); },
     nowMs: () => clock.ms,

@@ -1,21 +1,22 @@
 /**
- * The twin's charge-day queue: an in-process stand-in for SQS plus Lambda's SQS event source mapping.
- * `send` (the ChargeQueue port of shared/runtime.ts) enqueues; batches of up to 10 SQS-shaped records
- * go to the charge-day handler; with partial batch responses only the failed messages come back, after
- * a visibility delay, and a message received `maxReceiveCount` times without success moves to the
- * dead-letter list (logged), as the redrive policy does on AWS.
+ * The twin's queues: an in-process stand-in for SQS plus Lambda's SQS event source mapping, one for
+ * the charge-day work (the ChargeQueue port of shared/runtime.ts) and one for webhook deliveries (the
+ * DeliveryQueue port, whose messages carry their own delay as SQS's DelaySeconds does). Batches of up
+ * to 10 SQS-shaped records go to the handler; with partial batch responses only the failed messages
+ * come back, after a visibility delay, and a message received `maxReceiveCount` times without success
+ * moves to the dead-letter list (logged), as the redrive policy does on AWS.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
-import type { ChargeMessage, ChargeQueue } from '../shared/runtime';
+import type { ChargeMessage, ChargeQueue, DeliveryMessage, DeliveryQueue } from '../shared/runtime';
 import { lambdaContext, loadHandler } from './lambda';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
 export interface InProcessQueueOptions {
-  /** @default the charge-day handler (WORKERS.chargeDay.entry), loaded lazily */
+  /** @default the queue's worker (WORKERS.chargeDay / WORKERS.deliverWebhooks), loaded lazily */
   handler?: SqsHandler;
   /** Records per invocation at most (SQS: 10). @default 10 */
   batchSize?: number;
@@ -25,7 +26,7 @@ export interface InProcessQueueOptions {
   visibilityDelayMs?: number;
   /** Receives before a message moves to the dead-letter list (the redrive policy). @default 5 */
   maxReceiveCount?: number;
-  /** @default 'paygo-charge-day' */
+  /** @default 'paygo-charge-day' / 'paygo-webhook-deliveries' */
   queueName?: string;
 }
 
@@ -47,7 +48,7 @@ interface Message {
 }
 
 /** An SQS queue in memory, delivering to a Lambda-style handler. */
-export class InProcessChargeQueue implements ChargeQueue {
+export class InProcessQueue {
   /** Messages moved to the dead-letter queue, oldest first. */
   readonly deadLetters: DeadLetter[] = [];
   private readonly waiting: Message[] = [];
@@ -64,8 +65,8 @@ export class InProcessChargeQueue implements ChargeQueue {
   private readonly maxReceiveCount: number;
   private readonly arn: string;
 
-  constructor(opts: InProcessQueueOptions = {}) {
-    this.handler = opts.handler ?? chargeDayHandler;
+  constructor(opts: InProcessQueueOptions & { handler: SqsHandler }) {
+    this.handler = opts.handler;
     this.batchSize = Math.min(10, opts.batchSize ?? 10);
     this.concurrency = opts.concurrency ?? 2;
     this.visibilityDelayMs = opts.visibilityDelayMs ?? 1000;
@@ -73,12 +74,12 @@ export class InProcessChargeQueue implements ChargeQueue {
     this.arn = `arn:aws:sqs:local:000000000000:${opts.queueName ?? 'paygo-charge-day'}`;
   }
 
-  /** ChargeQueue.send: accepted at once, delivered asynchronously (like SendMessageBatch). */
-  async send(messages: ChargeMessage[]): Promise<void> {
-    if (this.stopped) throw new Error('the charge queue is stopped');
+  /** Accepted at once, delivered asynchronously (like SendMessageBatch), each after its delay. */
+  protected enqueue(entries: readonly { body: string; delayMs: number }[]): void {
+    if (this.stopped) throw new Error(`queue ${this.arn} is stopped`);
     const now = Date.now();
-    for (const m of messages) {
-      this.waiting.push({ messageId: randomUUID(), body: JSON.stringify(m), sentAt: now, receiveCount: 0, visibleAt: now });
+    for (const e of entries) {
+      this.waiting.push({ messageId: randomUUID(), body: e.body, sentAt: now, receiveCount: 0, visibleAt: now + e.delayMs });
     }
     this.pump();
   }
@@ -98,7 +99,7 @@ export class InProcessChargeQueue implements ChargeQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.waiting.length) logger.warn('charge queue: stopped with undelivered messages', { count: this.waiting.length });
+    if (this.waiting.length) logger.warn('queue stopped with undelivered messages', { queue: this.arn, count: this.waiting.length });
     this.waiting.length = 0;
     await this.idle();
   }
@@ -180,7 +181,7 @@ export class InProcessChargeQueue implements ChargeQueue {
       if (m.receiveCount >= this.maxReceiveCount) {
         const dead: DeadLetter = { messageId: m.messageId, body: m.body, receiveCount: m.receiveCount, reason };
         this.deadLetters.push(dead);
-        logger.error('charge queue: message moved to the dead-letter queue', { ...dead });
+        logger.error('message moved to the dead-letter queue', { queue: this.arn, ...dead });
       } else {
         m.visibleAt = Date.now() + this.visibilityDelayMs;
         this.waiting.push(m);
@@ -208,7 +209,31 @@ export class InProcessChargeQueue implements ChargeQueue {
   }
 }
 
-async function chargeDayHandler(event: SQSEvent): Promise<SQSBatchResponse | void> {
-  const handler = await loadHandler(WORKERS.chargeDay.entry);
-  return (await handler(event, lambdaContext(WORKERS.chargeDay.name, 120_000))) as SQSBatchResponse | void;
+/** The charge-day queue: its messages are due at once. */
+export class InProcessChargeQueue extends InProcessQueue implements ChargeQueue {
+  constructor(opts: InProcessQueueOptions = {}) {
+    super({ queueName: 'paygo-charge-day', ...opts, handler: opts.handler ?? workerHandler(WORKERS.chargeDay, 120_000) });
+  }
+
+  async send(messages: ChargeMessage[]): Promise<void> {
+    this.enqueue(messages.map((m) => ({ body: JSON.stringify(m), delayMs: 0 })));
+  }
+}
+
+/** The webhook delivery queue: each message visible after its own delay, as SQS's DelaySeconds. */
+export class InProcessDeliveryQueue extends InProcessQueue implements DeliveryQueue {
+  constructor(opts: InProcessQueueOptions = {}) {
+    super({ queueName: 'paygo-webhook-deliveries', ...opts, handler: opts.handler ?? workerHandler(WORKERS.deliverWebhooks, 60_000) });
+  }
+
+  async send(entries: { message: DeliveryMessage; delaySeconds: number }[]): Promise<void> {
+    this.enqueue(entries.map((e) => ({ body: JSON.stringify(e.message), delayMs: e.delaySeconds * 1000 })));
+  }
+}
+
+function workerHandler(worker: { entry: string; name: string }, timeoutMs: number): SqsHandler {
+  return async (event) => {
+    const handler = await loadHandler(worker.entry);
+    return (await handler(event, lambdaContext(worker.name, timeoutMs))) as SQSBatchResponse | void;
+  };
 }
