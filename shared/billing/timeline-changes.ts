@@ -117,6 +117,22 @@ function pricesOfChange(ctx: StoreContext, c: ChangeContext): Promise<PlanVersio
 }
 
 /**
+ * A product switched on or a number rented stays until it is switched off or released, so it must be
+ * priced by every plan the project has already been moved to from a later day (movePlan checked only
+ * what the project held when the move was made). Versions of one plan keep every product and number
+ * type, so the first day of each later move is enough. 409 plan_lacks_product otherwise.
+ */
+async function assertPricedByLaterMoves(ctx: StoreContext, c: ChangeContext, what: string, priced: (prices: PlanVersion) => boolean): Promise<void> {
+  const plans = plansOf(c.project);
+  for (const from of [...new Set(plans.map((p) => p.from))].filter((d) => d > c.day).sort()) {
+    const prices = await projectPricesOn(ctx, plans, from);
+    if (!priced(prices)) {
+      throw new Conflict('plan_lacks_product', `this project moves to plan ${prices.planId} on ${from}, which has no ${what}: move to a plan that has it, or make the change after the move`);
+    }
+  }
+}
+
+/**
  * Switches a product on or off (with seats for a seat-priced one). The product must be in the version
  * in force on the change's day (404 otherwise); one no longer available cannot be switched on (409).
  */
@@ -128,6 +144,7 @@ export function changeProduct(ctx: StoreContext, projectId: string, change: { pr
     if (change.enabled && product.available === false && !stateAt(c.read.timeline, c.atMs).products.has(change.productId)) {
       throw new Conflict('product_unavailable', `${product.name} can no longer be switched on`);
     }
+    if (change.enabled) await assertPricedByLaterMoves(ctx, c, `product ${change.productId}`, (prices) => productOf(prices, change.productId) !== undefined);
     return { kind: 'product', ...change };
   });
 }
@@ -144,6 +161,7 @@ export function addNumber(ctx: StoreContext, projectId: string, number: string, 
       throw new ValidationFailed(`plan ${prices.planId} has no ${numberType} numbers`, [{ path: 'type', message: `one of ${Object.keys(prices.numbers).join(', ')}` }]);
     }
     if (stateAt(c.read.timeline, c.atMs).numbers.has(number)) throw new Conflict('number_already_held', `this project already holds ${number}`);
+    await assertPricedByLaterMoves(ctx, c, `${numberType} numbers`, (prices) => prices.numbers[numberType] !== undefined);
     return { kind: 'number', number, numberType, held: true };
   });
 }

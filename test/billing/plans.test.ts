@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { acceptUsage } from '../../shared/billing/ingest-usage';
 import { createPlan, deleteVersion, listPlans, publishVersion } from '../../shared/billing/plans';
 import { createProject } from '../../shared/billing/projects';
-import { changeProduct, movePlan } from '../../shared/billing/timeline-changes';
+import { addNumber, changeProduct, movePlan } from '../../shared/billing/timeline-changes';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import type { NewPlan, PlanVersion } from '../../shared/domain/plan';
@@ -173,5 +173,25 @@ describe('moving a project', () => {
     expect(await callback('2026-03-10')).toBe(-(Math.floor((29_900 * 10) / 31) - Math.floor((29_900 * 9) / 31)));
     expect(await callback('2026-03-11')).toBe(-(Math.floor((14_950 * 11) / 31) - Math.floor((14_950 * 10) / 31)));
     env.at('2026-03-10T10:00:00Z');
+  });
+
+  it('refuses a product or a number that a plan the project already moves to does not price, from before the move', async () => {
+    // A plan without call tracking and without toll-free numbers.
+    const planId = `plan-${++seq}`;
+    const prices = pricesAt(100);
+    await createPlan(ctx(), {
+      planId, name: 'Narrow', currency: 'UAH', ...prices,
+      products: prices.products.filter((p) => p.productId !== 'calltracking'),
+      numbers: Object.fromEntries(Object.entries(prices.numbers).filter(([t]) => t !== 'tollfree')),
+    });
+    const id = await projectOn('standard', '2026-03-08');
+    await movePlan(ctx(), id, planId, '2026-03-12');
+    // Today (before the move) standard prices both, but they would stay on past the move.
+    await expect(changeProduct(ctx(), id, { productId: 'calltracking', enabled: true }, {})).rejects.toMatchObject({ status: 409, code: 'plan_lacks_product' });
+    await expect(addNumber(ctx(), id, '+380800500111', 'tollfree', {})).rejects.toMatchObject({ status: 409, code: 'plan_lacks_product' });
+    // What the later plan prices is accepted; switching off is always possible.
+    await expect(changeProduct(ctx(), id, { productId: 'callback', enabled: true }, {})).resolves.toMatchObject({ change: { kind: 'product' } });
+    await expect(changeProduct(ctx(), id, { productId: 'calltracking', enabled: false }, {})).resolves.toMatchObject({ change: { kind: 'product' } });
+    await expect(addNumber(ctx(), id, '+380441500111', 'local', {})).resolves.toMatchObject({ change: { kind: 'number' } });
   });
 });
