@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { EventDraft, EventType, ProjectEvent } from '../domain/events';
+import { EVENT_DATA, type EventDraft, type EventType, type ProjectEvent } from '../domain/events';
 import type { StoreContext } from './context';
 import { keys } from './keys';
 import { InvalidCursor } from './ledger';
@@ -44,14 +44,24 @@ export function eventIdOf(projectId: string, cause: string): string {
 }
 
 export function toProjectEvent(item: Record<string, unknown>): ProjectEvent {
+  const type = item.type as EventType;
   return {
     eventId: String(item.eventId),
-    type: item.type as EventType,
+    type,
     projectId: String(item.projectId),
     sequence: Number(item.sequence),
     occurredAt: String(item.occurredAt),
-    data: item.data,
+    data: inDocumentedOrder(type, item.data as Record<string, unknown>),
   } as ProjectEvent;
+}
+
+/**
+ * A DynamoDB map keeps no order, so `data` comes back shuffled: its fields are put back in the
+ * order of the type's schema (the order docs/api.md shows), for people reading a feed or a body.
+ */
+function inDocumentedOrder(type: EventType, data: Record<string, unknown>): Record<string, unknown> {
+  const order: string[] = Object.keys(EVENT_DATA[type].shape);
+  return Object.fromEntries([...order.filter((k) => k in data), ...Object.keys(data).filter((k) => !order.includes(k))].map((k) => [k, data[k]]));
 }
 
 /** What a write adds to the outbox: the event puts, the events as they will read, and the project's new count. */
