@@ -16,9 +16,9 @@
  *   and tariffs in parts (`tariff#<sha256>` / `part#<i>`), content-addressed so versions share a deck.
  * Events: pk `project#<id>`, sk `sequence` (a number): each project event, written in the transaction of
  *   the change that caused it (the outbox), with a NEW_IMAGE stream the outbox reader delivers from,
- *   and `expiresAt` (TTL) some 100 days on. GSI `byEventId`: pk `eventId` (redelivery by id).
+ *   and `expiresAt` (TTL) 92 days on. GSI `byEventId`: pk `eventId` (redelivery by id).
  * Webhooks: pk/sk. A project's endpoints (`project#<id>` / `webhook#<webhookId>`, the secret sealed
- *   with a KMS key) and each delivery attempt (`webhook#<webhookId>` / `attempt#<at>#<eventId>#<n>`,
+ *   with a KMS key) and each delivery attempt (`webhook#<webhookId>` / `attempt#<at>#<sequence>#<attempt>#<eventId>`,
  *   newest last, `expiresAt` TTL).
  * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), with a
  *   NEW_IMAGE stream for the real-time debit. GSI `byProjectDay`: pk `projectDay` (`<projectId>#<date>`),

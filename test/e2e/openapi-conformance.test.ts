@@ -7,9 +7,9 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { Webhook } from 'standardwebhooks';
+import { startReceiver } from '../../examples/webhook-receiver';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
@@ -328,18 +328,9 @@ describe('the twin against its own /openapi.json', () => {
   }, 120_000);
 
   it('delivers signed events to a local receiver in sequence order, retrying a failure, with a log and redelivery', async () => {
-    // A receiver on this machine: the first request it gets answers 500, every other one 200.
-    const got: { headers: IncomingHttpHeaders; body: string; status: number }[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
-      req.on('end', () => {
-        const status = got.length === 0 ? 500 : 200;
-        got.push({ headers: req.headers, body, status });
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    // The README's receiver (examples/webhook-receiver.ts): its first answer is 500, then 200.
+    const receiver = await startReceiver({ secret: '', failFirst: 1 });
+    const got = receiver.deliveries;
     try {
       const admin = client(twin.adminKey);
       const today = billingDayOf(Date.now(), twin.billingTimeZone);
@@ -351,11 +342,12 @@ describe('the twin against its own /openapi.json', () => {
       const rules = await project.PUT('/projects/{projectId}/alerts', { ...own, body: { balanceBelow: [5_000], dailySpendCap: null } });
       expect(rules.data).toEqual({ balanceBelow: [5_000], runwayDays: null, dailySpendCap: null });
       expect((await project.GET('/projects/{projectId}/alerts', own)).data).toEqual(rules.data);
-      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/paygo`;
+      const url = `http://127.0.0.1:${receiver.port}/paygo`;
       const hook = await project.POST('/projects/{projectId}/webhooks', { ...own, body: { url, description: 'e2e receiver' } });
       expect(hook.response.status).toBe(201);
       expect(hook.response.headers.get('cache-control')).toBe('no-store');
       const { webhookId, secret } = hook.data!;
+      receiver.secret = secret;
       expect((await project.GET('/projects/{projectId}/webhooks', own)).data!.webhooks).toEqual([
         { webhookId, url, types: hook.data!.types, description: 'e2e receiver', status: 'enabled' },
       ]);
@@ -372,8 +364,10 @@ describe('the twin against its own /openapi.json', () => {
       const want = ['payment.received', 'balance.low', 'project.blocked', 'day.charged'];
       const delivered = () => [...new Map(got.filter((g) => g.status === 200).map((g) => [g.headers['webhook-id'], JSON.parse(g.body)])).values()];
       await waitFor(async () => delivered().length >= want.length, 60_000);
+      // Checked again with the reference implementation, independent of ours and of the example's.
       const verifier = new Webhook(secret);
       for (const g of got) expect(verifier.verify(g.body, g.headers as Record<string, string>)).toEqual(JSON.parse(g.body));
+      expect(got.every((g) => g.verified)).toBe(true);
       // In sequence order, the first one after its retry, each type once.
       const events = delivered();
       expect(events.map((e) => e.type)).toEqual(want);
@@ -396,7 +390,7 @@ describe('the twin against its own /openapi.json', () => {
       expect(await status(project.DELETE('/projects/{projectId}/webhooks/{webhookId}', { params: { path: { projectId: id, webhookId } } }))).toBe(204);
       expect((await project.GET('/projects/{projectId}/webhooks', own)).data!.webhooks).toEqual([]);
     } finally {
-      await new Promise((r) => receiver.close(r));
+      await receiver.close();
     }
   }, 120_000);
 
