@@ -12,6 +12,11 @@
  * A second, more generous baseline (verbose note only) reads the project once and tracks its version
  * in memory, so it pays the per-event transactions alone.
  *
+ * Events (issue 11) ride in the debit's transactions only when a chunk crosses something. The second
+ * line compares the same 20,000 events on a project whose alert rules fire (three balance thresholds
+ * crossed, the day's spend cap reached, so the debit also reads the day's running total per chunk)
+ * with the busy project, which has no rules and writes no events: the cost of events, same run.
+ *
  * DynamoDB Local charges per item written (~0.6 ms an item inside a transaction, a few ms per
  * request), where DynamoDB charges a request's latency and the balance item's write rate; so the
  * emulator understates the gain (see the README's performance section).
@@ -39,6 +44,8 @@ import { debitProject } from '../shared/billing/debit-usage';
 import { recordPayment } from '../shared/billing/payments';
 import { balanceUpdate, getProjectItem } from '../shared/store/projects';
 import { createProject } from '../shared/billing/projects';
+import { putAlertRules } from '../shared/billing/alerts';
+import { listEvents } from '../shared/store/events';
 
 const EVENTS = 20_000;
 const BASELINE_EVENTS = 2_000;
@@ -117,19 +124,46 @@ function slices<T>(items: readonly T[], n: number): T[][] {
   return Array.from({ length: n }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-/** Returns `bench debit: <N> events/s; <R>x vs per-event-transaction`. */
+/**
+ * Alert rules that all fire during `sent`: thresholds at a quarter, half and three quarters of its
+ * cost below the paid balance, a spend cap at 90% of its cost (all on one day), runway days set.
+ */
+async function rulesThatFire(ctx: StoreContext, projectId: string, sent: readonly RatedUsageEvent[]): Promise<void> {
+  const cost = sent.reduce((s, e) => s + e.cost, 0);
+  await putAlertRules(ctx, projectId, {
+    balanceBelow: [1, 2, 3].map((q) => PAID - Math.floor((cost * q) / 4)),
+    dailySpendCap: Math.floor((cost * 9) / 10),
+    runwayDays: 7,
+  });
+}
+
+/** The events the alerting project's debit wrote: exactly its three crossings and the cap. */
+async function checkAlertEvents(ctx: StoreContext, projectId: string): Promise<number> {
+  const { events: written } = await listEvents(ctx, projectId, { limit: 100 });
+  const types = written.map((e) => e.type).sort();
+  const want = ['balance.low', 'balance.low', 'balance.low', 'payment.received', 'spend_cap.reached'];
+  if (types.join() !== want.join()) throw new Error(`${projectId}: events ${types.join()}, expected ${want.join()}`);
+  return written.length - 1;
+}
+
+/**
+ * Returns two lines: `bench debit: <N> events/s; <R>x vs per-event-transaction` and
+ * `bench debit-events: <N> events/s with alert rules that fire; <R>x vs no rules`.
+ */
 export async function benchDebit(): Promise<string> {
   return withDynamo(() => NOW, async (d) => {
     const ctx = d.ctx(() => NOW);
-    const names = ['busy', 'per-event', 'transaction-only', 'warm-busy', 'warm-per-event'] as const;
+    const names = ['busy', 'alerting', 'per-event', 'transaction-only', 'warm-busy', 'warm-per-event'] as const;
     const ids = {} as Record<(typeof names)[number], string>;
     for (const n of names) ids[n] = await paidProject(ctx, n);
     const sent = {
       busy: events(ids.busy, EVENTS),
+      alerting: events(ids.alerting, EVENTS),
       perEvent: events(ids['per-event'], BASELINE_EVENTS),
       transactionOnly: events(ids['transaction-only'], TRANSACTION_ONLY_EVENTS),
     };
-    const all = [...sent.busy, ...sent.perEvent, ...sent.transactionOnly, ...events(ids['warm-busy'], WARM_BATCHED), ...events(ids['warm-per-event'], WARM_PER_EVENT)];
+    await rulesThatFire(ctx, ids.alerting, sent.alerting);
+    const all = [...sent.busy, ...sent.alerting, ...sent.perEvent, ...sent.transactionOnly, ...events(ids['warm-busy'], WARM_BATCHED), ...events(ids['warm-per-event'], WARM_PER_EVENT)];
     const receivedAt = new Date(NOW).toISOString();
     await putAll(d.doc, d.tables.USAGE_TABLE, all.map((e) => usageItemOf(ctx.zone, e, receivedAt)) as unknown as Record<string, unknown>[]);
 
@@ -144,34 +178,42 @@ export async function benchDebit(): Promise<string> {
     const recordsOf = (projectId: string) => records.filter((r) => r.dynamodb?.NewImage?.projectId?.S === projectId);
     const itemsOf = (projectId: string) => debitRecordsOf(streamEventOf(recordsOf(projectId)).Records).records.map((r) => r.item);
     const busyRecords = recordsOf(ids.busy);
-    if (busyRecords.length !== EVENTS) throw new Error(`the stream gave ${busyRecords.length} of ${EVENTS} records`);
+    const alertingRecords = recordsOf(ids.alerting);
+    if (busyRecords.length !== EVENTS || alertingRecords.length !== EVENTS) throw new Error(`the stream gave ${busyRecords.length} and ${alertingRecords.length} of ${EVENTS} records`);
 
     const handler = (event: Parameters<typeof debitStream>[0]) => debitStream(event, ctx);
     await deliver(handler, recordsOf(ids['warm-busy']), { batchSize: BATCH_SIZE });
     await debitEachEvent(ctx, ids['warm-per-event'], itemsOf(ids['warm-per-event']));
 
     const batchedSlices = slices(busyRecords, ROUNDS);
+    const alertingSlices = slices(alertingRecords, ROUNDS);
     const perEventSlices = slices(itemsOf(ids['per-event']), ROUNDS);
     const transactionSlices = slices(itemsOf(ids['transaction-only']), ROUNDS);
-    const ms = { batched: 0, perEvent: 0, transactionOnly: 0 };
+    const ms = { batched: 0, alerting: 0, perEvent: 0, transactionOnly: 0 };
     let retries = 0;
     for (let r = 0; r < ROUNDS; r++) {
       ms.batched += await timeMs(async () => { retries += (await deliver(handler, batchedSlices[r]!, { batchSize: BATCH_SIZE })).failures.length; });
+      ms.alerting += await timeMs(async () => { retries += (await deliver(handler, alertingSlices[r]!, { batchSize: BATCH_SIZE })).failures.length; });
       ms.perEvent += await timeMs(() => debitEachEvent(ctx, ids['per-event'], perEventSlices[r]!));
       ms.transactionOnly += await timeMs(() => transactEachEvent(ctx, ids['transaction-only'], transactionSlices[r]!));
     }
     await check(ctx, ids.busy, sent.busy);
+    await check(ctx, ids.alerting, sent.alerting);
+    const alertEvents = await checkAlertEvents(ctx, ids.alerting);
     await check(ctx, ids['per-event'], sent.perEvent);
     await check(ctx, ids['transaction-only'], sent.transactionOnly);
 
     const rate = (events: number, elapsed: number) => (events * 1000) / elapsed;
     const batched = rate(EVENTS, ms.batched);
+    const alerting = rate(EVENTS, ms.alerting);
     const perEvent = rate(BASELINE_EVENTS, ms.perEvent);
     const transactionOnly = rate(TRANSACTION_ONLY_EVENTS, ms.transactionOnly);
     note(`debit: ${EVENTS} events in ${EVENTS / BATCH_SIZE} stream batches of ${BATCH_SIZE}: ${(ms.batched / 1000).toFixed(1)} s${retries ? ` (${retries} batch retries)` : ''}`);
     note(`debit: per-event debit ${whole(perEvent)} events/s (${BASELINE_EVENTS} events, ${(ms.perEvent / 1000).toFixed(1)} s); `
       + `per-event transaction alone ${whole(transactionOnly)} events/s (${TRANSACTION_ONLY_EVENTS} events): ${(batched / transactionOnly).toFixed(1)}x`);
-    return `bench debit: ${whole(batched)} events/s; ${(batched / perEvent).toFixed(1)}x vs per-event-transaction`;
+    note(`debit: with alert rules: ${EVENTS} events, ${alertEvents} events written, ${(ms.alerting / 1000).toFixed(1)} s`);
+    return `bench debit: ${whole(batched)} events/s; ${(batched / perEvent).toFixed(1)}x vs per-event-transaction\n`
+      + `bench debit-events: ${whole(alerting)} events/s with alert rules that fire; ${(alerting / batched).toFixed(2)}x vs no rules`;
   });
 }
 

@@ -9,6 +9,8 @@ import { createTables, startDynamoLocal, type DynamoLocal, type TableNames } fro
 import { resetConfig } from '../shared/config';
 import { makeDocumentClient, resetRuntime, setRuntime } from '../shared/runtime';
 import { storeContext, type StoreContext } from '../shared/store/context';
+import { seedStandardPlan } from '../shared/billing/plans';
+import { DEFAULT_PLAN } from '../shared/domain/default-plan';
 import { mapLimit } from '../shared/concurrency';
 
 /** Every DynamoDB Local a bench started and has not stopped yet. */
@@ -57,6 +59,8 @@ export async function withDynamo<T>(now: () => number, fn: (d: BenchDynamo) => P
     doc = makeDocumentClient(dynamo.endpoint);
     setRuntime({ doc, now, events: { publish: async () => undefined }, chargeQueue: { send: async () => undefined } });
     const d = doc;
+    // Every project is on a plan: a fresh deployment starts with `standard` (as the stack's seed does).
+    await seedStandardPlan(storeContext({ doc: d, now }), DEFAULT_PLAN.currency);
     return await fn({ endpoint: dynamo.endpoint, tables, doc: d, ctx: (clock) => storeContext({ doc: d, now: clock }) });
   } finally {
     doc?.destroy();
