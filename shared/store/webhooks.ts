@@ -15,7 +15,7 @@ import type { StoreContext } from './context';
 import { keys } from './keys';
 import { InvalidCursor } from './ledger';
 import { readAll } from './pager';
-import { withRetries } from './transactions';
+import { isConditionFailed, withRetries } from './transactions';
 
 export type WebhookStatus = 'enabled' | 'disabled';
 
@@ -64,8 +64,19 @@ export function secretContext(item: Pick<WebhookItem, 'projectId' | 'webhookId'>
 }
 
 /** Stores a new endpoint; refuses to overwrite one (ids are random, so this is a bug guard). */
+/**
+ * Stores a new endpoint. Its webhookId is random, so the item can exist already only because this
+ * very put committed and its answer was lost (withRetries sent it again, and the condition refused
+ * the repeat): the stored item with our sealed secret says so, and the endpoint counts as made.
+ */
 export async function putWebhook(ctx: StoreContext, item: WebhookItem): Promise<void> {
-  await withRetries(() => ctx.doc.send(new PutCommand({ TableName: ctx.tables.webhooks, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
+  try {
+    await withRetries(() => ctx.doc.send(new PutCommand({ TableName: ctx.tables.webhooks, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
+  } catch (e) {
+    if (!isConditionFailed(e)) throw e;
+    const stored = await getWebhookItem(ctx, item.projectId, item.webhookId);
+    if (stored?.sealedSecret !== item.sealedSecret) throw e;
+  }
 }
 
 export async function listWebhookItems(ctx: StoreContext, projectId: string, consistent = true): Promise<WebhookItem[]> {

@@ -1,0 +1,39 @@
+/**
+ * Found by the model test (its CreateWebhook command under a `lost-answer` fault): the endpoint's put
+ * committed, its answer was lost, withRetries sent it again and the repeat failed its own
+ * `attribute_not_exists` condition, so POST /projects/{id}/webhooks answered 500 for an endpoint it had
+ * made; the client's retry then made a second one, signed with a secret nobody was shown. Now the
+ * repeat finds our own item (shared/store/webhooks.ts putWebhook) and the first request answers 201.
+ */
+import { randomBytes } from 'node:crypto';
+import { beforeAll, expect, it } from 'vitest';
+import { handler as createWebhook } from '../../functions/api/create-webhook';
+import { aesGcmSecretBox } from '../../local/secret-box';
+import { setRuntime } from '../../shared/runtime';
+import { storeContext } from '../../shared/store/context';
+import { listWebhookItems } from '../../shared/store/webhooks';
+import { newProject } from '../support/billing';
+import { useTables } from '../support/dynamo';
+import { faultyDoc, timeout } from '../support/faulty-doc';
+import { call } from '../support/http';
+
+let doc: Awaited<ReturnType<typeof useTables>>['doc'];
+beforeAll(async () => {
+  ({ doc } = await useTables());
+  setRuntime({ secrets: aesGcmSecretBox(randomBytes(32)) });
+});
+
+it('a lost answer to the endpoint\'s put leaves one endpoint, answered 201 with its secret', async () => {
+  const projectId = await newProject({ billingStartDate: '2026-03-01' });
+  const route = 'POST /projects/{projectId}/webhooks';
+  const body = { url: 'https://hooks.example.com/retry' };
+  // The put commits; its answer is lost (a timeout after the write).
+  let lost = false;
+  setRuntime({ doc: faultyDoc(doc, (cmd) => (cmd.name === 'PutCommand' && !lost ? ((lost = true), { after: timeout() }) : undefined)) });
+  const answer = await call(createWebhook, route, { params: { projectId }, body });
+  setRuntime({ doc });
+  expect(lost).toBe(true);
+  expect(answer.status).toBe(201);
+  const items = await listWebhookItems(storeContext(), projectId);
+  expect(items.map((i) => i.webhookId)).toEqual([answer.body.webhookId]);
+});
