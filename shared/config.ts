@@ -17,6 +17,11 @@ const Env = z.object({
   CHARGE_QUEUE_URL: z.string().optional(),
   /** Set by the local twin and the tests: DynamoDB Local's address. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
+  /**
+   * How POST /usage writes its events (shared/store/usage.ts UsageWrites). Unset: `transactions` on
+   * DynamoDB Local (DYNAMODB_ENDPOINT set), `per-event` on DynamoDB (README "Ingestion that keeps up").
+   */
+  USAGE_WRITES: z.enum(['transactions', 'per-event']).optional(),
   /** Balance at or below which BalanceLow is published, in minor units. */
   BALANCE_LOW_THRESHOLD: z.coerce.number().int().default(10_000),
 });
