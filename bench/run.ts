@@ -12,6 +12,7 @@ import { benchApi } from './api';
 import { benchBundle } from './bundle';
 import { benchDebit } from './debit';
 import { benchForecast } from './forecast';
+import { benchIngest } from './ingest';
 import { killAllNow } from './harness';
 import { benchNightly } from './nightly';
 import { benchRating } from './rating';
@@ -24,6 +25,7 @@ const benches: Array<[name: string, run: () => Promise<string>]> = [
   ['nightly', benchNightly],
   ['bundle', benchBundle],
   ['api', benchApi],
+  ['ingest', benchIngest],
   ['forecast', benchForecast],
 ];
 

@@ -28,6 +28,11 @@ const Env = z.object({
   WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Set by the local twin and the tests: DynamoDB Local's address. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
+  /**
+   * How POST /usage writes its events (shared/store/usage.ts UsageWrites). Unset: `transactions` on
+   * DynamoDB Local (DYNAMODB_ENDPOINT set), `per-event` on DynamoDB (README "Ingestion that keeps up").
+   */
+  USAGE_WRITES: z.enum(['transactions', 'per-event']).optional(),
 });
 export type Config = z.infer<typeof Env>;
 

@@ -31,6 +31,17 @@ export interface PaygoApiProps {
 }
 
 /**
+ * How long API Gateway waits for a route's function: a second less than the function may run. An
+ * integration timeout is answered 503 (the client sends the request again), while a function that
+ * times out first is answered 500; the function still finishes its writes after the gateway gave
+ * up, and a repeat of the request finds them done (docs/api.md, Conventions). At most 29 s.
+ */
+function integrationTimeout(fn: PaygoFunction): Duration {
+  const functionMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
+  return Duration.millis(Math.min(29_000, functionMs - 1_000));
+}
+
+/**
  * The HTTP API: one function per route of ROUTES, each with exactly the table, bus, queue and key access
  * its declaration lists, behind a Lambda authorizer (API key in `Authorization`) except for routes
  * declared `auth: false`. The `$default` stage writes access logs.
@@ -82,7 +93,7 @@ export class PaygoApi extends Construct {
       const [routeResource] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.name}Integration`, fn),
+        integration: new HttpLambdaIntegration(`${route.name}Integration`, fn, { timeout: integrationTimeout(fn) }),
         authorizer: route.auth ? authorizer : undefined,
       });
       if (!route.auth && routeResource) {

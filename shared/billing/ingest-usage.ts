@@ -5,16 +5,16 @@
  * (debit-usage.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { config, type Config } from '../config';
 import { mapLimit } from '../concurrency';
 import { billingDayOf, startOfDay } from '../domain/billing-days';
 import { DomainError, ValidationFailed } from '../domain/errors';
 import { planOn, type PlanAssignment } from '../domain/plan';
 import { raterFor, type Rater } from '../domain/rating';
 import type { RatedUsageEvent, UsageEvent } from '../domain/usage';
-import { receiptIsOurs } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { findProjectItem, plansOf } from '../store/projects';
-import { putUsageItem, usageItemOf, usageRef } from '../store/usage';
+import { insertUsageItems, usageItemOf, type UsageWrites } from '../store/usage';
 import { pricesOf } from './prices';
 
 
@@ -31,9 +31,6 @@ export interface IngestResult {
 
 /** Clock skew tolerated between the voice platform and us; an event further ahead is refused. */
 export const MAX_FUTURE_MS = 15 * 60_000;
-
-/** Conditional puts in flight at once: enough to hide latency, few enough not to trip throttling. */
-export const INGEST_CONCURRENCY = 25;
 
 /** Validates, rates and stores `events` (one request); see the module comment. */
 export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent[]): Promise<IngestResult> {
@@ -83,24 +80,27 @@ function refuseBeforeBillingStart(ctx: StoreContext, events: readonly UsageEvent
 }
 
 /**
- * Stores rated events, each exactly once. One conditional put per event rather than BatchWrite (which
- * cannot carry a condition, so it would overwrite a duplicate and re-emit it on the stream) or
- * TransactWrite chunks (one duplicate would cancel its 99 neighbours and cost a retry round, and the
- * reasons would be needed to count). An event id repeated inside the request counts as a duplicate
- * without a write. Not atomic across events: if a write fails part way the request errors, and its
- * retry counts the events already stored as duplicates, so nothing is ever stored twice. A put whose
- * condition fails is read back: if it carries this call's attemptId, the first try committed and only
- * its answer was lost, so the event counts as accepted.
+ * The configured way to write usage: USAGE_WRITES, else transactions on DynamoDB Local (which spends
+ * its time per request) and one put per event on DynamoDB (which bills a transactional write twice).
  */
-export async function storeUsage(ctx: StoreContext, events: readonly RatedUsageEvent[]): Promise<IngestResult> {
+export function usageWrites(c: Config = config()): UsageWrites {
+  return c.USAGE_WRITES ?? (c.DYNAMODB_ENDPOINT ? 'transactions' : 'per-event');
+}
+
+/**
+ * Stores rated events, each exactly once (shared/store/usage.ts insertUsageItems). An event id
+ * repeated inside the request counts as a duplicate without a write. Not atomic across events: if a
+ * write fails part way the request errors, and its retry counts the events already stored as
+ * duplicates, so nothing is ever stored twice. Every item carries this call's attemptId, so an event
+ * whose first write committed but whose answer was lost still counts as accepted by this call.
+ */
+export async function storeUsage(ctx: StoreContext, events: readonly RatedUsageEvent[], opts: { writes?: UsageWrites } = {}): Promise<IngestResult> {
   const receivedAt = nowIso(ctx);
   const attemptId = randomUUID();
   const seen = new Set<string>();
   const fresh = events.filter((e) => !seen.has(e.eventId) && seen.add(e.eventId));
-  const stored = await mapLimit(fresh, INGEST_CONCURRENCY, async (event) => {
-    if ((await putUsageItem(ctx, usageItemOf(ctx.zone, event, receivedAt, attemptId))) === 'stored') return true;
-    return receiptIsOurs(ctx.doc, usageRef(ctx, event.eventId), attemptId);
-  });
+  const items = fresh.map((e) => usageItemOf(ctx.zone, e, receivedAt, attemptId));
+  const stored = await insertUsageItems(ctx, items, attemptId, opts.writes ?? usageWrites());
   const accepted = stored.filter(Boolean).length;
   return { accepted, duplicates: events.length - accepted };
 }

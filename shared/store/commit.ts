@@ -85,13 +85,15 @@ export async function optimisticCommit<T>(
     if ('done' in decision) return decision.done;
     const ours = () => (decision.receipt ? receiptIsOurs(doc, decision.receipt, attemptId) : Promise.resolve(false));
     let outcome: TransactOutcome;
+    let sends = 0;
     try {
-      outcome = await withRetries(() => transact(doc, decision.items));
+      outcome = await withRetries(() => { sends++; return transact(doc, decision.items); });
     } catch (e) {
       if (await ours()) return decision.result;
       throw e;
     }
-    if (outcome.committed || (await ours())) return decision.result;
+    // A cancellation of the only send wrote nothing; after a resend it may be our first send's doing.
+    if (outcome.committed || (sends > 1 && (await ours()))) return decision.result;
     const answer = await decision.onCancelled?.(outcome.reasons, outcome.cause);
     if (answer) return answer.done;
     if (round + 1 >= maxRounds) throw Object.assign(new Busy(what), { cause: outcome.cause });

@@ -5,6 +5,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { Busy } from '../domain/errors';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -41,7 +42,7 @@ export function isConditionFailed(e: unknown): boolean {
 }
 
 /** Errors worth retrying with backoff: conflicts, throttles, timeouts. */
-export function isTransient(e: unknown): boolean {
+export function isTransient(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   return ['TransactionConflictException', 'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TimeoutError', 'InternalServerError', 'ServiceUnavailable'].includes(e.name);
 }
@@ -59,13 +60,30 @@ export function backoffMs(round: number, capMs = 1000, baseMs = 10): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** Math.min(round, 16));
 }
 
-/** Runs `attempt` until it returns a value, retrying transient errors with backoff (`tries` in all). */
+/**
+ * Throttling, a conflict or a timeout that outlasted its retries: load, not a fault, so HTTP 503 with
+ * Retry-After rather than 500. Whether the last try wrote is unknown; sending the same request again
+ * is safe (every write is conditional or idempotent), and what was done is then reported as such.
+ */
+export class StoreBusy extends Busy {
+  constructor(cause: Error) {
+    super('the store');
+    this.message = `the store is busy (${cause.name}); the outcome is unknown: send the same request again`;
+    this.cause = cause;
+  }
+}
+
+/**
+ * Runs `attempt` until it returns a value, retrying transient errors with backoff (`tries` in all);
+ * a transient error on the last try becomes StoreBusy (its `cause`).
+ */
 export async function withRetries<T>(attempt: () => Promise<T>, tries = 8): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await attempt();
     } catch (e) {
-      if (!isTransient(e) || i >= tries - 1) throw e;
+      if (!isTransient(e)) throw e;
+      if (i >= tries - 1) throw new StoreBusy(e);
       await sleep(backoffMs(i + 1));
     }
   }

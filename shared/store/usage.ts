@@ -1,17 +1,20 @@
 /**
- * Usage items (Usage table, `usage#<eventId>`): one item per eventId, written with a conditional put
- * so a duplicate is refused at the write, never stored or debited twice. Their stream drives the
+ * Usage items (Usage table, `usage#<eventId>`): one item per eventId, each written with a condition
+ * that it does not exist yet (alone or in a transaction of such puts), so a duplicate is refused at
+ * the write, never stored or debited twice. Their stream drives the
  * real-time debit, which marks each item debited in the transaction that moves the balance.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../concurrency';
 import { billingDayOf, isBillingDay, type BillingDay } from '../domain/billing-days';
-import { DomainError, ValidationFailed } from '../domain/errors';
+import { Busy, DomainError, ValidationFailed } from '../domain/errors';
 import { utcIso } from '../domain/timeline-snapshot';
 import type { RatedUsageEvent } from '../domain/usage';
+import { RECEIPT_ATTRIBUTE, receiptIsOurs } from './commit';
 import type { StoreContext } from './context';
 import { keys } from './keys';
 import { readAll } from './pager';
-import { isConditionFailed, withRetries, type TransactItem } from './transactions';
+import { backoffMs, isConditionFailed, MAX_TRANSACTION_ITEMS, sleep, transact, TRANSIENT_REASONS, withRetries, type TransactItem } from './transactions';
 
 /** A rated event as stored, keyed by its eventId. */
 export interface UsageItem extends RatedUsageEvent {
@@ -69,6 +72,105 @@ export async function putUsageItem(ctx: StoreContext, item: UsageItem): Promise<
     if (isConditionFailed(e)) return 'exists';
     throw e;
   }
+}
+
+/**
+ * How the items of one `POST /usage` are written. Both store each eventId at most once and tell, per
+ * item, whether this call stored it; they differ in cost (README "Ingestion that keeps up"):
+ * - `transactions`: TransactWriteItems of up to 100 conditional puts. DynamoDB Local pays a few ms
+ *   per request (far more with a data directory) and under 1 ms per item in a transaction, so this
+ *   is several times faster there (bench ingest); DynamoDB bills a transactional write twice, so
+ *   on AWS it would cost more for no gain that matters;
+ * - `per-event`: one conditional put per event, 25 in flight. What DynamoDB bills least (one write
+ *   unit per event on the table), and the baseline the bench compares the transactions with.
+ */
+export type UsageWrites = 'transactions' | 'per-event';
+
+/** Conditional puts in flight at once on the per-event path. */
+export const PER_EVENT_CONCURRENCY = 25;
+
+/** Transactions of one call in flight at once: a request of up to 500 events is 5 of them. */
+export const TRANSACTIONS_IN_FLIGHT = 5;
+
+/**
+ * Rounds a transaction may be cancelled by contention alone (no item settled) before the call gives
+ * up, and the longest wait between them: the other writer of the same events commits within a round
+ * or two, so 10 rounds (at most about 2.6 s of waits) mean something is wrong.
+ */
+export const MAX_CONTENDED_ROUNDS = 10;
+const MAX_CONTENDED_BACKOFF_MS = 500;
+
+/**
+ * The same eventIds written concurrently, again and again, so that a transaction could not get
+ * through in time. Unlike a commit's Busy, part of the request may be stored already: sending the
+ * same request again is safe, those events count as duplicates then.
+ */
+export class IngestBusy extends Busy {
+  constructor() {
+    super('usage ingestion');
+    this.message = 'usage ingestion: too many concurrent writes of the same events; some may be stored already: send the same request again (they count as duplicates)';
+  }
+}
+
+/**
+ * Stores `items` (distinct eventIds), each unless its eventId is stored already, and answers, in
+ * order, whether this call stored each one. An item refused because it exists is this call's when it
+ * carries this call's `attemptId`: its write committed and only the answer was lost.
+ */
+export async function insertUsageItems(ctx: StoreContext, items: readonly UsageItem[], attemptId: string, writes: UsageWrites): Promise<boolean[]> {
+  if (writes === 'per-event') {
+    return mapLimit(items, PER_EVENT_CONCURRENCY, async (item) =>
+      (await putUsageItem(ctx, item)) === 'stored' || receiptIsOurs(ctx.doc, usageRef(ctx, item.eventId), attemptId));
+  }
+  const chunks: UsageItem[][] = [];
+  for (let i = 0; i < items.length; i += MAX_TRANSACTION_ITEMS) chunks.push(items.slice(i, i + MAX_TRANSACTION_ITEMS));
+  return (await mapLimit(chunks, TRANSACTIONS_IN_FLIGHT, (chunk) => insertInTransaction(ctx, chunk, attemptId))).flat();
+}
+
+/**
+ * Conditional puts in one transaction, which a single stored eventId cancels as a whole. The
+ * cancellation reasons say which items exist (`ConditionalCheckFailed`, each with the stored item,
+ * so telling ours from another call's needs no read unless the item is missing); those are settled
+ * and the rest is sent again at once, as the debit does with its marks. Items cancelled by
+ * contention alone (another transaction on the same eventIds: the same events sent concurrently)
+ * are sent again after a jittered backoff.
+ */
+async function insertInTransaction(ctx: StoreContext, chunk: readonly UsageItem[], attemptId: string): Promise<boolean[]> {
+  const ours = new Map<string, boolean>();
+  let pending = chunk;
+  for (let contended = 0; pending.length > 0;) {
+    const sent = pending;
+    const outcome = await withRetries(() => transact(ctx.doc, sent.map((item) => conditionalPut(ctx, item))));
+    if (outcome.committed) {
+      for (const item of sent) ours.set(item.eventId, true);
+      break;
+    }
+    if (outcome.reasons.some((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r))) throw outcome.cause;
+    const stored = outcome.cause.CancellationReasons ?? [];
+    await Promise.all(sent.map(async (item, i) => {
+      if (outcome.reasons[i] !== 'ConditionalCheckFailed') return;
+      // The stored item comes with the reason (ALL_OLD); read it only if a service left it out.
+      const existing = stored[i]?.Item;
+      ours.set(item.eventId, existing ? existing[RECEIPT_ATTRIBUTE]?.S === attemptId : await receiptIsOurs(ctx.doc, usageRef(ctx, item.eventId), attemptId));
+    }));
+    pending = sent.filter((item) => !ours.has(item.eventId));
+    if (pending.length < sent.length) continue;
+    if (++contended >= MAX_CONTENDED_ROUNDS) throw Object.assign(new IngestBusy(), { cause: outcome.cause });
+    await sleep(backoffMs(contended - 1, MAX_CONTENDED_BACKOFF_MS));
+  }
+  return chunk.map((item) => ours.get(item.eventId) ?? false);
+}
+
+/** A put of a new item, refused (the stored item in its cancellation reason) when its eventId exists. */
+function conditionalPut(ctx: StoreContext, item: UsageItem): TransactItem {
+  return {
+    Put: {
+      TableName: ctx.tables.usage,
+      Item: { ...item },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
 }
 
 /** The attribute a debit mark's receipt is kept in (the item's own `attemptId` is the ingest's). */

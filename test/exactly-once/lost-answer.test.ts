@@ -10,9 +10,11 @@ import { handler as createPayment } from '../../functions/api/create-payment';
 import { handler as createProjectRoute } from '../../functions/api/create-project';
 import { handler as postUsage } from '../../functions/api/post-usage';
 import { handler as removeNumber } from '../../functions/api/remove-number';
+import { resetConfig } from '../../shared/config';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
 import { hashApiKey, keys } from '../../shared/store/keys';
+import type { UsageWrites } from '../../shared/store/usage';
 import { useTables } from '../support/dynamo';
 import { faultyDoc, hardFailure, timeout, type Injection, type SentCommand } from '../support/faulty-doc';
 import { call, projectAuth, TELEPHONY } from '../support/http';
@@ -51,18 +53,32 @@ const partition = async (pk: string, table = env.tables.PROJECTS_TABLE) => (awai
 }))).Items ?? [];
 
 describe('a lost answer gets the reply of the write that committed', () => {
-  it('POST /usage counts an event its own retried put stored as accepted, and a real repeat as a duplicate', async () => {
-    const p = await newProject('usage');
-    const ev = (eventId: string) => ({ eventId, projectId: p, kind: 'sms', destination: '+380671234567', occurredAt: '2026-03-10T11:00:00+02:00', segments: 1 });
-    const rule = arm((c) => c.name === 'PutCommand' && c.input.Item?.eventId === 'lost-1', { after: timeout() });
-    const first = await call(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [ev('lost-1'), ev('lost-2')] } });
-    expect(rule.fired).toBe(1); // the put of lost-1 committed, its answer was lost, withRetries sent it again
-    expect(first.status).toBe(202);
-    expect(first.body).toEqual({ accepted: 2, duplicates: 0 });
-    const again = await call(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [ev('lost-1'), ev('lost-2')] } });
-    expect(again.body).toEqual({ accepted: 0, duplicates: 2 }); // another request: its ingestId differs
-    const items = (await env.doc.send(new ScanCommand({ TableName: env.tables.USAGE_TABLE, ConsistentRead: true }))).Items ?? [];
-    expect(items.filter((i) => i.projectId === p)).toHaveLength(2);
+  // Both ways of writing usage (shared/store/usage.ts UsageWrites): the retried write is cancelled or
+  // refused by its own first try, whose receipt tells it apart from another request's.
+  const writesEvent: Record<UsageWrites, (c: SentCommand, eventId: string) => boolean> = {
+    transactions: (c, eventId) => txPuts(c).some((i) => i.eventId === eventId),
+    'per-event': (c, eventId) => c.name === 'PutCommand' && c.input.Item?.eventId === eventId,
+  };
+  it.each(['transactions', 'per-event'] as const)('POST /usage (%s) counts an event its own retried write stored as accepted, and a real repeat as a duplicate', async (writes) => {
+    process.env.USAGE_WRITES = writes;
+    resetConfig();
+    try {
+      const p = await newProject(`usage ${writes}`);
+      const ev = (eventId: string) => ({ eventId, projectId: p, kind: 'sms', destination: '+380671234567', occurredAt: '2026-03-10T11:00:00+02:00', segments: 1 });
+      const [lost, other] = [`lost-1-${writes}`, `lost-2-${writes}`];
+      const rule = arm((c) => writesEvent[writes](c, lost), { after: timeout() });
+      const first = await call(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [ev(lost), ev(other)] } });
+      expect(rule.fired).toBe(1); // the write of the first event committed, its answer was lost, withRetries sent it again
+      expect(first.status).toBe(202);
+      expect(first.body).toEqual({ accepted: 2, duplicates: 0 });
+      const again = await call(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [ev(lost), ev(other)] } });
+      expect(again.body).toEqual({ accepted: 0, duplicates: 2 }); // another request: its attemptId differs
+      const items = (await env.doc.send(new ScanCommand({ TableName: env.tables.USAGE_TABLE, ConsistentRead: true }))).Items ?? [];
+      expect(items.filter((i) => i.projectId === p)).toHaveLength(2);
+    } finally {
+      delete process.env.USAGE_WRITES;
+      resetConfig();
+    }
   });
 
   it('POST and DELETE /numbers answer 201 and 204 for the change they wrote, and write it once', async () => {

@@ -7,6 +7,7 @@ import { storeContext } from '../../shared/store/context';
 import { useTables } from '../support/dynamo';
 import { call, projectAuth, TELEPHONY, type Auth } from '../support/http';
 import { createProject } from '../../shared/billing/projects';
+import { usageWrites } from '../../shared/billing/ingest-usage';
 
 let env: Awaited<ReturnType<typeof useTables>>;
 beforeAll(async () => {
@@ -127,5 +128,15 @@ describe('GET /projects/{projectId}/usage', () => {
     expect((await call(listUsage, 'GET /projects/{projectId}/usage', { params, query: { date: '2026-03-10' }, auth: projectAuth('prj_other') })).status).toBe(403);
     expect((await call(listUsage, 'GET /projects/{projectId}/usage', { params, query: { date: '2026-03-10' }, auth: TELEPHONY })).status).toBe(403);
     expect((await call(listUsage, 'GET /projects/{projectId}/usage', { params: { projectId: 'prj_missing' }, query: { date: '2026-03-10' } })).status).toBe(404);
+  });
+});
+
+describe('how POST /usage writes (USAGE_WRITES)', () => {
+  const base = { PROJECTS_TABLE: 'p', LEDGER_TABLE: 'l', USAGE_TABLE: 'u', PLANS_TABLE: 'pl', EVENTS_TABLE: 'e', WEBHOOKS_TABLE: 'w', BILLING_TIME_ZONE: 'Europe/Kyiv', CURRENCY: 'UAH', WEBHOOK_ALLOW_LOOPBACK: false };
+  it('writes in transactions on DynamoDB Local and one put per event on DynamoDB, unless told', () => {
+    expect(usageWrites({ ...base, DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' })).toBe('transactions');
+    expect(usageWrites(base)).toBe('per-event');
+    expect(usageWrites({ ...base, USAGE_WRITES: 'transactions' })).toBe('transactions');
+    expect(usageWrites({ ...base, DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000', USAGE_WRITES: 'per-event' })).toBe('per-event');
   });
 });

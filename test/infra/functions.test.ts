@@ -67,6 +67,16 @@ describe('one function per route and worker', () => {
     }
   });
 
+  it('lets API Gateway give up before the function does: a request past its time limit is 503, not 500', () => {
+    const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    for (const route of ROUTES) {
+      const resource = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+      const integration = resources[resource.Properties.Target['Fn::Join'][1][1].Ref]!;
+      const functionTimeoutS = resources[logicalId(stack.api.routeFunctions.get(route.name)!)]!.Properties.Timeout as number;
+      expect(integration.Properties.TimeoutInMillis, route.name).toBe(Math.min(29_000, functionTimeoutS * 1000 - 1000));
+    }
+  });
+
   it('keeps the defaults: 512 MB and 10 s unless a worker needs more', () => {
     const props = (fn: PaygoFunction) => resources[logicalId(fn)]!.Properties;
     expect(props(stack.api.routeFunctions.get('GetProject')!)).toMatchObject({ MemorySize: 512, Timeout: 10 });

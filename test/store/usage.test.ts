@@ -1,13 +1,19 @@
 /**
  * Usage items (shared/store/usage.ts): one item per eventId, a second put refused; a project's day
- * listed in time order across offsets, page by page; a debit mark written once.
+ * listed in time order across offsets, page by page; a debit mark written once; a request's items
+ * written in transactions or one put each, either way each once and each told apart as this call's
+ * (a lost answer included) or not, under concurrent repeats and injected contention.
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RatedUsageEvent } from '../../shared/domain/usage';
-import { storeContext } from '../../shared/store/context';
+import { storeContext, type StoreContext } from '../../shared/store/context';
 import { transact } from '../../shared/store/transactions';
-import { debitMark, decodeUsageCursor, InvalidUsageCursor, listUsagePage, putUsageItem, usageItemOf, type UsageItem } from '../../shared/store/usage';
+import {
+  debitMark, decodeUsageCursor, IngestBusy, insertUsageItems, InvalidUsageCursor, listUsagePage, MAX_CONTENDED_ROUNDS, putUsageItem, usageItemOf, type UsageItem,
+} from '../../shared/store/usage';
 import { billingEnv } from '../support/billing';
+import { conflictCancellation, faultyDoc, timeout } from '../support/faulty-doc';
 
 const ZONE = 'Europe/Kyiv';
 const event = (eventId: string, occurredAt: string): RatedUsageEvent =>
@@ -93,5 +99,97 @@ describe('usage items', () => {
     expect(await transact(ctx.doc, [debitMark(ctx, 'u-mark', '2026-03-10T10:00:02.000Z', '2026-03-10')])).toMatchObject({ committed: false, reasons: ['ConditionalCheckFailed'] });
     // A mark for an event that was never stored is refused too.
     expect(await transact(ctx.doc, [debitMark(ctx, 'u-nothing', '2026-03-10T10:00:02.000Z', '2026-03-10')])).toMatchObject({ committed: false });
+  });
+});
+
+describe.each(['transactions', 'per-event'] as const)('insertUsageItems (%s)', (writes) => {
+  const items = (tag: string, n: number, attemptId: string) =>
+    Array.from({ length: n }, (_, i) => usageItemOf(ZONE, event(`${writes}-${tag}-${i}`, '2026-03-10T09:00:00Z'), '2026-03-10T10:00:00.000Z', attemptId));
+  const storedIds = async (ctx: StoreContext, tag: string) => (await listUsagePage(ctx, 'prj_usage_store', '2026-03-10')).events
+    .map((e) => e.eventId).filter((id) => id.startsWith(`${writes}-${tag}-`));
+
+  it('stores each eventId once and tells exactly which ones this call stored, under concurrent repeats', async () => {
+    const ctx = storeContext();
+    // Four calls at once over overlapping ranges of 150 events (two transactions each): every event is
+    // claimed by exactly one call, the others count it as not theirs.
+    const all = items('race', 240, 'unused');
+    const calls = [0, 30, 60, 90].map((from, c) => all.slice(from, from + 150).map((i) => ({ ...i, attemptId: `call-${c}` })));
+    const answers = await Promise.all(calls.map((call, c) => insertUsageItems(ctx, call, `call-${c}`, writes)));
+    const claims = new Map<string, number>();
+    answers.forEach((stored, c) => stored.forEach((mine, i) => { if (mine) claims.set(calls[c]![i]!.eventId, (claims.get(calls[c]![i]!.eventId) ?? 0) + 1); }));
+    expect(claims.size).toBe(240);
+    expect([...claims.values()].every((n) => n === 1)).toBe(true);
+    expect((await storedIds(ctx, 'race')).sort()).toEqual(all.map((i) => i.eventId).sort());
+    // Sent again later: all stored already, none this call's.
+    expect(await insertUsageItems(ctx, calls[0]!, 'call-again', writes)).toEqual(Array(150).fill(false));
+  });
+
+  it("counts an item whose write committed but whose answer was lost as this call's", async () => {
+    const ctx = storeContext();
+    const write = writes === 'transactions' ? 'TransactWriteCommand' : 'PutCommand';
+    let lost = 0;
+    const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === write && lost++ === 0 ? { after: timeout() } : undefined));
+    const batch = items('lost', 3, 'attempt-lost');
+    expect(await insertUsageItems({ ...ctx, doc }, batch, 'attempt-lost', writes)).toEqual([true, true, true]);
+    expect(lost).toBeGreaterThan(1); // the write was sent again after the lost answer
+    expect(await storedIds(ctx, 'lost')).toHaveLength(3);
+  });
+});
+
+describe('insertUsageItems in transactions, when cancelled', () => {
+  const batch = (tag: string, n: number, attemptId = 'attempt') =>
+    Array.from({ length: n }, (_, i) => usageItemOf(ZONE, event(`tx-${tag}-${i}`, '2026-03-10T09:00:00Z'), '2026-03-10T10:00:00.000Z', attemptId));
+  const cancellation = (codes: string[]) => new TransactionCanceledException({ message: 'cancelled [injected]', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+
+  it('settles the items that exist and sends the others again at once', async () => {
+    const ctx = storeContext();
+    const items = batch('mixed', 5);
+    await putUsageItem(ctx, { ...items[1]!, attemptId: 'someone-else' });
+    await putUsageItem(ctx, { ...items[3]!, attemptId: 'attempt' }); // an earlier try of this very call
+    const doc = faultyDoc(ctx.doc, () => undefined);
+    expect(await insertUsageItems({ ...ctx, doc }, items, 'attempt', 'transactions')).toEqual([true, false, true, true, true]);
+    expect(doc.calls.filter((c) => c.name === 'TransactWriteCommand').map((c) => c.input.TransactItems.length)).toEqual([5, 3]);
+  });
+
+  it('reads the stored item when a cancellation reason comes without it', async () => {
+    const ctx = storeContext();
+    const items = batch('no-old', 3);
+    await putUsageItem(ctx, { ...items[0]!, attemptId: 'attempt' });
+    await putUsageItem(ctx, { ...items[1]!, attemptId: 'someone-else' });
+    let n = 0;
+    const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === 'TransactWriteCommand' && n++ === 0 ? { before: cancellation(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']) } : undefined));
+    expect(await insertUsageItems({ ...ctx, doc }, items, 'attempt', 'transactions')).toEqual([true, false, true]);
+    expect(doc.calls.filter((c) => c.name === 'GetCommand')).toHaveLength(2);
+  });
+
+  it('sends again, after a backoff, a transaction cancelled by contention alone', async () => {
+    const ctx = storeContext();
+    let n = 0;
+    const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === 'TransactWriteCommand' && n++ < 3 ? { before: conflictCancellation(4, n % 4) } : undefined));
+    expect(await insertUsageItems({ ...ctx, doc }, batch('contended', 4), 'attempt', 'transactions')).toEqual([true, true, true, true]);
+    expect(n).toBe(4);
+  });
+
+  it('gives up with 503 busy and Retry-After when contention never ends', async () => {
+    const ctx = storeContext();
+    const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === 'TransactWriteCommand' ? { before: conflictCancellation(2, 0) } : undefined));
+    const attempt = insertUsageItems({ ...ctx, doc }, batch('never', 2), 'attempt', 'transactions');
+    await expect(attempt).rejects.toBeInstanceOf(IngestBusy);
+    await expect(attempt).rejects.toMatchObject({ status: 503, code: 'busy', retryAfterSec: 1 });
+    expect(doc.calls.filter((c) => c.name === 'TransactWriteCommand')).toHaveLength(MAX_CONTENDED_ROUNDS);
+    expect(await listUsagePage(ctx, 'prj_usage_store', '2026-03-10').then((p) => p.events.filter((e) => e.eventId.startsWith('tx-never-')))).toEqual([]);
+  });
+
+  it('fails on a cancellation reason that is neither a stored item nor contention', async () => {
+    const ctx = storeContext();
+    const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === 'TransactWriteCommand' ? { before: cancellation(['None', 'ValidationError']) } : undefined));
+    await expect(insertUsageItems({ ...ctx, doc }, batch('invalid', 2), 'attempt', 'transactions')).rejects.toBeInstanceOf(TransactionCanceledException);
+  });
+
+  it('writes 100 items a transaction, several transactions at once', async () => {
+    const ctx = storeContext();
+    const doc = faultyDoc(ctx.doc, () => undefined);
+    expect(await insertUsageItems({ ...ctx, doc }, batch('large', 450), 'attempt', 'transactions')).toEqual(Array(450).fill(true));
+    expect(doc.calls.filter((c) => c.name === 'TransactWriteCommand').map((c) => c.input.TransactItems.length)).toEqual([100, 100, 100, 100, 50]);
   });
 });
