@@ -30,10 +30,13 @@ import { handler as putProduct } from '../../functions/api/put-product';
 import { handler as removeNumber } from '../../functions/api/remove-number';
 import { TELEPHONY } from '../support/http';
 import type { StreamRecord } from '../support/stream';
-import { checkFull, checkProjects, expectThat } from './checks';
+import { expectThat } from './checks';
 import type { StepFaults } from './faults';
 import { countedOn, type Model, type ProjectModel } from './model';
-import { eventIdOf, type HttpResult, type World } from './world';
+import { committedCopies } from './event-checks';
+import { eventCommandArbs } from './event-commands';
+import { applyInterleaved, codeIs, faultsArb, hasProject, statusIn, Step, tick } from './step';
+import { eventIdOf, type World } from './world';
 import { type UsageEvent, type UsageKind } from '../../shared/domain/usage';
 import { utcIso } from '../../shared/domain/timeline-snapshot';
 
@@ -49,10 +52,16 @@ export interface Scale {
   faultBudget: number;
   /** Relative weight of POST /usage among the commands. */
   usageWeight: number;
+  /** Webhook endpoints a project gets at most (the API allows 10). */
+  maxWebhooks: number;
+  /** Delivery function invocations a delivery step makes at most. */
+  deliveryInvocations: number;
+  /** Multiplies the weights of the event commands (alert rules, webhooks, relay, deliveries). */
+  eventWeight: number;
 }
 
-export const TEST_SCALE: Scale = { name: 'test', maxCommands: 24, maxProjects: 3, eventsPerPost: { min: 1, max: 25 }, fullCheckEvery: 1, faultBudget: 5, usageWeight: 5 };
-export const SOAK_SCALE: Scale = { name: 'soak', maxCommands: 50, maxProjects: 5, eventsPerPost: { min: 100, max: 700 }, fullCheckEvery: 6, faultBudget: 14, usageWeight: 6 };
+export const TEST_SCALE: Scale = { name: 'test', maxCommands: 28, maxProjects: 3, eventsPerPost: { min: 1, max: 25 }, fullCheckEvery: 1, faultBudget: 5, usageWeight: 5, maxWebhooks: 2, deliveryInvocations: 20, eventWeight: 1 };
+export const SOAK_SCALE: Scale = { name: 'soak', maxCommands: 64, maxProjects: 5, eventsPerPost: { min: 100, max: 700 }, fullCheckEvery: 6, faultBudget: 14, usageWeight: 6, maxWebhooks: 3, deliveryInvocations: 60, eventWeight: 2 };
 
 /** A few Ukrainian destinations: Kyiv landline (per second), Vodafone, Kyivstar, lifecell, other 380. */
 export const DESTINATIONS = ['+380441234567', '+380501112233', '+380671112233', '+380631112233', '+380321112233'] as const;
@@ -70,54 +79,6 @@ const NUMBER_TYPES = ['local', 'mobile', 'tollfree'] as const;
 function seatsFor(m: Model, p: ProjectModel, productId: ProductId, day: BillingDay, seats: number | null): number | undefined {
   const product = productOf(m.pricesOn(p, day), productId);
   return product && isSeatPriced(product) && seats !== null ? seats : undefined;
-}
-
-function statusIn(r: HttpResult, allowed: number[], what: string): void {
-  expectThat(allowed.includes(r.answer.status), () => `${what}: status ${r.answer.status} (expected ${allowed.join(' or ')}${r.ambiguous ? ', ambiguous' : ''}): ${JSON.stringify(r.answer.body)}`);
-}
-
-function codeIs(r: HttpResult, code: string, what: string): void {
-  expectThat(r.answer.body?.error?.code === code, () => `${what}: error code ${String(r.answer.body?.error?.code)}, expected ${code}`);
-}
-
-/** Base: tick the clock, open the step's faults, act, close them, compare. */
-abstract class Step implements fc.AsyncCommand<Model, World> {
-  constructor(readonly faults: StepFaults, readonly tickSec: number) {}
-
-  abstract check(m: Readonly<Model>): boolean;
-  protected abstract act(m: Model, w: World): Promise<void>;
-  protected abstract describe(): string;
-
-  async run(m: Model, w: World): Promise<void> {
-    w.clock += this.tickSec * 1000;
-    w.beginStep();
-    w.faults.beginStep(this.faults);
-    try {
-      await this.act(m, w);
-    } finally {
-      w.faults.endStep();
-    }
-    applyInterleaved(m, w);
-    w.steps++;
-    if (w.steps % w.fullCheckEvery === 0) await checkFull(m, w);
-    else await checkProjects(m, w);
-  }
-
-  toString(): string {
-    const f = this.faults.intensity > 0 ? ` faults(seed=${this.faults.seed},x${this.faults.intensity})` : '';
-    return `${this.describe()} +${this.tickSec}s${f}`;
-  }
-}
-
-const hasProject = (m: Readonly<Model>) => m.projects.length > 0;
-
-/** Payments the fault injector committed in the middle of other writes: the model adds them too. */
-function applyInterleaved(m: Model, w: World): void {
-  for (const pay of w.faults.takeInterleaved()) {
-    const p = m.projects.find((x) => x.projectId === pay.projectId);
-    expectThat(p !== undefined, `an interleaved payment went to unknown project ${pay.projectId}`);
-    m.addPayment(p!, { paymentId: pay.paymentId, projectIdx: p!.idx, amount: pay.amount, balanceAfter: pay.balanceAfter, date: pay.date });
-  }
 }
 
 // --- projects
@@ -355,7 +316,11 @@ export class PutProduct extends Step {
     }
     statusIn(r, [200], route);
     expectThat(r.answer.body.productId === productId && r.answer.body.enabled === this.enabled, () => `${route} answered ${JSON.stringify(r.answer.body)}`);
-    m.addChange(p, { kind: 'product', at: utcIso(atMs), productId, enabled: this.enabled, ...(seats !== undefined ? { seats } : {}) });
+    const change: TimelineChange = { kind: 'product', at: utcIso(atMs), productId, enabled: this.enabled, ...(seats !== undefined ? { seats } : {}) };
+    // A retry after a 5xx whose attempt had committed sets the product again: a second change (same state).
+    const copies = r.ambiguous ? await committedCopies(w, p, change) : 1;
+    expectThat(copies >= 1 && copies <= r.attempts, () => `${route}: the change committed ${copies} times in ${r.attempts} attempts`);
+    for (let i = 0; i < copies; i++) m.addChange(p, change);
   }
 }
 
@@ -532,7 +497,10 @@ export class MovePlan extends Step {
     if (this.daysAhead <= 0) { statusIn(r, [409], `${route} from a begun day`); codeIs(r, 'day_already_started', route); return; }
     statusIn(r, [200], route);
     expectThat(isDeepStrictEqual(r.answer.body, { planId, effectiveFrom }), () => `${route} answered ${JSON.stringify(r.answer.body)}`);
-    m.movePlan(p, planId, effectiveFrom, utcIso(startOfDay(effectiveFrom, w.zone)));
+    const at = utcIso(startOfDay(effectiveFrom, w.zone));
+    const copies = r.ambiguous ? await committedCopies(w, p, { kind: 'plan', at, planId, effectiveFrom }) : 1;
+    expectThat(copies >= 1 && copies <= r.attempts, () => `${route}: the move committed ${copies} times in ${r.attempts} attempts`);
+    for (let i = 0; i < copies; i++) m.movePlan(p, planId, effectiveFrom, at);
     m.used.add(planId);
   }
 }
@@ -543,8 +511,8 @@ export type StreamMode = 'all' | 'prefix' | 'race' | 'redeliver';
 
 /** Reads the stream for every stored event and hands `take` of the pending records to the debit. */
 async function readAndTake(m: Model, w: World, fraction: number): Promise<StreamRecord[]> {
-  await w.readStream(m.eventOrder);
-  return w.takePending(Math.floor((w.pending.length * fraction) / 100));
+  await w.usage.read(m.eventOrder);
+  return w.usage.take(Math.floor((w.usage.pending.length * fraction) / 100));
 }
 
 /** The model's side of a delivery: each record's event debited once, counted on the first open day. */
@@ -583,10 +551,10 @@ export class DeliverStream extends Step {
       await w.deliver(records, { batchSize: this.batchSize, tag: 'a' });
     }
     debitInModel(m, records);
-    if (this.mode === 'redeliver' && w.delivered.length > 0) {
+    if (this.mode === 'redeliver' && w.usage.delivered.length > 0) {
       // An old batch again (a retried shard, a replayed failure destination): it must move nothing.
-      const start = this.from % w.delivered.length;
-      await w.deliver(w.delivered.slice(start, start + this.length), { batchSize: this.batchSize, tag: 'again' });
+      const start = this.from % w.usage.delivered.length;
+      await w.deliver(w.usage.delivered.slice(start, start + this.length), { batchSize: this.batchSize, tag: 'again' });
     }
   }
 }
@@ -635,6 +603,14 @@ export class Night extends Step {
     return true;
   }
 
+  /**
+   * Every charge of a project ends with a runway evaluation, and a night charges more than once (two
+   * nights, duplicated or redelivered messages): debits or a late change between them may move it.
+   */
+  override get runwaySwing(): boolean {
+    return this.withStream || this.lateChange !== null;
+  }
+
   protected describe(): string {
     return `night(${this.skip > 0 ? `skipping ${this.skip}, ` : ''}${this.mode}, sqs ${this.sqs}, at ${String(Math.floor(this.minute / 60)).padStart(2, '0')}:${String(this.minute % 60).padStart(2, '0')}${this.withStream ? ', stream delivered meanwhile' : ''}${this.lateChange ? `, a change into the closing day racing it` : ''}${this.adminRerun ? ', then POST /admin/billing-runs again' : ''})`;
   }
@@ -660,7 +636,7 @@ export class Night extends Step {
       late,
     ]);
     // A change that was accepted landed before the close (the close would have refused it after).
-    if (change) m.addChange(change.p, change.change);
+    for (let i = 0; i < (change?.copies ?? 0); i++) m.addChange(change!.p, change!.change);
     for (const p of m.projects) m.closeThrough(p, yesterday);
     if (records.length > 0) await this.adoptCountedOn(m, w, records, before);
     if (this.adminRerun) {
@@ -670,19 +646,20 @@ export class Night extends Step {
     }
   }
 
-  private async late(m: Model, w: World, c: LateChange, midnight: number): Promise<{ p: ProjectModel; change: TimelineChange } | undefined> {
+  private async late(m: Model, w: World, c: LateChange, midnight: number): Promise<{ p: ProjectModel; change: TimelineChange; copies: number }> {
     const p = m.project(c.projectIdx);
     const productId: ProductId = PRODUCT_IDS[c.product % PRODUCT_IDS.length]!;
     const atMs = midnight - c.minutesBeforeMidnight * MIN;
     const seats = seatsFor(m, p, productId, billingDayOf(atMs, w.zone), c.seats);
     const route = 'PUT /projects/{projectId}/products/{productId}';
     const r = await w.http(putProduct, route, { params: { projectId: p.projectId, productId }, body: { enabled: c.enabled, ...(seats !== undefined ? { seats } : {}), effectiveAt: new Date(atMs).toISOString() } });
-    if (r.answer.status === 409) {
-      codeIs(r, 'day_already_charged', `${route} racing the night`);
-      return undefined;
-    }
+    const change: TimelineChange = { kind: 'product', at: utcIso(atMs), productId, enabled: c.enabled, ...(seats !== undefined ? { seats } : {}) };
     statusIn(r, [200, 409], `${route} racing the night`);
-    return { p, change: { kind: 'product', at: utcIso(atMs), productId, enabled: c.enabled, ...(seats !== undefined ? { seats } : {}) } };
+    if (r.answer.status === 409) codeIs(r, 'day_already_charged', `${route} racing the night`);
+    // Ambiguous, it may have landed (a 409 then refuses the client's retry, the day charged meanwhile) or landed twice.
+    const copies = r.ambiguous ? await committedCopies(w, p, change) : r.answer.status === 200 ? 1 : 0;
+    expectThat(copies <= r.attempts && (r.answer.status === 409 || copies >= 1), () => `${route} racing the night: answered ${r.answer.status}, the change committed ${copies} times in ${r.attempts} attempts`);
+    return { p, change, copies };
   }
 
   /**
@@ -709,12 +686,6 @@ export class Night extends Step {
 
 // --- arbitraries
 
-const faultsArb = (scale: Scale): fc.Arbitrary<StepFaults> => fc.record({
-  seed: fc.integer({ min: 0, max: 0x7fffffff }),
-  intensity: fc.constantFrom(0, 1, 1, 1, 2, 3),
-  budget: fc.integer({ min: 1, max: scale.faultBudget }),
-});
-const tick = fc.integer({ min: 1, max: 900 });
 // Mostly now; sometimes backdated (admin support correction), up to a day and a half.
 const backdate = fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 36 * 60 }), weight: 1 });
 
@@ -765,6 +736,7 @@ export function commandArbs(scale: Scale): fc.Arbitrary<fc.AsyncCommand<Model, W
       fc.constantFrom<NightMode>('once', 'once', 'twice', 'concurrent'), fc.constantFrom<SqsMode>('plain', 'dup-batch', 'dup-again', 'dup-concurrent'), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 100 }),
       fc.option(fc.record({ projectIdx: fc.nat(), product: fc.nat({ max: 3 }), enabled: fc.boolean(), seats: fc.option(fc.integer({ min: 0, max: 8 })), minutesBeforeMidnight: fc.integer({ min: 1, max: 600 }) }), { freq: 2 }))
       .map(([faults, skip, minute, mode, sqs, stream, rerun, size, late]) => new Night(faults, skip, minute, mode, sqs, stream, rerun, size, late)), 2),
+    ...eventCommandArbs(scale),
   )];
 }
 

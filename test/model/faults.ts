@@ -122,14 +122,21 @@ function unit(s: string): number {
 
 type Keyed = { pk?: unknown; sk?: unknown };
 
-/** Keys without what differs between two runs of the same seed (random API key hashes, change UUIDs). */
+/**
+ * Keys without what differs between two runs of the same seed (random API key hashes, change UUIDs,
+ * the instant in a delivery attempt's key, which retry jitter moves).
+ */
 function stableKey(k: Keyed | undefined): string {
   if (!k) return '';
   const pk = String(k.pk ?? '');
   const sk = k.sk === undefined ? '' : String(k.sk);
   if (pk.startsWith('apikey')) return 'apikey';
+  if (sk.startsWith('attempt#')) return `${pk}/attempt#${sk.slice(sk.indexOf('#', 'attempt#'.length) + 1)}`;
   return `${pk}/${sk.startsWith('change#') ? sk.slice(0, sk.lastIndexOf('#')) : sk}`;
 }
+
+/** Webhook ids are random: `wh_…` becomes its order of creation in the run (see FaultInjector.aliasWebhook). */
+const WEBHOOK_ID = /wh_[A-Za-z0-9_-]{16}/g;
 
 /** What a call is, independent of table names (a fresh prefix per run) and of when it was made. */
 export function identityOf(cmd: SentCommand): string {
@@ -184,6 +191,7 @@ export class FaultInjector {
   private readonly inner: ReturnType<typeof faultyDoc>;
   private step: (StepFaults & { attempts: Map<string, number>; committed: Set<string> }) | null = null;
   private interleaved: InterleavedPayment[] = [];
+  private readonly webhookAliases = new Map<string, string>();
 
   /** `interleaveWith(projectId, paymentId, amount)` commits a payment outside any invocation. */
   constructor(raw: DynamoDBDocumentClient, private readonly interleaveWith?: (projectId: string, paymentId: string, amount: number) => Promise<InterleavedPayment>) {
@@ -205,6 +213,11 @@ export class FaultInjector {
 
   get total(): number {
     return FAULT_KINDS.reduce((n, k) => n + this.counts[k], 0);
+  }
+
+  /** Names a webhook by its order of creation in fault decisions, so a replay makes the same ones. */
+  aliasWebhook(webhookId: string): void {
+    if (!this.webhookAliases.has(webhookId)) this.webhookAliases.set(webhookId, `wh#${this.webhookAliases.size + 1}`);
   }
 
   /** The invocation running now (undefined outside `invoke`). */
@@ -248,7 +261,7 @@ export class FaultInjector {
     if (!inv || !step) return undefined;
     if (inv.dead) return { before: new InjectedCrash(`(${inv.name} is already dead)`) };
     if (step.intensity <= 0 || step.budget <= 0) return undefined;
-    const id = identityOf(cmd);
+    const id = identityOf(cmd).replace(WEBHOOK_ID, (x) => this.webhookAliases.get(x) ?? 'wh?');
     const n = step.attempts.get(id) ?? 0;
     step.attempts.set(id, n + 1);
     const key = `${step.seed}|${inv.name}|${id}|${n}`;

@@ -13,6 +13,7 @@ import { raterFor, type Rater } from '../../shared/domain/rating';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';
 import { type LedgerEntry } from '../../shared/domain/ledger';
 import { type UsageEvent } from '../../shared/domain/usage';
+import { NO_ALERTS, type AlertRules, type EventType } from '../../shared/domain/events';
 
 export interface ProjectModel {
   idx: number;
@@ -34,6 +35,20 @@ export interface ProjectModel {
   plans: PlanAssignment[];
   /** The product, number and discount lines of each closed day, fixed when the model closed it. */
   closed: Map<BillingDay, LedgerEntry[]>;
+  /** The alert rules as last put (PUT /projects/{id}/alerts). */
+  rules: AlertRules;
+}
+
+/** A webhook endpoint as the model knows it: which events it must get. */
+export interface WebhookModel {
+  projectIdx: number;
+  webhookId: string;
+  url: string;
+  /** null: every type. */
+  types: EventType[] | null;
+  /** The project's last event sequence when it was made: it gets the events after it. */
+  firstCursor: number;
+  secret: string;
 }
 
 export interface PaymentModel {
@@ -79,6 +94,8 @@ export class Model {
   nextPayment = 0;
   /** Events sent in POST /usage, duplicates included. */
   posted = 0;
+  /** Webhook endpoints, in order of creation (a retried POST may have made more than one). */
+  readonly webhooks: WebhookModel[] = [];
 
   constructor(readonly zone: string, standard: PlanVersion) {
     this.plans.set(standard.planId, [standard]);
@@ -97,12 +114,12 @@ export class Model {
     return this.projects[idx % this.projects.length]!;
   }
 
-  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough' | 'plans'>, today: BillingDay): ProjectModel {
+  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough' | 'plans' | 'rules'>, today: BillingDay): ProjectModel {
     const from = p.billingStartDate < today ? p.billingStartDate : today;
     const project: ProjectModel = {
       ...p, idx: this.projects.length, chargedThrough: addDays(p.billingStartDate, -1),
       paid: 0, charges: 0, debited: 0, paymentIds: [], eventIds: [], changes: [], closed: new Map(),
-      plans: [{ from, planId: 'standard', seq: 1 }],
+      plans: [{ from, planId: 'standard', seq: 1 }], rules: NO_ALERTS,
     };
     this.projects.push(project);
     return project;

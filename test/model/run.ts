@@ -1,8 +1,9 @@
 /**
  * One model run as a fast-check property, shared by the default test (model.test.ts) and the soak
  * (soak.ts): fresh tables, a generated start instant and command sequence, the commands run against
- * the real handlers with the model compared after each, then the stream settled, the full check, the
- * tally (0 lost, 0 double-charged) and the reconciler.
+ * the real handlers with the model compared after each, then the usage stream settled, every event
+ * relayed and every delivery made (event-commands.ts settleEvents, with the events and deliveries
+ * checked), the full check, the tally (0 lost, 0 double-charged) and the reconciler.
  */
 import * as fc from 'fast-check';
 import type { TableNames } from '../../local/dynamo';
@@ -11,6 +12,8 @@ import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { storeContext } from '../../shared/store/context';
 import { checkFull, checkReconcile, expectThat, tally, type Tally } from './checks';
 import { commandArbs, createProjectArb, settle, type Scale } from './commands';
+import { markModel, type EventTally } from './event-checks';
+import { createWebhookArb, putAlertsArb, settleEvents } from './event-commands';
 import { FAULT_KINDS, type FaultKind } from './faults';
 import { Model } from './model';
 import { World } from './world';
@@ -36,11 +39,14 @@ export interface Totals extends Tally {
   steps: number;
   faults: number;
   faultsByKind: Record<FaultKind, number>;
+  /** The project-event side (event-checks.ts EventTally), summed. */
+  projectEvents: EventTally;
 }
 
 export const totals: Totals = {
   runs: 0, steps: 0, faults: 0, events: 0, posted: 0, lost: 0, doubleDebited: 0, doubleChargedDays: 0, days: 0,
   faultsByKind: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
+  projectEvents: { events: 0, deliveries: 0, retried: 0, duplicates: 0, givenUp: 0, deadLettered: 0, extraEndpoints: 0 },
 };
 
 /** `conflict-cancel 12, throttle 3, ...` */
@@ -48,12 +54,27 @@ export function faultBreakdown(): string {
   return FAULT_KINDS.map((k) => `${k} ${totals.faultsByKind[k]}`).join(', ');
 }
 
+/** `1234 events checked, 567 deliveries (89 retried, 12 duplicates deduped)` */
+export function eventSummary(t: EventTally = totals.projectEvents): string {
+  return `${t.events} events checked, ${t.deliveries} deliveries (${t.retried} retried, ${t.duplicates} duplicates deduped)`;
+}
+
+/** What the event side saw that is worth a line of its own when it happens; '' when none of it did. */
+export function eventNotes(t: EventTally = totals.projectEvents): string {
+  const notes = [
+    t.givenUp > 0 ? `${t.givenUp} events given up after every attempt failed` : '',
+    t.deadLettered > 0 ? `${t.deadLettered} delivery messages dead-lettered and redriven` : '',
+    t.extraEndpoints > 0 ? `${t.extraEndpoints} extra webhook endpoints made by retried POST /webhooks` : '',
+  ].filter((x) => x !== '');
+  return notes.join('; ');
+}
+
 export interface ModelRunOptions {
   scale: Scale;
   /** Fresh, empty tables for one run. */
   tables: () => Promise<{ endpoint: string; tables: TableNames }>;
   /** Called after each run that got as far as its tally. */
-  onRun?: (tally: Tally & { faults: number; steps: number }) => void;
+  onRun?: (tally: Tally & { faults: number; steps: number; projectEvents: EventTally }) => void;
 }
 
 export function runArbitrary(scale: Scale) {
@@ -61,8 +82,12 @@ export function runArbitrary(scale: Scale) {
     start: fc.constantFrom(...STARTS),
     startMinutes: fc.integer({ min: 0, max: 600 }),
     settleSeed: fc.integer({ min: 0, max: 0x7fffffff }),
-    /** A run starts with a project or two, so the commands that need one are not all skipped. */
-    first: fc.array(createProjectArb(scale), { minLength: 1, maxLength: 2 }),
+    /**
+     * A run starts with a project or two, so the commands that need one are not all skipped, a
+     * webhook or two, so events have somewhere to go from the start, and maybe alert rules.
+     */
+    first: fc.tuple(fc.array(createProjectArb(scale), { minLength: 1, maxLength: 2 }), fc.array(createWebhookArb(scale), { minLength: 1, maxLength: 2 }), fc.array(putAlertsArb(scale), { maxLength: 1 }))
+      .map(([projects, hooks, alerts]) => [...projects, ...hooks, ...alerts] as fc.AsyncCommand<Model, World>[]),
     commands: fc.commands(commandArbs(scale), { maxCommands: scale.maxCommands, size: 'medium' }),
   });
 }
@@ -78,8 +103,12 @@ export function modelProperty(opts: ModelRunOptions) {
       await seedStandardPlan(storeContext({ doc: world.raw }), DEFAULT_PLAN.currency);
       await fc.asyncModelRun(() => ({ model, real: world }), run.first);
       await fc.asyncModelRun(() => ({ model, real: world }), run.commands);
+      const mark = markModel(model);
       await settle(model, world, { seed: run.settleSeed, intensity: 1, budget: opts.scale.faultBudget });
       const t = await tally(model, world);
+      // Deliveries move the clock (retries come due): the reconciler looks at the billing as it was.
+      const settledAt = world.clock;
+      const e = await settleEvents(model, world, mark, { seed: run.settleSeed ^ 0x5eed, intensity: 1, budget: opts.scale.faultBudget }, opts.scale);
       const faults = world.faults.total;
       totals.runs++;
       totals.steps += world.steps;
@@ -91,10 +120,11 @@ export function modelProperty(opts: ModelRunOptions) {
       totals.doubleDebited += t.doubleDebited;
       totals.doubleChargedDays += t.doubleChargedDays;
       totals.days += t.days;
-      opts.onRun?.({ ...t, faults, steps: world.steps });
+      for (const k of Object.keys(e) as (keyof EventTally)[]) totals.projectEvents[k] += e[k];
+      opts.onRun?.({ ...t, faults, steps: world.steps, projectEvents: e });
       expectThat(t.lost === 0 && t.doubleDebited === 0 && t.doubleChargedDays === 0, () => `tally: ${JSON.stringify(t)}`);
       await checkFull(model, world);
-      await checkReconcile(world);
+      await checkReconcile(world, settledAt);
     } finally {
       await world.dispose();
     }

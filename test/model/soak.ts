@@ -2,7 +2,8 @@
  * `npm run soak`: the model test at soak size (test/model/run.ts with SOAK_SCALE) on its own DynamoDB
  * Local, one seeded run after another until at least PAYGO_SOAK_EVENTS (default 10,000) distinct usage
  * events were accepted, every run under injected faults and checked like the default test. Prints
- *   N events, M faults injected, 0 lost, 0 double-charged
+ *   N events, M faults injected, E events checked, D deliveries (R retried, U duplicates deduped), 0 lost, 0 double-charged
+ * (N: usage events; E: project events checked against the model; D: events delivered to webhooks)
  * and exits non-zero if anything was lost or double-charged, or any check failed.
  *
  * Each run's seed is printed. Replay one:
@@ -15,7 +16,7 @@ import * as fc from 'fast-check';
 import { createTables, startDynamoLocal } from '../../local/dynamo';
 import { logger } from '../../shared/logger';
 import { SOAK_SCALE } from './commands';
-import { faultBreakdown, modelProperty, totals } from './run';
+import { eventNotes, eventSummary, faultBreakdown, modelProperty, totals } from './run';
 
 const TARGET = Number(process.env.PAYGO_SOAK_EVENTS ?? 10_000);
 const MAX_RUNS = process.env.PAYGO_SOAK_RUNS ? Number(process.env.PAYGO_SOAK_RUNS) : Infinity;
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
       await fc.assert(modelProperty({
         scale: SOAK_SCALE,
         tables: async () => ({ endpoint: dynamo.endpoint, tables: await createTables(dynamo.endpoint, `soak${i}${randomUUID().slice(0, 6)}`) }),
-        onRun: (t) => process.stdout.write(`${t.steps} steps, ${t.events} events (${t.posted} posted), ${t.days} days closed, ${t.faults} faults, ${t.lost} lost, ${t.doubleDebited + t.doubleChargedDays} double-charged`),
+        onRun: (t) => process.stdout.write(`${t.steps} steps, ${t.events} events (${t.posted} posted), ${t.days} days closed, ${t.faults} faults, ${eventSummary(t.projectEvents)}, ${t.lost} lost, ${t.doubleDebited + t.doubleChargedDays} double-charged`),
       }), { seed, numRuns: 1, endOnFailure: true });
       process.stdout.write(` in ${((performance.now() - runStarted) / 1000).toFixed(1)} s\n`);
       postedOnInstance += totals.posted - postedBefore;
@@ -64,7 +65,8 @@ async function main(): Promise<number> {
   const doubleCharged = totals.doubleDebited + totals.doubleChargedDays;
   console.log(`soak: ${totals.runs} runs, ${totals.steps} steps, ${totals.posted} events posted (duplicates included), ${totals.days} days closed, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`soak: faults by kind: ${faultBreakdown()}`);
-  console.log(`${totals.events} events, ${totals.faults} faults injected, ${totals.lost} lost, ${doubleCharged} double-charged`);
+  if (eventNotes()) console.log(`soak: ${eventNotes()}`);
+  console.log(`${totals.events} events, ${totals.faults} faults injected, ${eventSummary()}, ${totals.lost} lost, ${doubleCharged} double-charged`);
   return failure !== undefined || totals.lost > 0 || doubleCharged > 0 || totals.events < TARGET ? 1 : 0;
 }
 
