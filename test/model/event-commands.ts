@@ -20,7 +20,7 @@ import { checkEventsEnd, markModel, observeEvents, type EventTally } from './eve
 import type { StepFaults } from './faults';
 import type { Model } from './model';
 import { RECEIVER_MODES, type ReceiverMode } from './receivers';
-import { applyInterleaved, faultsArb, hasProject, statusIn, Step, tick } from './step';
+import { applyInterleaved, faultsArb, hasProject, MoneylessStep, statusIn, tick } from './step';
 import type { DeliveryQueueMode, World } from './world';
 
 const MIN = 60_000;
@@ -37,16 +37,12 @@ export interface AlertSpec {
   capAbove: number | null;
 }
 
-export class PutAlerts extends Step {
+export class PutAlerts extends MoneylessStep {
   constructor(faults: StepFaults, tickSec: number, readonly projectIdx: number, readonly spec: AlertSpec) {
     super(faults, tickSec);
   }
 
-  override get movesMoney(): boolean {
-    return false;
-  }
-
-  check(m: Readonly<Model>): boolean {
+  override check(m: Readonly<Model>): boolean {
     return hasProject(m);
   }
 
@@ -79,16 +75,12 @@ export class PutAlerts extends Step {
 
 // --- webhooks
 
-export class CreateWebhook extends Step {
+export class CreateWebhook extends MoneylessStep {
   constructor(faults: StepFaults, tickSec: number, readonly projectIdx: number, readonly types: EventType[] | null, readonly mode: ReceiverMode, private readonly maxPerProject: number) {
     super(faults, tickSec);
   }
 
-  override get movesMoney(): boolean {
-    return false;
-  }
-
-  check(m: Readonly<Model>): boolean {
+  override check(m: Readonly<Model>): boolean {
     if (!hasProject(m)) return false;
     const p = m.projects[this.projectIdx % m.projects.length]!;
     return m.webhooks.filter((h) => h.projectIdx === p.idx).length < this.maxPerProject;
@@ -126,16 +118,12 @@ export class CreateWebhook extends Step {
 }
 
 /** A receiver changes how it answers (it goes down, times out, comes back). */
-export class SetReceiver extends Step {
+export class SetReceiver extends MoneylessStep {
   constructor(faults: StepFaults, tickSec: number, readonly hook: number, readonly mode: ReceiverMode) {
     super(faults, tickSec);
   }
 
-  override get movesMoney(): boolean {
-    return false;
-  }
-
-  check(m: Readonly<Model>): boolean {
+  override check(m: Readonly<Model>): boolean {
     return m.webhooks.length > 0;
   }
 
@@ -151,17 +139,9 @@ export class SetReceiver extends Step {
 // --- the Events stream and the delivery queue
 
 /** The Events stream to the outbox relay, as DeliverStream does with the usage stream to the debit. */
-export class RelayEvents extends Step {
+export class RelayEvents extends MoneylessStep {
   constructor(faults: StepFaults, tickSec: number, readonly mode: StreamMode, readonly batchSize: number, readonly fraction: number, readonly from: number, readonly length: number) {
     super(faults, tickSec);
-  }
-
-  override get movesMoney(): boolean {
-    return false;
-  }
-
-  check(): boolean {
-    return true;
   }
 
   protected describe(): string {
@@ -189,17 +169,9 @@ export class RelayEvents extends Step {
 }
 
 /** The delivery function on the messages due now, the clock moved up to `horizonMin` ahead as later ones come due. */
-export class RunDeliveries extends Step {
+export class RunDeliveries extends MoneylessStep {
   constructor(faults: StepFaults, tickSec: number, readonly mode: DeliveryQueueMode, readonly horizonMin: number, private readonly maxInvocations: number) {
     super(faults, tickSec);
-  }
-
-  override get movesMoney(): boolean {
-    return false;
-  }
-
-  check(): boolean {
-    return true;
   }
 
   protected describe(): string {

@@ -89,3 +89,14 @@ export const faultsArb = (scale: Scale): fc.Arbitrary<StepFaults> => fc.record({
 });
 
 export const tick = fc.integer({ min: 1, max: 900 });
+
+/** A step that moves no money (alert rules, webhooks, the relay, deliveries); runs whenever chosen unless it says otherwise. */
+export abstract class MoneylessStep extends Step {
+  override get movesMoney(): boolean {
+    return false;
+  }
+
+  check(_m: Readonly<Model>): boolean {
+    return true;
+  }
+}
