@@ -8,7 +8,7 @@ import { normalizeRules, runwayDecision, type AlertRules, type AlertRulesInput }
 import { optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { eventWrites } from '../store/events';
-import { alertRulesOf, alertRulesUpdate, alertStateUpdate, getProjectItem } from '../store/projects';
+import { alertRulesOf, alertRulesUpdate, alertStateUpdate, getProjectItem, type ProjectItem } from '../store/projects';
 import { forecastFor } from './project-views';
 
 export async function alertRules(ctx: StoreContext, projectId: string): Promise<AlertRules> {
@@ -31,11 +31,12 @@ export async function putAlertRules(ctx: StoreContext, projectId: string, input:
 /**
  * runway.low for the forecast as it stands now (after a night's charge): fires once when the balance
  * runs out within `runwayDays`, re-arms when it no longer does. Decided on the project version read,
- * written conditioned on it, so two evaluations at once fire it once.
+ * written conditioned on it, so two evaluations at once fire it once. `known`: the project as just read.
  */
-export async function evaluateRunway(ctx: StoreContext, projectId: string): Promise<void> {
-  await optimisticCommit(ctx.doc, `runway of ${projectId}`, async () => {
-    const project = await getProjectItem(ctx, projectId);
+export async function evaluateRunway(ctx: StoreContext, projectId: string, known?: ProjectItem): Promise<void> {
+  await optimisticCommit(ctx.doc, `runway of ${projectId}`, async ({ round }) => {
+    // The night's last read of the project answers the first round: most projects have no runway rule.
+    const project = round === 0 && known ? known : await getProjectItem(ctx, projectId);
     const rules = alertRulesOf(project);
     const state = project.alertState ?? {};
     if (rules.runwayDays === null && !state.runwayLow) return { done: undefined };

@@ -112,7 +112,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       };
     });
     if (!step.day) {
-      await evaluateRunway(ctx, projectId);
+      await evaluateRunway(ctx, projectId, step.after);
       return { projectId, chargedThrough: step.after.chargedThrough, days };
     }
     days.push(step.day);

@@ -137,6 +137,8 @@ export async function drain(ctx: StoreContext, projectId: string, webhookId: str
     return 'busy';
   }
   let w = leased.held;
+  // The cursor as last stored: a page whose last event was saved needs no second write.
+  let savedCursor = w.cursor;
   try {
     for (;;) {
       const now = ctx.now();
@@ -168,11 +170,13 @@ export async function drain(ctx: StoreContext, projectId: string, webhookId: str
           return 'busy';
         }
         w = { ...w, cursor, ...(retry ? { retry } : { retry: undefined }) };
+        savedCursor = cursor;
         if (retry) break;
       }
-      if (!w.retry) {
-        // Only endpoints' skipped events moved the cursor since the last save: keep that too.
+      if (!w.retry && w.cursor !== savedCursor) {
+        // Only events the endpoint does not take moved the cursor since the last save: keep that too.
         await saveProgress(ctx, w, leaseId, { cursor: w.cursor, retry: null }, ctx.now() + LEASE_MS);
+        savedCursor = w.cursor;
       }
     }
   } finally {

@@ -8,8 +8,7 @@
  * moves them, holding a lease on the item (`leaseId` until `leaseUntil`), so events reach an endpoint
  * in sequence order, a failed one holding back the ones after it until it is delivered or given up.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput, type UpdateCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { EventType, ProjectEvent } from '../domain/events';
 import type { StoreContext } from './context';
 import { keys } from './keys';
@@ -103,56 +102,53 @@ export async function deleteWebhookItem(ctx: StoreContext, projectId: string, we
 }
 
 /**
+ * An update of the endpoint item that is a no-op when its condition fails: the command's answer, or
+ * undefined when the condition refused it (a lost answer's repeat lands here too: each caller says
+ * what that means for it).
+ */
+async function updateIf(ctx: StoreContext, input: Omit<UpdateCommandInput, 'TableName'>): Promise<UpdateCommandOutput | undefined> {
+  try {
+    return await withRetries(() => ctx.doc.send(new UpdateCommand({ TableName: ctx.tables.webhooks, ...input })));
+  } catch (e) {
+    if (isConditionFailed(e)) return undefined;
+    throw e;
+  }
+}
+
+/**
  * Records a failed attempt on the endpoint: `failingSince` is set by the first failure after a
  * delivery and kept by the next ones. Returns it, or null when the endpoint is gone.
  */
 export async function markFailing(ctx: StoreContext, projectId: string, webhookId: string, atIso: string): Promise<string | null> {
-  try {
-    const out = await withRetries(() => ctx.doc.send(new UpdateCommand({
-      TableName: ctx.tables.webhooks,
-      Key: keys.webhook(projectId, webhookId),
-      UpdateExpression: 'SET failingSince = if_not_exists(failingSince, :at)',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':at': atIso },
-      ReturnValues: 'ALL_NEW',
-    })));
-    return String(out.Attributes?.failingSince);
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return null;
-    throw e;
-  }
+  const out = await updateIf(ctx, {
+    Key: keys.webhook(projectId, webhookId),
+    UpdateExpression: 'SET failingSince = if_not_exists(failingSince, :at)',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: { ':at': atIso },
+    ReturnValues: 'ALL_NEW',
+  });
+  return out ? String(out.Attributes?.failingSince) : null;
 }
 
 /** A delivered attempt ends the failing streak. */
 export async function markHealthy(ctx: StoreContext, projectId: string, webhookId: string): Promise<void> {
-  try {
-    await withRetries(() => ctx.doc.send(new UpdateCommand({
-      TableName: ctx.tables.webhooks,
-      Key: keys.webhook(projectId, webhookId),
-      UpdateExpression: 'REMOVE failingSince',
-      ConditionExpression: 'attribute_exists(failingSince)',
-    })));
-  } catch (e) {
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
-  }
+  await updateIf(ctx, {
+    Key: keys.webhook(projectId, webhookId),
+    UpdateExpression: 'REMOVE failingSince',
+    ConditionExpression: 'attribute_exists(failingSince)',
+  });
 }
 
 /** Disables an endpoint that has failed for too long; false when it is gone or already disabled. */
 export async function disableWebhookItem(ctx: StoreContext, projectId: string, webhookId: string, atIso: string): Promise<boolean> {
-  try {
-    await withRetries(() => ctx.doc.send(new UpdateCommand({
-      TableName: ctx.tables.webhooks,
-      Key: keys.webhook(projectId, webhookId),
-      UpdateExpression: 'SET #status = :disabled, disabledAt = :at',
-      ConditionExpression: 'attribute_exists(pk) AND #status = :enabled',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':disabled': 'disabled', ':enabled': 'enabled', ':at': atIso },
-    })));
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  const out = await updateIf(ctx, {
+    Key: keys.webhook(projectId, webhookId),
+    UpdateExpression: 'SET #status = :disabled, disabledAt = :at',
+    ConditionExpression: 'attribute_exists(pk) AND #status = :enabled',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':disabled': 'disabled', ':enabled': 'enabled', ':at': atIso },
+  });
+  return out !== undefined;
 }
 
 // --- the delivery log
@@ -229,25 +225,22 @@ export type Leased = { held: WebhookItem } | { busyUntil: number } | { gone: tru
 
 /**
  * Takes the endpoint's lease until `untilMs` when it is enabled and nobody holds it. `busyUntil` when
- * another delivery holds it; `gone` when the endpoint was deleted or disabled.
+ * another delivery holds it; `gone` when the endpoint was deleted or disabled. A refusal whose stored
+ * lease is `leaseId` is our own first try, committed with its answer lost: the lease is held.
  */
 export async function acquireLease(ctx: StoreContext, projectId: string, webhookId: string, leaseId: string, nowMs: number, untilMs: number): Promise<Leased> {
-  try {
-    const out = await withRetries(() => ctx.doc.send(new UpdateCommand({
-      TableName: ctx.tables.webhooks,
-      Key: keys.webhook(projectId, webhookId),
-      UpdateExpression: 'SET leaseId = :lease, leaseUntil = :until',
-      ConditionExpression: 'attribute_exists(pk) AND #status = :enabled AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':lease': leaseId, ':until': untilMs, ':now': nowMs, ':enabled': 'enabled' },
-      ReturnValues: 'ALL_NEW',
-    })));
-    return { held: out.Attributes as WebhookItem };
-  } catch (e) {
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    const item = await getWebhookItem(ctx, projectId, webhookId);
-    return !item || item.status !== 'enabled' ? { gone: true } : { busyUntil: item.leaseUntil ?? nowMs };
-  }
+  const out = await updateIf(ctx, {
+    Key: keys.webhook(projectId, webhookId),
+    UpdateExpression: 'SET leaseId = :lease, leaseUntil = :until',
+    ConditionExpression: 'attribute_exists(pk) AND #status = :enabled AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':lease': leaseId, ':until': untilMs, ':now': nowMs, ':enabled': 'enabled' },
+    ReturnValues: 'ALL_NEW',
+  });
+  if (out) return { held: out.Attributes as WebhookItem };
+  const item = await getWebhookItem(ctx, projectId, webhookId);
+  if (!item || item.status !== 'enabled') return { gone: true };
+  return item.leaseId === leaseId ? { held: item } : { busyUntil: item.leaseUntil ?? nowMs };
 }
 
 /**
@@ -255,33 +248,22 @@ export async function acquireLease(ctx: StoreContext, projectId: string, webhook
  * it: false when the lease was lost (it expired and another delivery took it over).
  */
 export async function saveProgress(ctx: StoreContext, w: Pick<WebhookItem, 'projectId' | 'webhookId'>, leaseId: string, progress: { cursor: number; retry: PendingRetry | null }, untilMs: number): Promise<boolean> {
-  try {
-    await withRetries(() => ctx.doc.send(new UpdateCommand({
-      TableName: ctx.tables.webhooks,
-      Key: keys.webhook(w.projectId, w.webhookId),
-      UpdateExpression: progress.retry ? 'SET #cursor = :cursor, #retry = :retry, leaseUntil = :until' : 'SET #cursor = :cursor, leaseUntil = :until REMOVE #retry',
-      ConditionExpression: 'leaseId = :lease',
-      ExpressionAttributeNames: { '#cursor': 'cursor', '#retry': 'retry' },
-      ExpressionAttributeValues: { ':cursor': progress.cursor, ':lease': leaseId, ':until': untilMs, ...(progress.retry ? { ':retry': progress.retry } : {}) },
-    })));
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  const out = await updateIf(ctx, {
+    Key: keys.webhook(w.projectId, w.webhookId),
+    UpdateExpression: progress.retry ? 'SET #cursor = :cursor, #retry = :retry, leaseUntil = :until' : 'SET #cursor = :cursor, leaseUntil = :until REMOVE #retry',
+    ConditionExpression: 'leaseId = :lease',
+    ExpressionAttributeNames: { '#cursor': 'cursor', '#retry': 'retry' },
+    ExpressionAttributeValues: { ':cursor': progress.cursor, ':lease': leaseId, ':until': untilMs, ...(progress.retry ? { ':retry': progress.retry } : {}) },
+  });
+  return out !== undefined;
 }
 
 /** Gives the lease back (a no-op when it was lost meanwhile). */
 export async function releaseLease(ctx: StoreContext, w: Pick<WebhookItem, 'projectId' | 'webhookId'>, leaseId: string): Promise<void> {
-  try {
-    await withRetries(() => ctx.doc.send(new UpdateCommand({
-      TableName: ctx.tables.webhooks,
-      Key: keys.webhook(w.projectId, w.webhookId),
-      UpdateExpression: 'REMOVE leaseId, leaseUntil',
-      ConditionExpression: 'leaseId = :lease',
-      ExpressionAttributeValues: { ':lease': leaseId },
-    })));
-  } catch (e) {
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
-  }
+  await updateIf(ctx, {
+    Key: keys.webhook(w.projectId, w.webhookId),
+    UpdateExpression: 'REMOVE leaseId, leaseUntil',
+    ConditionExpression: 'leaseId = :lease',
+    ExpressionAttributeValues: { ':lease': leaseId },
+  });
 }

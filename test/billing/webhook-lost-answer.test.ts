@@ -11,7 +11,7 @@ import { handler as createWebhook } from '../../functions/api/create-webhook';
 import { aesGcmSecretBox } from '../../local/secret-box';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { listWebhookItems } from '../../shared/store/webhooks';
+import { acquireLease, listWebhookItems } from '../../shared/store/webhooks';
 import { newProject } from '../support/billing';
 import { useTables } from '../support/dynamo';
 import { faultyDoc, timeout } from '../support/faulty-doc';
@@ -36,4 +36,18 @@ it('a lost answer to the endpoint\'s put leaves one endpoint, answered 201 with 
   expect(answer.status).toBe(201);
   const items = await listWebhookItems(storeContext(), projectId);
   expect(items.map((i) => i.webhookId)).toEqual([answer.body.webhookId]);
+});
+
+it('a lost answer to taking an endpoint\'s lease still holds it, instead of waiting for the lease to end', async () => {
+  const projectId = await newProject({ billingStartDate: '2026-03-01' });
+  const made = await call(createWebhook, 'POST /projects/{projectId}/webhooks', { params: { projectId }, body: { url: 'https://hooks.example.com/lease' } });
+  const webhookId = made.body.webhookId as string;
+  let lost = false;
+  const faulty = storeContext({ doc: faultyDoc(doc, (cmd) => (cmd.name === 'UpdateCommand' && !lost ? ((lost = true), { after: timeout() }) : undefined)) });
+  const now = Date.now();
+  const leased = await acquireLease(faulty, projectId, webhookId, 'lease-1', now, now + 60_000);
+  expect(lost).toBe(true);
+  expect(leased).toMatchObject({ held: { webhookId, leaseId: 'lease-1' } });
+  // Another delivery is still kept out.
+  expect(await acquireLease(storeContext(), projectId, webhookId, 'lease-2', now + 1, now + 60_001)).toEqual({ busyUntil: now + 60_000 });
 });
