@@ -36,7 +36,8 @@ import { raterFor } from '../shared/domain/rating';
 import type { StoreContext } from '../shared/store/context';
 import { keys } from '../shared/store/keys';
 import { transact, withRetries } from '../shared/store/transactions';
-import { debitMark, usageItemOf, type UsageItem } from '../shared/store/usage';
+import { usageItemOf, type UsageItem } from '../shared/store/usage';
+import { debitMarkPut } from '../shared/store/debit-marks';
 import { StreamReader, deliver, inserts, type StreamRecord } from '../test/support/stream';
 import { note, putAll, runAlone, timeMs, whole, withDynamo } from './harness';
 import { type RatedUsageEvent, countedDay } from '../shared/domain/usage';
@@ -98,7 +99,7 @@ async function transactEachEvent(ctx: StoreContext, projectId: string, items: re
   for (const e of items) {
     const day = countedDay(e.day, project.chargedThrough);
     const out = await withRetries(() => transact(ctx.doc, [
-      debitMark(ctx, e.eventId, new Date(ctx.now()).toISOString(), day),
+      debitMarkPut(ctx, { eventId: e.eventId, projectId, debitedAt: new Date(ctx.now()).toISOString(), countedOn: day }),
       balanceUpdate(ctx.tables.projects, project, -e.cost),
       telecomAdd(ctx, projectId, day, e.cost, 1),
     ]));

@@ -81,6 +81,9 @@ export interface StreamPoller {
   stop(): Promise<void>;
 }
 
+/** The event source mapping's batch size (lib/constructs/realtime-debit.ts): records per invocation at most. */
+export const DEFAULT_BATCH_SIZE = 1000;
+
 /** The event source mapping's filter `{eventName: ['INSERT']}`. */
 export const insertOnly = (r: DynamoDBRecord): boolean => r.eventName === 'INSERT';
 
@@ -135,7 +138,7 @@ class Poller implements StreamPoller {
       endpoint: opts.endpoint,
       tableName: opts.tableName,
       handler: opts.handler ?? workerHandler(opts.worker ?? WORKERS.debit),
-      batchSize: opts.batchSize ?? 1000,
+      batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
       batchWindowMs: opts.batchWindowMs ?? 1000,
       pollIntervalMs: opts.pollIntervalMs ?? 200,
       maxRetries: opts.maxRetries ?? 10,

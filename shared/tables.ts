@@ -10,7 +10,8 @@
  *   GSI `byChargedThrough`: pk `chargeShard` (`shard#0`..`shard#N`), sk `chargedThrough` (date):
  *   the nightly fan-out queries `chargedThrough < date` per shard instead of scanning every item.
  * Ledger: pk `project#<id>`, sk `<date>#<entryId>`: append-only entries, read by date range.
- *   Idempotency records live here too: pk `payment#<paymentId>` / `payment`.
+ *   Idempotency records live here too: pk `payment#<paymentId>` / `payment`, and the debit's mark of
+ *   each usage event, `debit#<eventId>` / `debit` (shared/store/debit-marks.ts).
  * Plans: pk/sk. Every plan's item (`plans` / `plan#<planId>`: name, currency, its versions' days), each
  *   version (`plan#<planId>` / `version#<n>`: products, numbers, discounts, a reference to its tariff),
  *   and tariffs in parts (`tariff#<sha256>` / `part#<i>`), content-addressed so versions share a deck.
@@ -20,10 +21,11 @@
  * Webhooks: pk/sk. A project's endpoints (`project#<id>` / `webhook#<webhookId>`, the secret sealed
  *   with a KMS key) and each delivery attempt (`webhook#<webhookId>` / `attempt#<at>#<sequence>#<attempt>#<eventId>`,
  *   newest last, `expiresAt` TTL).
- * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), with a
- *   NEW_IMAGE stream for the real-time debit. GSI `byProjectDay`: pk `projectDay` (`<projectId>#<date>`),
- *   sk `occurredAt` (the reconciler's reads). GSI `byProjectDayTime`: pk `projectDay`, sk `timeKey`
- *   (`<UTC instant, fixed width>#<eventId>`): a day's events in time order across offsets, paged by key.
+ * Usage: pk `usage#<eventId>`: one item per event (a conditional put refuses duplicates), never written
+ *   again, with a NEW_IMAGE stream for the real-time debit. GSI `byProjectDayTime`: pk `projectDay`
+ *   (`<projectId>#<date>`), sk `timeKey` (`<UTC instant, fixed width>#<eventId>`): a day's events in time
+ *   order across offsets, paged by key (the usage listing and the reconciler). One index only: each
+ *   one costs a write unit per event on DynamoDB and about 0.2 ms per event on DynamoDB Local.
  */
 export type KeyAttr = { name: string; type: 'S' | 'N' };
 
@@ -64,7 +66,6 @@ export const TABLES = {
     partitionKey: { name: 'pk', type: 'S' },
     stream: 'NEW_IMAGE',
     globalSecondaryIndexes: [
-      { indexName: 'byProjectDay', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'occurredAt', type: 'S' } },
       { indexName: 'byProjectDayTime', partitionKey: { name: 'projectDay', type: 'S' }, sortKey: { name: 'timeKey', type: 'S' } },
     ],
   },

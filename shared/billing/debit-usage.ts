@@ -2,8 +2,8 @@
  * The real-time debit of usage events (docs/reliability.md "Usage: accepted once, debited once", rules 1, 4, 5).
  *
  * A stream batch is grouped per project; each project's events are debited in transactions of at
- * most 100 items (domain/usage.ts nextDebitChunk): one mark per event (SET debitedAt, conditioned on
- * it not being set yet), one balance update for the chunk's total (conditioned on the project version
+ * most 100 items (domain/usage.ts nextDebitChunk): one mark per event (a put of `debit#<eventId>`,
+ * conditioned on its absence: shared/store/debit-marks.ts), one balance update for the chunk's total (conditioned on the project version
  * read) and one ADD per open day whose telecom total the chunk advances. The mark is the exactly-once
  * guarantee: a redelivered or concurrently processed event fails its condition, is dropped from the
  * retry, and moves nothing. Sums make the result independent of order and of how records are split
@@ -31,7 +31,8 @@ import { eventWrites } from '../store/events';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
 import { readTelecom, telecomAdd } from '../store/telecom';
 import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
-import { DEBIT_RECEIPT_ATTRIBUTE, debitMark, usageRef, type UsageItem } from '../store/usage';
+import { debitMarkPut, debitMarkRef } from '../store/debit-marks';
+import type { UsageItem } from '../store/usage';
 
 export type { UsageItem };
 
@@ -84,7 +85,7 @@ async function daySpends(ctx: StoreContext, projectId: string, rules: AlertRules
 export async function debitProject(ctx: StoreContext, projectId: string, items: readonly UsageItem[]): Promise<Omit<DebitOutcome, 'failed'>> {
   // One item may appear once per transaction; a record delivered twice in one batch is one event.
   const byId = new Map<string, UsageItem>();
-  for (const i of items) if (!i.debitedAt) byId.set(i.eventId, i);
+  for (const i of items) byId.set(i.eventId, i);
   // Same-day events together, so a chunk spans as few telecom days as possible.
   let pending = [...byId.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const out: Omit<DebitOutcome, 'failed'> = { debited: 0, alreadyDebited: items.length - pending.length, events: 0 };
@@ -106,7 +107,7 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
       return {
         // Marks first, so reasons[i] is event i.
         items: [
-          ...chunk.events.map((e, i) => debitMark(ctx, e.eventId, debitedAt, countedDay(e.day, project.chargedThrough), i === 0 ? attemptId : undefined)),
+          ...chunk.events.map((e, i) => debitMarkPut(ctx, { eventId: e.eventId, projectId, debitedAt, countedOn: countedDay(e.day, project.chargedThrough) }, i === 0 ? attemptId : undefined)),
           balanceUpdate(ctx.tables.projects, project, chunk.delta, {
             set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : [])],
             values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}) },
@@ -114,7 +115,7 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
           ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events)),
           ...events.puts,
         ],
-        receipt: { ...usageRef(ctx, chunk.events[0]!.eventId), attribute: DEBIT_RECEIPT_ATTRIBUTE },
+        receipt: debitMarkRef(ctx, chunk.events[0]!.eventId),
         result: { debited: chunk.events.length, alreadyDebited: 0, after, events: events.events.length },
         onCancelled: (reasons, cause) => {
           const unexpected = reasons.filter((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r));

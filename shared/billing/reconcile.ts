@@ -11,16 +11,17 @@
  * day once it is closed), but its balance and open totals are not compared; the report says
  * `settled: false`.
  *
- * Reading usage. The Usage table is keyed by event, with one index by project and day:
+ * Reading usage. The Usage table is keyed by event, with one index by project and day; each event's
+ * debit mark is in the Ledger table, read consistently after the event (shared/store/reconcile-reads.ts):
  * - reconcileAll scans the Usage table once (strongly consistent, optionally in parallel segments)
  *   and folds it into small per-project aggregates: O(events) reads in 1 MB pages, instead of one
  *   index query per project per day since it started. Projects are listed from the byChargedThrough
  *   index. Because the scan is long, a project whose fast check fails (its events may have been
  *   debited after the scan passed them) is checked again alone, with a settled snapshot, and only
  *   that second verdict is reported.
- * - reconcileProject queries the byProjectDay index for the days `daysToRead` names. The index is
- *   eventually consistent and `debitedAt` only ever appears, so events it shows as undebited are
- *   re-read from the table with a consistent BatchGet.
+ * - reconcileProject queries the byProjectDayTime index for the days `daysToRead` names. The index is
+ *   eventually consistent, but a usage item never changes after its insert, so the index can only
+ *   miss an event just accepted, which then is not behind the balance either.
  */
 import { mapLimit } from '../concurrency';
 import { config } from '../config';
@@ -35,7 +36,7 @@ import { listProjectIds } from '../store/charge-index';
 import type { StoreContext } from '../store/context';
 import { readLedgerItems } from '../store/ledger';
 import { findProjectItem, projectExists, type ProjectItem } from '../store/projects';
-import { readUsageDay, readUsageRows, scanUsageRows } from '../store/reconcile-reads';
+import { readUsageDay, scanUsageRows } from '../store/reconcile-reads';
 import { readOpenTelecom } from '../store/telecom';
 import { backoffMs, sleep } from '../store/transactions';
 
@@ -80,12 +81,9 @@ function storeOf(ctx: ReadContext, r: Resolved): StoreContext {
 async function readUsage(ctx: ReadContext, p: ProjectItem, r: Resolved, concurrency: number, alsoDays: Iterable<BillingDay>): Promise<UsageAggregate> {
   const days = daysToRead({ ...p, ...(p.createdAt ? { createdDay: billingDayOf(p.createdAt, r.zone) } : {}) }, billingDayOf(r.now, r.zone), r.lookbackDays, alsoDays);
   const events = (await mapLimit(days, concurrency, (day) => readUsageDay(ctx, p.projectId, day))).flat();
-  // The index may lag the table; debitedAt is only ever added, so only "undebited" can be stale.
-  const stale = events.filter((e) => !e.debitedAt).map((e) => e.eventId);
-  const fresh = stale.length > 0 ? await readUsageRows(ctx, stale) : new Map();
   const agg = emptyUsageAggregate();
   const stuckBefore = r.now - r.stuckAfterMs;
-  for (const e of events) addUsage(agg, fresh.get(e.eventId) ?? e, stuckBefore);
+  for (const e of events) addUsage(agg, e, stuckBefore);
   return agg;
 }
 

@@ -26,6 +26,8 @@ export const keys = {
   ledger: (projectId: string, date: string, entryId: string) => ({ pk: `project#${projectId}`, sk: `${date}#${entryId}` }),
   payment: (paymentId: string) => ({ pk: `payment#${paymentId}`, sk: 'payment' }),
   usage: (eventId: string) => ({ pk: `usage#${eventId}` }),
+  /** Ledger table: the debit's mark of one usage event (shared/store/debit-marks.ts). */
+  debitMark: (eventId: string) => ({ pk: `debit#${eventId}`, sk: 'debit' }),
   projectDay: (projectId: string, date: string) => `${projectId}#${date}`,
   /** Plans table: every plan's item in one partition, so listing plans is one query. */
   plan: (planId: string) => ({ pk: 'plans', sk: `plan#${planId}` }),

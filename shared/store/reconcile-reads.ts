@@ -1,19 +1,20 @@
 /**
  * What the reconciler reads of usage (shared/billing/reconcile.ts): only the fields its checks need
- * (shared/domain/reconcile.ts UsageFacts), by project day from the `byProjectDay` index, by event id
- * (strongly consistent), or in one scan of the whole Usage table.
+ * (shared/domain/reconcile.ts UsageFacts), by project day from the `byProjectDayTime` index or in one
+ * scan of the whole Usage table, each event with its debit mark (Ledger table, strongly consistent).
  */
 import type { BillingDay } from '../domain/billing-days';
 import type { UsageFacts } from '../domain/reconcile';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { batchGetAll, pages, readAll } from './pager';
-import { USAGE_INDEX } from './usage';
+import { readDebitMarks } from './debit-marks';
+import { pages, readAll } from './pager';
+import { USAGE_TIME_INDEX } from './usage';
 
 /** The usage fields the reconciler reads, with the project they belong to. */
 export type UsageRow = UsageFacts & { projectId: string };
 
-const USAGE_FIELDS = ['eventId', 'projectId', 'cost', 'day', 'receivedAt', 'debitedAt', 'countedOn'] as const;
+const USAGE_FIELDS = ['eventId', 'projectId', 'cost', 'day', 'receivedAt'] as const;
 const projection = {
   ProjectionExpression: USAGE_FIELDS.map((f) => `#${f}`).join(', '),
   ExpressionAttributeNames: Object.fromEntries(USAGE_FIELDS.map((f) => [`#${f}`, f])),
@@ -21,32 +22,42 @@ const projection = {
 
 type ReadContext = Pick<StoreContext, 'doc' | 'tables'>;
 
-/** One project's usage of one day, from the byProjectDay index (eventually consistent). */
+/**
+ * The rows with their marks' debitedAt and countedOn. The marks are read after the rows, consistently:
+ * an event debited since its row was read shows as debited, never the other way round.
+ */
+async function withMarks(ctx: ReadContext, rows: UsageRow[]): Promise<UsageRow[]> {
+  const marks = await readDebitMarks(ctx, rows.map((r) => r.eventId));
+  return rows.map((r) => {
+    const m = marks.get(r.eventId);
+    return m ? { ...r, debitedAt: m.debitedAt, countedOn: m.countedOn } : r;
+  });
+}
+
+/** One project's usage of one day, from the time index (eventually consistent), with the marks. */
 export async function readUsageDay(ctx: ReadContext, projectId: string, day: BillingDay): Promise<UsageRow[]> {
-  return (await readAll(ctx.doc, {
+  return withMarks(ctx, (await readAll(ctx.doc, {
     Query: {
       TableName: ctx.tables.usage,
-      IndexName: USAGE_INDEX,
+      IndexName: USAGE_TIME_INDEX,
       KeyConditionExpression: 'projectDay = :pd',
       ExpressionAttributeValues: { ':pd': keys.projectDay(projectId, day) },
       ...projection,
     },
-  })) as unknown as UsageRow[];
+  })) as unknown as UsageRow[]);
 }
 
-/** Usage rows by event id, strongly consistent. */
-export async function readUsageRows(ctx: ReadContext, eventIds: readonly string[]): Promise<Map<string, UsageRow>> {
-  const items = await batchGetAll(ctx.doc, ctx.tables.usage, eventIds.map((id) => keys.usage(id)), { consistent: true, projection });
-  return new Map(items.map((i) => [String(i.eventId), i as unknown as UsageRow]));
-}
-
-/** One strongly consistent pass over the Usage table, `segments` parallel segments, each row handed to `visit`. */
+/**
+ * One strongly consistent pass over the Usage table, `segments` parallel segments, each row handed to
+ * `visit` with its mark (read page by page, so memory stays one page per segment).
+ */
 export async function scanUsageRows(ctx: ReadContext, segments: number, visit: (row: UsageRow) => void): Promise<void> {
   await Promise.all(Array.from({ length: segments }, async (_, segment) => {
     for await (const page of pages(ctx.doc, {
       Scan: { TableName: ctx.tables.usage, ConsistentRead: true, ...projection, ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}) },
     })) {
-      for (const item of page.items) if (typeof item.projectId === 'string') visit(item as unknown as UsageRow);
+      const rows = page.items.filter((item) => typeof item.projectId === 'string') as unknown as UsageRow[];
+      for (const row of await withMarks(ctx, rows)) visit(row);
     }
   }));
 }

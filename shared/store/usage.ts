@@ -2,7 +2,8 @@
  * Usage items (Usage table, `usage#<eventId>`): one item per eventId, each written with a condition
  * that it does not exist yet (alone or in a transaction of such puts), so a duplicate is refused at
  * the write, never stored or debited twice. Their stream drives the
- * real-time debit, which marks each item debited in the transaction that moves the balance.
+ * real-time debit, which marks each event debited (shared/store/debit-marks.ts) in the transaction that
+ * moves the balance. An item is never written again after its insert.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../concurrency';
@@ -13,7 +14,7 @@ import type { RatedUsageEvent } from '../domain/usage';
 import { RECEIPT_ATTRIBUTE, receiptIsOurs } from './commit';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { readAll } from './pager';
+import { batchGetAll, readAll } from './pager';
 import { backoffMs, isConditionFailed, MAX_TRANSACTION_ITEMS, sleep, transact, TRANSIENT_REASONS, withRetries, type TransactItem } from './transactions';
 
 /** A rated event as stored, keyed by its eventId. */
@@ -27,13 +28,8 @@ export interface UsageItem extends RatedUsageEvent {
   receivedAt: string;
   /** The ingest round that stored the item (shared/store/commit.ts receipts). */
   attemptId?: string;
-  /** Set once, by the debit, in the transaction that moves the balance. */
-  debitedAt?: string;
-  /** The open day whose telecom total this event was added to. */
-  countedOn?: BillingDay;
 }
 
-export const USAGE_INDEX = 'byProjectDay';
 /** A day's events by instant then eventId, whatever offset each was sent with. */
 export const USAGE_TIME_INDEX = 'byProjectDayTime';
 
@@ -129,30 +125,30 @@ export async function insertUsageItems(ctx: StoreContext, items: readonly UsageI
 
 /**
  * Conditional puts in one transaction, which a single stored eventId cancels as a whole. The
- * cancellation reasons say which items exist (`ConditionalCheckFailed`, each with the stored item,
- * so telling ours from another call's needs no read unless the item is missing); those are settled
- * and the rest is sent again at once, as the debit does with its marks. Items cancelled by
- * contention alone (another transaction on the same eventIds: the same events sent concurrently)
- * are sent again after a jittered backoff.
+ * cancellation reasons say which items exist (`ConditionalCheckFailed`); those are settled and the
+ * rest is sent again at once, as the debit does with its marks. An existing item can be this call's
+ * own only if an earlier send of it may have committed (a resend after a lost answer), so its receipt
+ * is read (one BatchGetItem) only then: a plain duplicate costs no read. Items cancelled by contention
+ * alone (another transaction on the same eventIds: the same events sent concurrently) are sent again
+ * after a jittered backoff.
  */
 async function insertInTransaction(ctx: StoreContext, chunk: readonly UsageItem[], attemptId: string): Promise<boolean[]> {
   const ours = new Map<string, boolean>();
   let pending = chunk;
+  let sends = 0;
   for (let contended = 0; pending.length > 0;) {
     const sent = pending;
-    const outcome = await withRetries(() => transact(ctx.doc, sent.map((item) => conditionalPut(ctx, item))));
+    const resent = sends > 0;
+    const outcome = await withRetries(() => { sends++; return transact(ctx.doc, sent.map((item) => conditionalPut(ctx, item))); });
     if (outcome.committed) {
       for (const item of sent) ours.set(item.eventId, true);
       break;
     }
     if (outcome.reasons.some((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r))) throw outcome.cause;
-    const stored = outcome.cause.CancellationReasons ?? [];
-    await Promise.all(sent.map(async (item, i) => {
-      if (outcome.reasons[i] !== 'ConditionalCheckFailed') return;
-      // The stored item comes with the reason (ALL_OLD); read it only if a service left it out.
-      const existing = stored[i]?.Item;
-      ours.set(item.eventId, existing ? existing[RECEIPT_ATTRIBUTE]?.S === attemptId : await receiptIsOurs(ctx.doc, usageRef(ctx, item.eventId), attemptId));
-    }));
+    const existing = sent.filter((_, i) => outcome.reasons[i] === 'ConditionalCheckFailed');
+    // Only the last send was cancelled; an earlier one (this round's before a retry, or a previous round's) may have committed.
+    const mayBeOurs = resent || sends > 1 ? await receiptsOf(ctx, existing) : new Map<string, string>();
+    for (const item of existing) ours.set(item.eventId, mayBeOurs.get(item.eventId) === attemptId);
     pending = sent.filter((item) => !ours.has(item.eventId));
     if (pending.length < sent.length) continue;
     if (++contended >= MAX_CONTENDED_ROUNDS) throw Object.assign(new IngestBusy(), { cause: outcome.cause });
@@ -161,33 +157,27 @@ async function insertInTransaction(ctx: StoreContext, chunk: readonly UsageItem[
   return chunk.map((item) => ours.get(item.eventId) ?? false);
 }
 
-/** A put of a new item, refused (the stored item in its cancellation reason) when its eventId exists. */
+/** The ingest round that stored each of `items`, by eventId (strongly consistent). */
+async function receiptsOf(ctx: StoreContext, items: readonly UsageItem[]): Promise<Map<string, string>> {
+  if (items.length === 0) return new Map();
+  const stored = await batchGetAll(ctx.doc, ctx.tables.usage, items.map((i) => keys.usage(i.eventId)), {
+    consistent: true,
+    projection: { ProjectionExpression: '#e, #a', ExpressionAttributeNames: { '#e': 'eventId', '#a': RECEIPT_ATTRIBUTE } },
+  });
+  return new Map(stored.map((i) => [String(i.eventId), String(i[RECEIPT_ATTRIBUTE])]));
+}
+
+/**
+ * A put of a new item, refused when its eventId exists. Without ReturnValuesOnConditionCheckFailure:
+ * returning the stored items made a cancelled transaction of 100 about twice as slow on DynamoDB
+ * Local, and a duplicate's stored item is needed only after a resend (receiptsOf).
+ */
 function conditionalPut(ctx: StoreContext, item: UsageItem): TransactItem {
   return {
     Put: {
       TableName: ctx.tables.usage,
       Item: { ...item },
       ConditionExpression: 'attribute_not_exists(pk)',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
-}
-
-/** The attribute a debit mark's receipt is kept in (the item's own `attemptId` is the ingest's). */
-export const DEBIT_RECEIPT_ATTRIBUTE = 'debitAttemptId';
-
-/**
- * The Update that marks an event debited and counted on `day`, refused when it is already marked (the
- * exactly-once guarantee of the debit).
- */
-export function debitMark(ctx: StoreContext, eventId: string, debitedAt: string, day: BillingDay, attemptId?: string): TransactItem {
-  return {
-    Update: {
-      TableName: ctx.tables.usage,
-      Key: keys.usage(eventId),
-      UpdateExpression: `SET debitedAt = :at, countedOn = :day${attemptId ? `, ${DEBIT_RECEIPT_ATTRIBUTE} = :attempt` : ''}`,
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(debitedAt)',
-      ExpressionAttributeValues: { ':at': debitedAt, ':day': day, ...(attemptId ? { ':attempt': attemptId } : {}) },
     },
   };
 }

@@ -7,13 +7,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { handler as postUsage } from '../../functions/api/post-usage';
 import { debitStream } from '../../functions/usage/debit-usage';
+import { DEFAULT_BATCH_SIZE } from '../../local/stream-poller';
 import { call, TELEPHONY } from '../support/http';
 import { deliver, inserts } from '../support/stream';
 import { costOf, expectSettled, paidProject, setup, usageEvents, type Env } from './fixtures';
 
 let env: Env;
-beforeAll(async () => { env = await setup(); });
-afterAll(() => env.reader.close());
+// A fresh emulator, as the in-memory twin has: on the run's, this file's tables would start their
+// streams after every earlier file's records and write many times slower (test/support/dynamo.ts).
+beforeAll(async () => { env = await setup({ ownEmulator: true }); });
+afterAll(async () => { env.reader.close(); await env.stop(); });
 
 it('settles a burst of 2,000 events sent twice concurrently to the exact balance', async () => {
   const paid = 1_000_000;
@@ -26,14 +29,15 @@ it('settles a burst of 2,000 events sent twice concurrently to the exact balance
   const posting = Promise.all([...requests, ...requests].map((batch) => call(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: batch } })))
     .then((r) => { postedAt = performance.now(); return r; });
 
-  // The twin's poller in miniature: read what the stream has, hand it over in Lambda-sized batches.
+  // The twin's poller in miniature: read what the stream has, hand it over in batches of the stream
+  // mapping's size (the twin's poller and the stack use the same).
   const seen = new Set<string>();
   let invocations = 0;
   while (seen.size < events.length) {
     if (performance.now() - started > 120_000) throw new Error(`only ${seen.size} events reached the stream`);
     const fresh = inserts(await env.reader.read()).filter((r) => r.dynamodb?.NewImage?.projectId?.S === p);
     if (fresh.length === 0) { await new Promise((r) => setTimeout(r, 20)); continue; }
-    invocations += (await deliver((e) => debitStream(e), fresh, { batchSize: 100 })).invocations;
+    invocations += (await deliver((e) => debitStream(e), fresh, { batchSize: DEFAULT_BATCH_SIZE })).invocations;
     for (const r of fresh) seen.add(String(r.dynamodb?.NewImage?.eventId?.S));
   }
   const settledAt = performance.now();

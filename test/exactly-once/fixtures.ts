@@ -21,8 +21,8 @@ import { createProject } from '../../shared/billing/projects';
 export const NOW = Date.parse('2026-03-10T10:00:00Z');
 export const TODAY = '2026-03-10';
 
-export async function setup() {
-  const env = await useTables();
+export async function setup(opts: { ownEmulator?: boolean } = {}) {
+  const env = await useTables(opts);
   const published: BusEvent[] = [];
   setRuntime({ now: () => NOW, events: { publish: async (e) => { published.push(...e); } } });
   const reader = new StreamReader(env.endpoint, env.tables.USAGE_TABLE);

@@ -9,6 +9,7 @@
  *   project and day;
  * - at the end of a run: the tally of lost and double-charged events and days, and reconcileAll.
  */
+import { withDebitMarks, type MarkedUsage } from '../support/marks';
 import { QueryCommand, ScanCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import { keys } from '../../shared/store/keys';
@@ -72,10 +73,10 @@ export async function checkProjects(m: Model, w: World): Promise<void> {
 }
 
 /** Every usage item of the run (one consistent scan). */
-export async function scanUsage(w: World): Promise<UsageItem[]> {
-  return (await queryAll(w.raw, (start) => new ScanCommand({
+export async function scanUsage(w: World): Promise<MarkedUsage[]> {
+  return withDebitMarks(w.raw, w.tables.LEDGER_TABLE, (await queryAll(w.raw, (start) => new ScanCommand({
     TableName: w.tables.USAGE_TABLE, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}),
-  }))) as unknown as UsageItem[];
+  }))) as unknown as UsageItem[]);
 }
 
 async function ledgerOf(w: World, projectId: string): Promise<Record<string, unknown>[]> {

@@ -7,6 +7,7 @@
  * fast-check generates the commands before the model exists, so they refer to projects, payments and
  * earlier events by index (taken modulo what exists when they run).
  */
+import type { DebitMark } from '../../shared/store/debit-marks';
 import { isDeepStrictEqual } from 'node:util';
 import { DateTime } from 'luxon';
 import * as fc from 'fast-check';
@@ -17,7 +18,6 @@ import { stateAt } from '../../shared/domain/timeline';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';
 import type { ChargeMessage } from '../../shared/runtime';
 import { keys } from '../../shared/store/keys';
-import type { UsageItem } from '../../shared/store/usage';
 import { handler as addNumber } from '../../functions/api/add-number';
 import { handler as createBillingRun } from '../../functions/api/create-billing-run';
 import { handler as createPayment } from '../../functions/api/create-payment';
@@ -676,8 +676,8 @@ export class Night extends Step {
       const p = m.projects[e!.projectIdx]!;
       const lo = countedOn(e!.day, before.get(p.idx)!);
       const hi = countedOn(e!.day, p.chargedThrough);
-      const got = await w.raw.send(new GetCommand({ TableName: w.tables.USAGE_TABLE, Key: keys.usage(e!.event.eventId), ConsistentRead: true }));
-      const day = (got.Item as UsageItem | undefined)?.countedOn;
+      const got = await w.raw.send(new GetCommand({ TableName: w.tables.LEDGER_TABLE, Key: keys.debitMark(e!.event.eventId), ConsistentRead: true }));
+      const day = (got.Item as DebitMark | undefined)?.countedOn;
       expectThat(day !== undefined && day >= lo && day <= hi, () => `event ${e!.event.eventId} (day ${e!.day}) counted on ${String(day)}, expected ${lo}..${hi}`);
       m.markDebited(e!, day!);
     }

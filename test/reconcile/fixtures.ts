@@ -2,6 +2,7 @@
  * Items written straight to the tables in the DATA FORMATS layout, so each reconciler test states the
  * exact records it judges (no handler in between whose own bugs would blur the picture).
  */
+import { timeKeyOf } from '../../shared/store/usage';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../../local/dynamo';
 import { chargeShardOf, keys } from '../../shared/store/keys';
@@ -52,7 +53,10 @@ export class Fixture {
     }));
   }
 
+  /** A usage item as POST /usage stores it, and its debit mark when `debitedAt` is given. */
   async event(projectId: string, e: EventSpec): Promise<void> {
+    const { debitedAt, countedOn, ...usage } = e;
+    const occurredAt = `${e.day}T09:00:00.000Z`;
     await this.doc.send(new PutCommand({
       TableName: this.tables.usage,
       Item: {
@@ -60,12 +64,22 @@ export class Fixture {
         projectId,
         kind: 'outgoing_call',
         destination: '+380441234567',
-        occurredAt: `${e.day}T09:00:00.000Z`,
+        occurredAt,
         durationSec: 60,
         projectDay: keys.projectDay(projectId, e.day),
+        timeKey: timeKeyOf(occurredAt, e.eventId),
         receivedAt: iso(NOW - 120 * MIN),
-        ...e,
+        ...usage,
       },
+    }));
+    if (debitedAt !== undefined) await this.mark(projectId, e.eventId, debitedAt, countedOn);
+  }
+
+  /** The debit's mark of an event (countedOn left out: a damaged mark). */
+  async mark(projectId: string, eventId: string, debitedAt: string, countedOn?: string): Promise<void> {
+    await this.doc.send(new PutCommand({
+      TableName: this.tables.ledger,
+      Item: { ...keys.debitMark(eventId), eventId, projectId, debitedAt, ...(countedOn !== undefined ? { countedOn } : {}) },
     }));
   }
 

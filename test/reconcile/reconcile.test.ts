@@ -183,7 +183,7 @@ describe('reconcileAll', () => {
       if (!(cmd instanceof ScanCommand) || debitedAfterScan) return;
       debitedAfterScan = true;
       // e5 (11, day 03-04) is debited after the scan read it as pending: balance 9728 - 11, open 03-04 total 11.
-      await t.doc.send(new UpdateCommand({ TableName: tb.usage, Key: keys.usage('live-e5'), UpdateExpression: 'SET debitedAt = :at, countedOn = :d', ExpressionAttributeValues: { ':at': iso(NOW), ':d': '2025-03-04' } }));
+      await f.mark('live', 'live-e5', iso(NOW), '2025-03-04');
       await f.project('live', { balance: 9717, chargedThrough: '2025-03-02', version: 10 });
       await f.telecom('live', '2025-03-04', 11, 1);
     });

@@ -4,6 +4,7 @@
  * nights skipped, a night repeated. Then docs/api.md's ledger invariants, and the forecast's promise for
  * each night checked against what the night charged.
  */
+import { withDebitMarks, type MarkedUsage } from '../support/marks';
 import { projectEvents } from '../support/events';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ function rng(seed: number): () => number {
   };
 }
 
-async function usageOf(projectId: string): Promise<UsageItem[]> {
+async function usageOf(projectId: string): Promise<MarkedUsage[]> {
   const out: UsageItem[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -41,7 +42,7 @@ async function usageOf(projectId: string): Promise<UsageItem[]> {
     out.push(...((page.Items ?? []) as UsageItem[]));
     start = page.LastEvaluatedKey;
   } while (start);
-  return out;
+  return withDebitMarks(env.doc, env.tables.LEDGER_TABLE, out);
 }
 
 /** 10:00 in Kyiv on `day` plus `minutes` (April: UTC+3). */

@@ -8,9 +8,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RatedUsageEvent } from '../../shared/domain/usage';
 import { storeContext, type StoreContext } from '../../shared/store/context';
-import { transact } from '../../shared/store/transactions';
 import {
-  debitMark, decodeUsageCursor, IngestBusy, insertUsageItems, InvalidUsageCursor, listUsagePage, MAX_CONTENDED_ROUNDS, putUsageItem, usageItemOf, type UsageItem,
+  decodeUsageCursor, IngestBusy, insertUsageItems, InvalidUsageCursor, listUsagePage, MAX_CONTENDED_ROUNDS, putUsageItem, usageItemOf, type UsageItem,
 } from '../../shared/store/usage';
 import { billingEnv } from '../support/billing';
 import { conflictCancellation, faultyDoc, timeout } from '../support/faulty-doc';
@@ -91,15 +90,6 @@ describe('usage items', () => {
     expect(() => decodeUsageCursor(`${b64('2026-03-12T10:00:00.000Z#e-1')}=`, '2026-03-12', ZONE)).toThrow(InvalidUsageCursor);
     expect(() => decodeUsageCursor('x'.repeat(301), '2026-03-12', ZONE)).toThrow(InvalidUsageCursor);
   });
-
-  it('marks an event debited once: a second mark is refused', async () => {
-    const ctx = storeContext();
-    await putUsageItem(ctx, usageItemOf(ZONE, event('u-mark', '2026-03-10T08:00:00Z'), '2026-03-10T10:00:00.000Z'));
-    expect((await transact(ctx.doc, [debitMark(ctx, 'u-mark', '2026-03-10T10:00:01.000Z', '2026-03-10')])).committed).toBe(true);
-    expect(await transact(ctx.doc, [debitMark(ctx, 'u-mark', '2026-03-10T10:00:02.000Z', '2026-03-10')])).toMatchObject({ committed: false, reasons: ['ConditionalCheckFailed'] });
-    // A mark for an event that was never stored is refused too.
-    expect(await transact(ctx.doc, [debitMark(ctx, 'u-nothing', '2026-03-10T10:00:02.000Z', '2026-03-10')])).toMatchObject({ committed: false });
-  });
 });
 
 describe.each(['transactions', 'per-event'] as const)('insertUsageItems (%s)', (writes) => {
@@ -141,25 +131,28 @@ describe('insertUsageItems in transactions, when cancelled', () => {
     Array.from({ length: n }, (_, i) => usageItemOf(ZONE, event(`tx-${tag}-${i}`, '2026-03-10T09:00:00Z'), '2026-03-10T10:00:00.000Z', attemptId));
   const cancellation = (codes: string[]) => new TransactionCanceledException({ message: 'cancelled [injected]', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 
-  it('settles the items that exist and sends the others again at once', async () => {
+  it('settles the items that exist and sends the others again at once, reading nothing after a first send', async () => {
     const ctx = storeContext();
     const items = batch('mixed', 5);
     await putUsageItem(ctx, { ...items[1]!, attemptId: 'someone-else' });
-    await putUsageItem(ctx, { ...items[3]!, attemptId: 'attempt' }); // an earlier try of this very call
+    await putUsageItem(ctx, { ...items[3]!, attemptId: 'another-call' });
     const doc = faultyDoc(ctx.doc, () => undefined);
-    expect(await insertUsageItems({ ...ctx, doc }, items, 'attempt', 'transactions')).toEqual([true, false, true, true, true]);
+    expect(await insertUsageItems({ ...ctx, doc }, items, 'attempt', 'transactions')).toEqual([true, false, true, false, true]);
     expect(doc.calls.filter((c) => c.name === 'TransactWriteCommand').map((c) => c.input.TransactItems.length)).toEqual([5, 3]);
+    // Nothing of this call can be stored before its first send: a duplicate costs no read.
+    expect(doc.calls.filter((c) => c.name !== 'TransactWriteCommand')).toEqual([]);
   });
 
-  it('reads the stored item when a cancellation reason comes without it', async () => {
+  it('after a resend, tells its own stored items from others by their receipts, in one read', async () => {
     const ctx = storeContext();
-    const items = batch('no-old', 3);
-    await putUsageItem(ctx, { ...items[0]!, attemptId: 'attempt' });
+    const items = batch('resent', 3);
     await putUsageItem(ctx, { ...items[1]!, attemptId: 'someone-else' });
     let n = 0;
-    const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === 'TransactWriteCommand' && n++ === 0 ? { before: cancellation(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']) } : undefined));
+    // The second send (items 0 and 2) commits but its answer is lost; the resend finds both stored.
+    const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === 'TransactWriteCommand' && n++ === 1 ? { after: timeout() } : undefined));
     expect(await insertUsageItems({ ...ctx, doc }, items, 'attempt', 'transactions')).toEqual([true, false, true]);
-    expect(doc.calls.filter((c) => c.name === 'GetCommand')).toHaveLength(2);
+    expect(doc.calls.filter((c) => c.name === 'TransactWriteCommand').map((c) => c.input.TransactItems.length)).toEqual([3, 2, 2]);
+    expect(doc.calls.filter((c) => c.name !== 'TransactWriteCommand').map((c) => c.name)).toEqual(['BatchGetCommand']);
   });
 
   it('sends again, after a backoff, a transaction cancelled by contention alone', async () => {

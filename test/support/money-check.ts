@@ -3,6 +3,7 @@
  * the costs of its debited events, every event is debited, and the open-day telecom totals add up to
  * exactly those costs, one count per event (an event debited twice would be counted twice).
  */
+import { withDebitMarks } from './marks';
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../../local/dynamo';
 import { keys } from '../../shared/store/keys';
@@ -39,10 +40,10 @@ export async function moneyState(doc: DynamoDBDocumentClient, tables: TableNames
   const project = projectItems.find((i) => i.sk === 'project') as ProjectItem | undefined;
   if (!project) throw new Error(`no project ${projectId}`);
   const telecom = projectItems.filter((i) => String(i.sk).startsWith(keys.telecomPrefix)) as unknown as { total: number; events: number }[];
-  const usage = await all<UsageItem>(doc, (start) => new ScanCommand({
+  const usage = await withDebitMarks(doc, tables.LEDGER_TABLE, await all<UsageItem>(doc, (start) => new ScanCommand({
     TableName: tables.USAGE_TABLE, FilterExpression: 'projectId = :p', ExpressionAttributeValues: { ':p': projectId }, ConsistentRead: true,
     ...(start ? { ExclusiveStartKey: start } : {}),
-  }));
+  })));
   return {
     balance: project.balance,
     version: project.version,
