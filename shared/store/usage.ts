@@ -59,13 +59,18 @@ export function usageRef(ctx: StoreContext, eventId: string): { table: string; k
   return { table: ctx.tables.usage, key: keys.usage(eventId) };
 }
 
-/** Puts the item unless its eventId is stored already: 'stored', or 'exists' when it was refused. */
-export async function putUsageItem(ctx: StoreContext, item: UsageItem): Promise<'stored' | 'exists'> {
+/**
+ * Puts the item unless its eventId is stored already: 'stored'; 'exists' when the first send was
+ * refused (so the stored item is somebody else's); 'exists-after-resend' when a resend was refused,
+ * after which the stored item may be this put's own (an earlier send committed, its answer lost).
+ */
+export async function putUsageItem(ctx: StoreContext, item: UsageItem): Promise<'stored' | 'exists' | 'exists-after-resend'> {
+  let sends = 0;
   try {
-    await withRetries(() => ctx.doc.send(new PutCommand({ TableName: ctx.tables.usage, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
+    await withRetries(() => { sends++; return ctx.doc.send(new PutCommand({ TableName: ctx.tables.usage, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })); });
     return 'stored';
   } catch (e) {
-    if (isConditionFailed(e)) return 'exists';
+    if (isConditionFailed(e)) return sends > 1 ? 'exists-after-resend' : 'exists';
     throw e;
   }
 }
@@ -115,8 +120,11 @@ export class IngestBusy extends Busy {
  */
 export async function insertUsageItems(ctx: StoreContext, items: readonly UsageItem[], attemptId: string, writes: UsageWrites): Promise<boolean[]> {
   if (writes === 'per-event') {
-    return mapLimit(items, PER_EVENT_CONCURRENCY, async (item) =>
-      (await putUsageItem(ctx, item)) === 'stored' || receiptIsOurs(ctx.doc, usageRef(ctx, item.eventId), attemptId));
+    return mapLimit(items, PER_EVENT_CONCURRENCY, async (item) => {
+      const put = await putUsageItem(ctx, item);
+      // A duplicate refused at the first send costs no read.
+      return put === 'stored' || (put === 'exists-after-resend' && receiptIsOurs(ctx.doc, usageRef(ctx, item.eventId), attemptId));
+    });
   }
   const chunks: UsageItem[][] = [];
   for (let i = 0; i < items.length; i += MAX_TRANSACTION_ITEMS) chunks.push(items.slice(i, i + MAX_TRANSACTION_ITEMS));

@@ -110,8 +110,10 @@ describe.each(['transactions', 'per-event'] as const)('insertUsageItems (%s)', (
     expect(claims.size).toBe(240);
     expect([...claims.values()].every((n) => n === 1)).toBe(true);
     expect((await storedIds(ctx, 'race')).sort()).toEqual(all.map((i) => i.eventId).sort());
-    // Sent again later: all stored already, none this call's.
-    expect(await insertUsageItems(ctx, calls[0]!, 'call-again', writes)).toEqual(Array(150).fill(false));
+    // Sent again later: all stored already, none this call's, and telling so costs no read.
+    const doc = faultyDoc(ctx.doc, () => undefined);
+    expect(await insertUsageItems({ ...ctx, doc }, calls[0]!, 'call-again', writes)).toEqual(Array(150).fill(false));
+    expect(doc.calls.filter((c) => /Get/.test(c.name))).toEqual([]);
   });
 
   it("counts an item whose write committed but whose answer was lost as this call's", async () => {
