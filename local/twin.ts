@@ -16,6 +16,7 @@ import { WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import { seedStandardPlan } from '../shared/billing/plans';
 import { makeDocumentClient, resetRuntime, setRuntime } from '../shared/runtime';
+import { fenceTransactions } from './durable-transactions';
 import { storeContext } from '../shared/store/context';
 import { checkAdminKey, generateAdminKey, keptAdminKey, registerAdminKey } from './admin-key';
 import { InProcessChargeQueue, InProcessDeliveryQueue, type InProcessQueueOptions } from './queues';
@@ -128,10 +129,6 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     const tables = await createTables(endpoint, opts.tablePrefix ?? 'paygo');
 
     Object.assign(process.env, tables, { DYNAMODB_ENDPOINT: endpoint, BILLING_TIME_ZONE: billingTimeZone, CURRENCY: currency, WEBHOOK_ALLOW_LOOPBACK: 'true' });
-    // On a data directory, one put per event: killed mid-burst, DynamoDB Local was seen to lose a
-    // TransactWriteItems it had already answered (test/local/power-cut.test.ts failed 3 of 9 runs that way;
-    // with puts, 3 of 3 passed here and every run of earlier sessions).
-    if (opts.dataDir && process.env.USAGE_WRITES === undefined) process.env.USAGE_WRITES = 'per-event';
     // The twin injects its own bus, queues and secret box; a stray AWS setting must not send anything to AWS.
     delete process.env.EVENT_BUS_NAME;
     delete process.env.CHARGE_QUEUE_URL;
@@ -140,6 +137,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     resetRuntime();
     config();
     const doc = makeDocumentClient(endpoint);
+    // On a data directory DynamoDB Local answers a transaction before it is on disk: wait for it.
+    if (opts.dataDir) fenceTransactions(doc, tables);
     cleanups.push(async () => { doc.destroy(); });
     const events = new EventLog();
     const chargeQueue = new InProcessChargeQueue(opts.queue);
