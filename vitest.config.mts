@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { FIGURE_TESTS } from './vitest.figures.config.mjs';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Run alone afterwards (vitest.figures.config.mts).
+    exclude: [...FIGURE_TESTS, '**/node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
