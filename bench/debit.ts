@@ -26,6 +26,7 @@
  * reading the stream are setup (not timed). `npx tsx bench/debit.ts` prints the line alone.
  */
 import './quiet';
+import { DEBIT_BATCH_SIZE } from '../shared/workers';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { debitRecordsOf, debitStream } from '../functions/usage/debit-usage';
 import { streamEventOf } from '../local/stream-poller';
@@ -51,8 +52,8 @@ import { listEvents } from '../shared/store/events';
 const EVENTS = 20_000;
 const BASELINE_EVENTS = 2_000;
 const TRANSACTION_ONLY_EVENTS = 1_000;
-/** The stream mapping's batchSize (lib/constructs/realtime-debit.ts). */
-const BATCH_SIZE = 1_000;
+/** The stream mapping's batchSize. */
+const BATCH_SIZE = DEBIT_BATCH_SIZE;
 const ROUNDS = 4;
 const WARM_BATCHED = 2_000;
 const WARM_PER_EVENT = 200;

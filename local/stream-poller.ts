@@ -29,7 +29,7 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { WORKERS } from '../shared/workers';
+import { DEBIT_BATCH_SIZE, WORKERS } from '../shared/workers';
 import { logger } from '../shared/logger';
 import { localClient } from './dynamo';
 import { lambdaContext, loadHandler } from './lambda';
@@ -80,9 +80,6 @@ export interface StreamPoller {
   /** Stops reading; resolves when no read or invocation is in flight any more. */
   stop(): Promise<void>;
 }
-
-/** The event source mapping's batch size (lib/constructs/realtime-debit.ts): records per invocation at most. */
-export const DEFAULT_BATCH_SIZE = 1000;
 
 /** The event source mapping's filter `{eventName: ['INSERT']}`. */
 export const insertOnly = (r: DynamoDBRecord): boolean => r.eventName === 'INSERT';
@@ -138,7 +135,7 @@ class Poller implements StreamPoller {
       endpoint: opts.endpoint,
       tableName: opts.tableName,
       handler: opts.handler ?? workerHandler(opts.worker ?? WORKERS.debit),
-      batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      batchSize: opts.batchSize ?? DEBIT_BATCH_SIZE,
       batchWindowMs: opts.batchWindowMs ?? 1000,
       pollIntervalMs: opts.pollIntervalMs ?? 200,
       maxRetries: opts.maxRetries ?? 10,

@@ -4,6 +4,9 @@
  */
 import type { FunctionAccess } from './http/routes';
 
+/** Records per debit invocation at most: the stack's stream mapping and the twin's poller both use it. */
+export const DEBIT_BATCH_SIZE = 1000;
+
 export const WORKERS = {
   authorizer: { name: 'AuthorizeKey', entry: 'functions/auth/authorize-key.ts', tables: { projects: 'read' } },
   /** Reads usage from the stream only, so it needs no access to the Usage table: it never changes a usage item. */

@@ -14,7 +14,7 @@ import {
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { WORKERS } from '../../shared/workers';
+import { DEBIT_BATCH_SIZE, WORKERS } from '../../shared/workers';
 import type { BillingSettings } from '../billing-settings';
 import { PaygoFunction } from './paygo-function';
 import type { PaygoTables } from './tables';
@@ -70,7 +70,7 @@ export class RealtimeDebit extends Construct {
     this.eventSource = new DynamoEventSource(props.tables.usage.table, {
       // From the oldest record still in the stream: after a deploy or an outage nothing is skipped.
       startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: props.batchSize ?? 1000,
+      batchSize: props.batchSize ?? DEBIT_BATCH_SIZE,
       // Real time is ~1 s: the smallest window (whole seconds) still groups a busy project's events.
       maxBatchingWindow: Duration.seconds(1),
       // One batch per shard at a time: parallel batches of a shard would contend for the same

@@ -13,7 +13,7 @@
 import type { BillingDay } from '../domain/billing-days';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { batchGetAll } from './pager';
+import { batchGetAll, projectionOf } from './pager';
 import type { TransactItem } from './transactions';
 
 /** A debited event: when, and which open day's telecom total it was added to. */
@@ -43,14 +43,22 @@ export function debitMarkPut(ctx: Pick<StoreContext, 'tables'>, mark: DebitMark,
   };
 }
 
-const MARK_FIELDS = ['eventId', 'projectId', 'debitedAt', 'countedOn'] as const;
-const projection = {
-  ProjectionExpression: MARK_FIELDS.map((f) => `#${f}`).join(', '),
-  ExpressionAttributeNames: Object.fromEntries(MARK_FIELDS.map((f) => [`#${f}`, f])),
-};
+const projection = projectionOf('eventId', 'projectId', 'debitedAt', 'countedOn');
 
 /** The marks of `eventIds` that exist, by event id; strongly consistent. */
 export async function readDebitMarks(ctx: Pick<StoreContext, 'doc' | 'tables'>, eventIds: readonly string[]): Promise<Map<string, DebitMark>> {
   const items = await batchGetAll(ctx.doc, ctx.tables.ledger, eventIds.map((id) => keys.debitMark(id)), { consistent: true, projection });
   return new Map(items.map((i) => [String(i.eventId), i as unknown as DebitMark]));
+}
+
+/**
+ * `rows`, each with its mark's debitedAt and countedOn when it has one. The marks are read after the
+ * rows, consistently: an event debited since its row was read shows as debited, never the other way round.
+ */
+export async function withDebitMarks<R extends { eventId: string }>(ctx: Pick<StoreContext, 'doc' | 'tables'>, rows: readonly R[]): Promise<(R & Partial<Pick<DebitMark, 'debitedAt' | 'countedOn'>>)[]> {
+  const marks = await readDebitMarks(ctx, rows.map((r) => r.eventId));
+  return rows.map((r) => {
+    const m = marks.get(r.eventId);
+    return m ? { ...r, debitedAt: m.debitedAt, countedOn: m.countedOn } : r;
+  });
 }

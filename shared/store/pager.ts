@@ -59,6 +59,14 @@ export async function readAll(doc: DynamoDBDocumentClient, request: ReadRequest,
  * Items by key from one table, 100 keys a BatchGetItem (its limit), unprocessed keys asked again
  * after a backoff until none are left.
  */
+/** A ProjectionExpression of `fields`, each through a name placeholder (safe for reserved words). */
+export function projectionOf(...fields: readonly string[]): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } {
+  return {
+    ProjectionExpression: fields.map((f) => `#${f}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(fields.map((f) => [`#${f}`, f])),
+  };
+}
+
 export async function batchGetAll(doc: DynamoDBDocumentClient, table: string, keys: readonly Item[], opts: { consistent?: boolean; projection?: { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } } = {}): Promise<Item[]> {
   const out: Item[] = [];
   for (let i = 0; i < keys.length; i += 100) {

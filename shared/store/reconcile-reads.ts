@@ -7,36 +7,20 @@ import type { BillingDay } from '../domain/billing-days';
 import type { UsageFacts } from '../domain/reconcile';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { readDebitMarks } from './debit-marks';
-import { pages, readAll } from './pager';
+import { withDebitMarks } from './debit-marks';
+import { pages, projectionOf, readAll } from './pager';
 import { USAGE_TIME_INDEX } from './usage';
 
 /** The usage fields the reconciler reads, with the project they belong to. */
 export type UsageRow = UsageFacts & { projectId: string };
 
-const USAGE_FIELDS = ['eventId', 'projectId', 'cost', 'day', 'receivedAt'] as const;
-const projection = {
-  ProjectionExpression: USAGE_FIELDS.map((f) => `#${f}`).join(', '),
-  ExpressionAttributeNames: Object.fromEntries(USAGE_FIELDS.map((f) => [`#${f}`, f])),
-};
+const projection = projectionOf('eventId', 'projectId', 'cost', 'day', 'receivedAt');
 
 type ReadContext = Pick<StoreContext, 'doc' | 'tables'>;
 
-/**
- * The rows with their marks' debitedAt and countedOn. The marks are read after the rows, consistently:
- * an event debited since its row was read shows as debited, never the other way round.
- */
-async function withMarks(ctx: ReadContext, rows: UsageRow[]): Promise<UsageRow[]> {
-  const marks = await readDebitMarks(ctx, rows.map((r) => r.eventId));
-  return rows.map((r) => {
-    const m = marks.get(r.eventId);
-    return m ? { ...r, debitedAt: m.debitedAt, countedOn: m.countedOn } : r;
-  });
-}
-
 /** One project's usage of one day, from the time index (eventually consistent), with the marks. */
 export async function readUsageDay(ctx: ReadContext, projectId: string, day: BillingDay): Promise<UsageRow[]> {
-  return withMarks(ctx, (await readAll(ctx.doc, {
+  return withDebitMarks(ctx, (await readAll(ctx.doc, {
     Query: {
       TableName: ctx.tables.usage,
       IndexName: USAGE_TIME_INDEX,
@@ -57,7 +41,7 @@ export async function scanUsageRows(ctx: ReadContext, segments: number, visit: (
       Scan: { TableName: ctx.tables.usage, ConsistentRead: true, ...projection, ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}) },
     })) {
       const rows = page.items.filter((item) => typeof item.projectId === 'string') as unknown as UsageRow[];
-      for (const row of await withMarks(ctx, rows)) visit(row);
+      for (const row of await withDebitMarks(ctx, rows)) visit(row);
     }
   }));
 }

@@ -14,7 +14,7 @@ import type { RatedUsageEvent } from '../domain/usage';
 import { RECEIPT_ATTRIBUTE, receiptIsOurs } from './commit';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { batchGetAll, readAll } from './pager';
+import { batchGetAll, projectionOf, readAll } from './pager';
 import { backoffMs, isConditionFailed, MAX_TRANSACTION_ITEMS, sleep, transact, TRANSIENT_REASONS, withRetries, type TransactItem } from './transactions';
 
 /** A rated event as stored, keyed by its eventId. */
@@ -170,7 +170,7 @@ async function receiptsOf(ctx: StoreContext, items: readonly UsageItem[]): Promi
   if (items.length === 0) return new Map();
   const stored = await batchGetAll(ctx.doc, ctx.tables.usage, items.map((i) => keys.usage(i.eventId)), {
     consistent: true,
-    projection: { ProjectionExpression: '#e, #a', ExpressionAttributeNames: { '#e': 'eventId', '#a': RECEIPT_ATTRIBUTE } },
+    projection: projectionOf('eventId', RECEIPT_ATTRIBUTE),
   });
   return new Map(stored.map((i) => [String(i.eventId), String(i[RECEIPT_ATTRIBUTE])]));
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { handler as postUsage } from '../../functions/api/post-usage';
 import { debitStream } from '../../functions/usage/debit-usage';
-import { DEFAULT_BATCH_SIZE } from '../../local/stream-poller';
+import { DEBIT_BATCH_SIZE } from '../../shared/workers';
 import { call, TELEPHONY } from '../support/http';
 import { deliver, inserts } from '../support/stream';
 import { costOf, expectSettled, paidProject, setup, usageEvents, type Env } from './fixtures';
@@ -37,7 +37,7 @@ it('settles a burst of 2,000 events sent twice concurrently to the exact balance
     if (performance.now() - started > 120_000) throw new Error(`only ${seen.size} events reached the stream`);
     const fresh = inserts(await env.reader.read()).filter((r) => r.dynamodb?.NewImage?.projectId?.S === p);
     if (fresh.length === 0) { await new Promise((r) => setTimeout(r, 20)); continue; }
-    invocations += (await deliver((e) => debitStream(e), fresh, { batchSize: DEFAULT_BATCH_SIZE })).invocations;
+    invocations += (await deliver((e) => debitStream(e), fresh, { batchSize: DEBIT_BATCH_SIZE })).invocations;
     for (const r of fresh) seen.add(String(r.dynamodb?.NewImage?.eventId?.S));
   }
   const settledAt = performance.now();

@@ -30,9 +30,7 @@ async function killRightAfterAnAnswer(run: number, killAt: number): Promise<{ ac
       const ids = Array.from({ length: 20 }, (_, i) => `r${run}-w${w}-k${k}-${i}`);
       try {
         await doc.send(new TransactWriteCommand({
-          TransactItems: [
-            ...ids.map((id) => ({ Put: { TableName: tables.USAGE_TABLE, Item: { ...keys.usage(id), eventId: id, projectId: 'p', projectDay: 'p#d', timeKey: `t#${id}` }, ConditionExpression: 'attribute_not_exists(pk)' } })),
-          ],
+          TransactItems: ids.map((id) => ({ Put: { TableName: tables.USAGE_TABLE, Item: { ...keys.usage(id), eventId: id, projectId: 'p', projectDay: 'p#d', timeKey: `t#${id}` }, ConditionExpression: 'attribute_not_exists(pk)' } })),
         }));
       } catch {
         continue; // the emulator is gone: the outcome of this one is unknown, so it is not counted
