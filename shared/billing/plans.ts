@@ -90,7 +90,7 @@ async function commitVersion(ctx: StoreContext, version: PlanVersion, plan: (att
 
 /** `POST /plans`: a new plan, with its version 1 in force from 2000-01-01. */
 export async function createPlan(ctx: StoreContext, input: NewPlan): Promise<PlanVersion> {
-  const version = PlanVersion.parse({ ...input, version: 1, effectiveFrom: FIRST_DAY });
+  const version = PlanVersion.parse({ ...input, version: 1, effectiveFrom: FIRST_DAY, vatPercent: input.vatPercent ?? 0 });
   const refuseExisting = async () => {
     if (await findPlan(ctx, input.planId)) throw new Conflict('plan_exists', `plan ${input.planId} exists already`);
   };
@@ -126,7 +126,7 @@ export async function publishVersion(ctx: StoreContext, planId: string, input: N
   ];
   if (details.length > 0) throw new ValidationFailed(details.map((d) => d.message).join('; '), details);
   const { effectiveFrom, name: _name, currency: _currency, ...prices } = input;
-  const draft = PlanVersion.parse({ planId, name: first.name, currency: first.currency, version: 1, effectiveFrom, ...prices });
+  const draft = PlanVersion.parse({ planId, name: first.name, currency: first.currency, version: 1, effectiveFrom, ...prices, vatPercent: prices.vatPercent ?? 0 });
   /** The plan as read, once every rule passed on it. */
   const decide = async (): Promise<PlanItem> => {
     const plan = await findPlan(ctx, planId);
@@ -172,7 +172,7 @@ export async function seedStandardPlan(ctx: StoreContext, currency: string): Pro
   if (await findPlan(ctx, STANDARD_PLAN_ID)) return 'exists';
   const seed = defaultPlanIn(currency);
   try {
-    await createPlan(ctx, { planId: seed.planId, name: seed.name, currency: seed.currency, products: seed.products, numbers: seed.numbers, multiProductDiscounts: seed.multiProductDiscounts, tariff: seed.tariff });
+    await createPlan(ctx, { planId: seed.planId, name: seed.name, currency: seed.currency, products: seed.products, numbers: seed.numbers, multiProductDiscounts: seed.multiProductDiscounts, tariff: seed.tariff, ...(seed.vatPercent !== undefined ? { vatPercent: seed.vatPercent } : {}) });
     return 'created';
   } catch (e) {
     // Another instance seeded it first: theirs stays.

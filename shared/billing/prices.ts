@@ -71,6 +71,8 @@ export function versionOf(ctx: StoreContext, planId: string, version: number): P
     return {
       planId: item.planId, name: item.name, version: item.version, effectiveFrom: item.effectiveFrom, currency: item.currency,
       products: item.products, numbers: item.numbers, multiProductDiscounts: item.multiProductDiscounts, tariff: await tariff,
+      // A version stored before VAT was kept includes none.
+      vatPercent: item.vatPercent ?? 0,
     };
   })();
   loading.catch(() => versions.delete(key));

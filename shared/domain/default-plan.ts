@@ -74,6 +74,8 @@ export const DEFAULT_PLAN: PlanVersion = deepFreeze(PlanVersion.parse({
   ],
   numbers: { local: 15_000, mobile: 20_000, tollfree: 50_000 },
   multiProductDiscounts: [{ minProducts: 2, percent: 5 }, { minProducts: 3, percent: 10 }],
+  // Ukraine's standard VAT rate; prices above include it.
+  vatPercent: 20,
   tariff: {
     calls: CALLS.map(([prefix, perMinute, connectFee, initialSec, incrementSec]) => ({ prefix, perMinute, connectFee, initialSec, incrementSec })),
     sms: SMS.map(([prefix, perSegment]) => ({ prefix, perSegment })),

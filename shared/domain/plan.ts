@@ -80,6 +80,11 @@ export const Product = z.strictObject({
 }).meta({ id: 'Product' });
 export type Product = z.infer<typeof Product>;
 
+/** The highest VAT rate a plan version may carry (docs/api.md "Statements"). */
+export const MAX_VAT_PERCENT = 50;
+export const VatPercent = z.number().int().min(0).max(MAX_VAT_PERCENT)
+  .meta({ description: `VAT included in this version's prices, percent (0 to ${MAX_VAT_PERCENT}); absent: 0` });
+
 const Discount = z.strictObject({ minProducts: z.number().int().min(1).max(MAX_PRODUCTS), percent: z.number().int().min(0).max(100) });
 
 /** What every version carries, whichever way it arrives. */
@@ -88,6 +93,7 @@ const PriceListFields = {
   numbers: z.record(NumberType, money).refine((n) => Object.keys(n).length <= MAX_NUMBER_TYPES, `at most ${MAX_NUMBER_TYPES} number types`),
   multiProductDiscounts: z.array(Discount).max(MAX_PRODUCTS),
   tariff: Tariff,
+  vatPercent: VatPercent.optional(),
 };
 
 function uniqueProducts(products: readonly Product[], ctx: z.RefinementCtx): void {

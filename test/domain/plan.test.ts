@@ -148,3 +148,18 @@ describe('the succession rule', () => {
     expect(() => checkSuccession(undefined, v(3, ['a'], ['local']), v(2, ['a', 'b'], ['local']))).not.toThrow();
   });
 });
+
+describe('vatPercent (issue 21)', () => {
+  it('is optional, a whole percent from 0 to 50; standard includes 20', async () => {
+    const { PlanVersion: V } = await import('../../shared/domain/plan');
+    const { DEFAULT_PLAN: D } = await import('../../shared/domain/default-plan');
+    expect(D.vatPercent).toBe(20);
+    expect(V.safeParse({ ...D, vatPercent: 0 }).success).toBe(true);
+    expect(V.safeParse({ ...D, vatPercent: 50 }).success).toBe(true);
+    expect(V.safeParse({ ...D, vatPercent: 51 }).success).toBe(false);
+    expect(V.safeParse({ ...D, vatPercent: -1 }).success).toBe(false);
+    expect(V.safeParse({ ...D, vatPercent: 7.5 }).success).toBe(false);
+    const { vatPercent: _v, ...without } = D;
+    expect(V.safeParse(without).success).toBe(true);
+  });
+});
