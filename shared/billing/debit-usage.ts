@@ -29,7 +29,7 @@ import { optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { eventWrites } from '../store/events';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
-import { readTelecom, telecomAdd } from '../store/telecom';
+import { kindsCountedOn, readTelecom, telecomAdd } from '../store/telecom';
 import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
 import { debitMarkPut, debitMarkRef } from '../store/debit-marks';
 import type { UsageItem } from '../store/usage';
@@ -112,7 +112,7 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
             set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : [])],
             values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}) },
           }),
-          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events)),
+          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events, kindsCountedOn(chunk.events, day, project.chargedThrough))),
           ...events.puts,
         ],
         receipt: debitMarkRef(ctx, chunk.events[0]!.eventId),

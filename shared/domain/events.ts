@@ -22,6 +22,7 @@ import { Day, E164, Instant } from './values';
 export const EVENT_TYPES = [
   'payment.received', 'day.charged', 'project.blocked', 'project.unblocked', 'balance.low', 'runway.low',
   'spend_cap.reached', 'product.changed', 'number.added', 'number.removed', 'plan.changed',
+  'statement.ready',
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;
@@ -42,6 +43,7 @@ export const EVENT_DATA = {
   'number.added': NumberData,
   'number.removed': NumberData,
   'plan.changed': z.object({ planId: z.string(), effectiveFrom: Day }),
+  'statement.ready': z.object({ month: z.string(), closingBalance: Money }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

@@ -165,7 +165,7 @@ export function makeStatement(input: StatementInput): Statement {
   // Days closed before kinds were counted: their cost stays in the statement, under `other`.
   if (counted !== telecomTotal) telecom.push({ kind: 'other', count: 0, amount: telecomTotal - counted });
 
-  const productList = [...products].map(([productId, p]) => ({ productId, name: input.productName(productId) ?? productId, days: p.days, amount: p.amount }));
+  const productList = [...products].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([productId, p]) => ({ productId, name: input.productName(productId) ?? productId, days: p.days, amount: p.amount }));
   const numberList = [...numbers].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([type, n]) => ({ type, count: n.count, amount: n.amount }));
   const chargesTotal = sum([...productList.map((p) => p.amount), ...numberList.map((n) => n.amount), neg(discount), ...telecom.map((t) => t.amount)]);
 

@@ -18,6 +18,9 @@ export const keys = {
   /** The running telecom total of one open (not yet charged) day. */
   telecom: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `telecom#${date}` }),
   telecomPrefix: 'telecom#',
+  /** A project's statement of a calendar month (shared/store/statements.ts): sorted by month. */
+  statement: (projectId: string, month: string) => ({ pk: `project#${projectId}`, sk: `statement#${month}` }),
+  statementPrefix: 'statement#',
   /** Who holds a phone number when (shared/store/numbers.ts): one item per number across projects. */
   number: (e164: string) => ({ pk: `number#${e164}`, sk: 'number' }),
   apiKey: (keyHash: string) => ({ pk: `apikey#${keyHash}`, sk: 'apikey' }),

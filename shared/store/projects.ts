@@ -51,6 +51,8 @@ export interface ProjectItem {
   alerts?: AlertRules;
   /** What alerts remember between moves (shared/domain/events.ts). */
   alertState?: AlertState;
+  /** The last month whose statement is made (shared/billing/statements.ts); absent before the first. */
+  statementsThrough?: string;
 }
 
 export function alertRulesOf(item: Pick<ProjectItem, 'alerts'>): AlertRules {

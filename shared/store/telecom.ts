@@ -8,6 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, type BillingDay } from '../domain/billing-days';
 import type { Money } from '../domain/money';
 import type { TelecomTotal } from '../domain/reconcile';
+import { countedDay, UsageKind } from '../domain/usage';
 import type { StoreContext } from './context';
 import { keys } from './keys';
 import { readAll } from './pager';
@@ -38,17 +39,79 @@ export function telecomUnchanged(ctx: StoreContext, projectId: string, day: Bill
   };
 }
 
-/** The Update that adds `total` over `events` events to a day's running total. */
-export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number): TransactItem {
+/** One kind's part of what a debit adds to a day: its events' cost and how many. */
+export interface KindAdd { amount: Money; count: number }
+
+/** The attributes a day's item counts a kind in (kinds are the contract's fixed names, never a client's). */
+const kindAttributes = (kind: UsageKind) => ({ amount: `amount_${kind}`, count: `count_${kind}` });
+
+/**
+ * The per-kind parts of the events of `events` counted on `day` (docs/api.md "Statements": telecom by
+ * kind), for telecomAdd: the statement of a month sums them over its days and never reads the events.
+ */
+export function kindsCountedOn(events: readonly { day: BillingDay; kind: UsageKind; cost: Money }[], day: BillingDay, chargedThrough: BillingDay): Map<UsageKind, KindAdd> {
+  const out = new Map<UsageKind, KindAdd>();
+  for (const e of events) {
+    if (countedDay(e.day, chargedThrough) !== day) continue;
+    const k = out.get(e.kind) ?? { amount: 0, count: 0 };
+    out.set(e.kind, { amount: k.amount + e.cost, count: k.count + 1 });
+  }
+  return out;
+}
+
+/**
+ * The Update that adds `total` over `events` events to a day's running total, and each kind's part
+ * to the day's per-kind counters. The nightly charge never deletes the item of a day it closes (it only
+ * checks that it did not grow), so a closed day's counters stay readable for its month's statement.
+ */
+export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number, kinds: ReadonlyMap<UsageKind, KindAdd> = new Map()): TransactItem {
+  const names: Record<string, string> = { '#total': 'total', '#events': 'events' };
+  const values: Record<string, unknown> = { ':total': total, ':events': events };
+  const adds = ['#total :total', '#events :events'];
+  let i = 0;
+  for (const [kind, add] of kinds) {
+    const a = kindAttributes(kind);
+    names[`#ka${i}`] = a.amount;
+    names[`#kc${i}`] = a.count;
+    values[`:ka${i}`] = add.amount;
+    values[`:kc${i}`] = add.count;
+    adds.push(`#ka${i} :ka${i}`, `#kc${i} :kc${i}`);
+    i++;
+  }
   return {
     Update: {
       TableName: ctx.tables.projects,
       Key: keys.telecom(projectId, day),
-      UpdateExpression: 'ADD #total :total, #events :events',
-      ExpressionAttributeNames: { '#total': 'total', '#events': 'events' },
-      ExpressionAttributeValues: { ':total': total, ':events': events },
+      UpdateExpression: `ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
   };
+}
+
+/**
+ * The month's telecom by kind: the per-kind counters of the days `from`..`to` summed (one query of at
+ * most 31 small items, whatever the number of events).
+ */
+export async function readTelecomKinds(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, from: BillingDay, to: BillingDay): Promise<Map<UsageKind, KindAdd>> {
+  const items = await readAll(ctx.doc, {
+    Query: {
+      TableName: ctx.tables.projects,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':from': keys.telecom(projectId, from).sk, ':to': keys.telecom(projectId, to).sk },
+      ConsistentRead: true,
+    },
+  });
+  const out = new Map<UsageKind, KindAdd>();
+  for (const item of items) {
+    for (const kind of UsageKind.options) {
+      const a = kindAttributes(kind);
+      if (item[a.amount] === undefined && item[a.count] === undefined) continue;
+      const k = out.get(kind) ?? { amount: 0, count: 0 };
+      out.set(kind, { amount: k.amount + Number(item[a.amount] ?? 0), count: k.count + Number(item[a.count] ?? 0) });
+    }
+  }
+  return out;
 }
 
 /** The running totals of the days after `chargedThrough` (strongly consistent), totals as stored. */

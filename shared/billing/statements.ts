@@ -1,0 +1,153 @@
+/**
+ * Monthly statements (docs/api.md "Statements"): the month's close, made by the nightly run once the
+ * month's last day is charged, and the reads behind the routes.
+ *
+ * A month is closed in ONE transaction: the statement's put (`attribute_not_exists`), its
+ * `statement.ready` event, and the project item's `statementsThrough` and event count, conditioned on
+ * the version read. A second night, a redelivered message or two runs at once: the loser is cancelled
+ * on the version (or the put), reads again, finds the month made and does nothing. A run that died
+ * after charging the last day but before the statement leaves its message to SQS, whose redelivery
+ * (or the next night) makes it.
+ *
+ * What closing a month reads, whatever the project's size: the project item, the previous statement,
+ * the month's ledger entries (a few lines per day, never one per event), the days' telecom counters
+ * (one small item per day, the per-kind parts kept by the debit), the grants' draws of the month and
+ * the plan versions in force (their items only, never a tariff). Every figure is then a sum, so the
+ * same month always gives the same statement: late events and corrections are dated in an open day,
+ * never in a closed month.
+ */
+import { addDays, type BillingDay } from '../domain/billing-days';
+import { NotFound } from '../domain/errors';
+import { draft } from '../domain/events';
+import { planOn, versionOn, type PlanAssignment, type VersionRef } from '../domain/plan';
+import { firstDayOf, lastDayOf, makeStatement, monthOf, nextMonth, openingAfter, type Month, type Statement, type StatementSummary } from '../domain/statement';
+import { optimisticCommit } from '../store/commit';
+import { nowIso, type StoreContext } from '../store/context';
+import { readCreditsDrawn } from '../store/credit-draws';
+import { eventWrites } from '../store/events';
+import { keys } from '../store/keys';
+import { findPlan, readVersionItem } from '../store/plans';
+import { getProjectItem, plansOf, type ProjectItem } from '../store/projects';
+import { findStatement, listStatementSummaries, readLedgerRange, statementPut, statementRef } from '../store/statements';
+import { readTelecomKinds } from '../store/telecom';
+
+/** Months closed per call at most: a project years behind catches up a year a night. */
+export const MAX_MONTHS_PER_CALL = 12;
+
+/** The month a project's next statement is of. */
+export function nextStatementMonth(project: Pick<ProjectItem, 'statementsThrough' | 'billingStartDate'>): Month {
+  return project.statementsThrough ? nextMonth(project.statementsThrough) : monthOf(project.billingStartDate);
+}
+
+/** True when the project has a month whose last day is charged and whose statement is not made. */
+export function monthDue(project: Pick<ProjectItem, 'statementsThrough' | 'billingStartDate' | 'chargedThrough'>): boolean {
+  return lastDayOf(nextStatementMonth(project)) <= project.chargedThrough;
+}
+
+/**
+ * The VAT rate of each day and the names of the products, from the plan versions in force on the
+ * days `from`..`to`: each plan and each version item read once (never a tariff).
+ */
+async function pricesOfMonth(ctx: StoreContext, assignments: readonly PlanAssignment[], from: BillingDay, to: BillingDay): Promise<{ vatOn: (day: BillingDay) => number; productName: (id: string) => string | undefined }> {
+  const plans = new Map<string, VersionRef[]>();
+  const versions = new Map<string, { vatPercent: number; products: { productId: string; name: string }[] }>();
+  const rateByDay = new Map<BillingDay, number>();
+  const names = new Map<string, string>();
+  for (let day = from; day <= to; day = addDays(day, 1)) {
+    const planId = planOn(assignments, day);
+    let refs = plans.get(planId);
+    if (!refs) {
+      const plan = await findPlan(ctx, planId);
+      if (!plan) throw new NotFound(`plan ${planId}`);
+      refs = plan.versions;
+      plans.set(planId, refs);
+    }
+    const ref = versionOn(refs, day);
+    if (!ref) throw new NotFound(`a version of plan ${planId} in force on ${day}`);
+    const key = `${planId}@${ref.version}`;
+    let v = versions.get(key);
+    if (!v) {
+      const item = await readVersionItem(ctx, planId, ref.version);
+      if (!item) throw new NotFound(`version ${ref.version} of plan ${planId}`);
+      v = { vatPercent: item.vatPercent ?? 0, products: item.products };
+      versions.set(key, v);
+    }
+    rateByDay.set(day, v.vatPercent);
+    // The name in force on the latest day wins: what the customer last saw the product called.
+    for (const p of v.products) names.set(p.productId, p.name);
+  }
+  return { vatOn: (day) => rateByDay.get(day) ?? 0, productName: (id) => names.get(id) };
+}
+
+/** The statement of `month` as the ledger has it now (the month must be closed for it to be final). */
+export async function statementOf(ctx: StoreContext, project: ProjectItem, month: Month, previous: Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null): Promise<Statement> {
+  const from = month === monthOf(project.billingStartDate) ? project.billingStartDate : firstDayOf(month);
+  const to = lastDayOf(month);
+  const [entries, telecomByKind, drawn, prices] = await Promise.all([
+    readLedgerRange(ctx, project.projectId, from, to),
+    readTelecomKinds(ctx, project.projectId, from, to),
+    readCreditsDrawn(ctx, project.projectId, from, to),
+    pricesOfMonth(ctx, plansOf(project), from, to),
+  ]);
+  return makeStatement({
+    projectId: project.projectId, projectName: project.name, currency: project.currency, month, from,
+    ...openingAfter(previous), entries, telecomByKind, vatOn: prices.vatOn, creditsDrawn: drawn.total, productName: prices.productName,
+  });
+}
+
+/**
+ * Makes the statement of every month of `projectId` whose last day is charged and whose statement is
+ * not made yet, oldest first, each in its own transaction (see the module comment). Returns those it
+ * made. `known` (the project item just read by the caller) saves a read on the nights with nothing due.
+ */
+export async function closeMonths(ctx: StoreContext, projectId: string, known?: ProjectItem): Promise<Statement[]> {
+  if (known && !monthDue(known)) return [];
+  const made: Statement[] = [];
+  while (made.length < MAX_MONTHS_PER_CALL) {
+    const statement = await optimisticCommit<Statement | null>(ctx.doc, `closing a month of ${projectId}`, async ({ attemptId }) => {
+      const project = await getProjectItem(ctx, projectId);
+      if (!monthDue(project)) return { done: null };
+      const month = nextStatementMonth(project);
+      const previous = project.statementsThrough ? await findStatement(ctx, projectId, project.statementsThrough) : null;
+      const s = await statementOf(ctx, project, month, previous);
+      const createdAt = nowIso(ctx);
+      const events = eventWrites(ctx, project, [draft('statement.ready', { month, closingBalance: s.closingBalance }, `statement#${month}`)], createdAt);
+      return {
+        items: [
+          statementPut(ctx, s, createdAt, attemptId),
+          {
+            Update: {
+              TableName: ctx.tables.projects,
+              Key: keys.project(projectId),
+              UpdateExpression: 'SET statementsThrough = :month, eventSeq = :seq, version = :next',
+              ConditionExpression: 'version = :version',
+              ExpressionAttributeValues: { ':month': month, ':seq': events.eventSeq, ':next': project.version + 1, ':version': project.version },
+            },
+          },
+          ...events.puts,
+        ],
+        receipt: statementRef(ctx, projectId, month),
+        result: s,
+      };
+    });
+    if (!statement) break;
+    made.push(statement);
+  }
+  return made;
+}
+
+/** `GET /projects/{id}/statements`: every statement's month and balances, newest first. */
+export async function listStatements(ctx: StoreContext, projectId: string): Promise<{ statements: StatementSummary[] }> {
+  await getProjectItem(ctx, projectId, false);
+  return { statements: await listStatementSummaries(ctx, projectId) };
+}
+
+/** `GET /projects/{id}/statements/{month}`: the stored statement; 404 for a month not yet made. */
+export async function getStatement(ctx: StoreContext, projectId: string, month: Month): Promise<Statement> {
+  const s = await findStatement(ctx, projectId, month);
+  if (!s) {
+    await getProjectItem(ctx, projectId, false);
+    throw new NotFound(`the statement of ${month}`);
+  }
+  return s;
+}
