@@ -38,7 +38,7 @@ async function use(projectId: string, events: Omit<UsageEvent, 'eventId' | 'proj
 }
 
 async function night(projectId: string, date: string): Promise<void> {
-  const out = await chargeDay(sqsEvent([{ projectId, date }]), {} as never, () => undefined);
+  const out = await chargeDay(sqsEvent([{ projectId, date }]));
   expect(out).toEqual({ batchItemFailures: [] });
 }
 
