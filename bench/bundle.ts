@@ -53,7 +53,8 @@ export interface BundleFigure {
 }
 
 function entries(): string[] {
-  return [...new Set([...ROUTES.map((r) => r.entry), ...Object.values(WORKERS).map((w) => w.entry)])];
+  // A route's `bundles` (the statement's PDF renderer) are bundles of their own, beside its handler's: measured too.
+  return [...new Set([...ROUTES.map((r) => r.entry), ...ROUTES.flatMap((r) => r.bundles ?? []), ...Object.values(WORKERS).map((w) => w.entry)])];
 }
 
 /** Output file of `entry` under `outdir` (esbuild keeps the paths below the common root). */

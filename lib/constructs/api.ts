@@ -87,6 +87,8 @@ export class PaygoApi extends Construct {
     for (const route of props.routes ?? ROUTES) {
       const fn = new PaygoFunction(this, route.name, {
         entry: route.entry,
+        ...(route.files ? { files: route.files } : {}),
+        ...(route.bundles ? { bundles: route.bundles } : {}),
         settings: props.settings,
         description: `${route.method} ${route.path}`,
       }).bindDeclared(route, resources);

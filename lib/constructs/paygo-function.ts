@@ -23,6 +23,11 @@ import type { PaygoTable } from './tables';
 export const BUNDLE_ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': path.join(__dirname, '..', '..', 'shared', 'aws', 'lambda-credentials.ts'),
   semver: path.join(__dirname, '..', '..', 'shared', 'aws', 'semver-stub.ts'),
+  // fontkit (the statement's PDF) reaches brotli only for WOFF2 fonts; the PDF embeds a TrueType one.
+  'brotli/decompress.js': path.join(__dirname, '..', '..', 'shared', 'http', 'brotli-stub.ts'),
+  // pdfkit's ES module build finds its data files through import.meta.url, which a CommonJS bundle
+  // leaves empty (it throws at load); its CommonJS build finds them through __filename.
+  pdfkit: path.join(__dirname, '..', '..', 'node_modules', 'pdfkit', 'js', 'pdfkit.js'),
 };
 
 /** The repository root: ROUTES/WORKERS entries are relative to it. */
@@ -52,6 +57,10 @@ export interface PaygoFunctionProps {
   readonly logRetention?: RetentionDays;
   /** @default - no description */
   readonly description?: string;
+  /** Files (paths from the repository root) copied beside the bundle, for the handler to read at run time. */
+  readonly files?: readonly string[];
+  /** Modules (paths from the repository root) bundled on their own beside the handler's bundle, loaded when needed. */
+  readonly bundles?: readonly string[];
 }
 
 /**
@@ -105,6 +114,22 @@ export class PaygoFunction extends NodejsFunction {
         bundleAwsSDK: true,
         externalModules: [],
         esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
+        // A font read from a file rather than inlined, a module loaded only when needed (the PDF renderer).
+        ...((props.files?.length ?? 0) + (props.bundles?.length ?? 0) > 0 ? {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [
+              ...(props.files ?? []).map((f) => `cp "${path.join(inputDir, f)}" "${outputDir}/"`),
+              ...(props.bundles ?? []).map((b) => [
+                `"${path.join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${path.join(inputDir, b)}"`,
+                '--bundle --platform=node --target=node22 --format=cjs --minify --main-fields=module,main',
+                ...Object.entries(BUNDLE_ALIASES).map(([from, to]) => `"--alias:${from}=${to}"`),
+                `"--outfile=${outputDir}/${path.basename(b, '.ts')}.js"`,
+              ].join(' ')),
+            ],
+          },
+        } : {}),
       },
       environment: {
         [ENV.billingTimeZone]: props.settings.billingTimeZone,

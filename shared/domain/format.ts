@@ -44,3 +44,11 @@ export function formatMoney(amount: Money, currency?: string): string {
 export function plural(n: number, one: string, many: string): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+
+/**
+ * Money as a person reads it on a printed statement: a space between thousands, a decimal comma and
+ * the currency code (123456 UAH -> "1 234,56 UAH"), as Ukrainian documents write it.
+ */
+export function formatMoneyPrinted(amount: Money, currency: string): string {
+  return formatMoney(amount).replace(/,/g, ' ').replace('.', ',') + ` ${currency}`;
+}

@@ -80,6 +80,7 @@ export type Statement = z.infer<typeof Statement>;
 
 export const StatementSummary = z.object({ month: Month, openingBalance: Amount, closingBalance: Amount });
 export type StatementSummary = z.infer<typeof StatementSummary>;
+export const StatementList = z.object({ statements: z.array(StatementSummary) }).meta({ id: 'StatementList' });
 
 /** One kind's events counted on one day (the running counters kept beside the day's telecom total). */
 export interface KindTotal { count: number; amount: Money }

@@ -64,6 +64,7 @@ function operationObject(op: Route): JsonObject {
   for (const [status, schema] of Object.entries(op.responses)) {
     const content: JsonObject = schema ? { 'application/json': { schema: schemaOf(schema, 'output') } } : {};
     if (op.csv && schema) content['text/csv'] = { schema: { type: 'string' } };
+    if (op.pdf && schema) content['application/pdf'] = { schema: { type: 'string', contentMediaType: 'application/pdf' } };
     responses[status] = { description: op.summary, ...(Object.keys(content).length ? { content } : {}) };
   }
   // A public route still refuses a body over 1 MiB (the twin; API Gateway past 10 MB) before it runs.

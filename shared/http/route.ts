@@ -30,6 +30,8 @@ export interface HttpResult {
   csv?: string;
   /** The file name a CSV answer is saved as (Content-Disposition); characters outside `A-Za-z0-9._-` become `_`. */
   filename?: string;
+  /** Served instead of the JSON body when the client sends `Accept: application/pdf` and the route has pdf: made only then. */
+  pdf?: { render: () => Promise<Uint8Array>; filename: string };
   headers?: Record<string, string>;
 }
 
@@ -178,6 +180,16 @@ export function httpRoute<K extends RouteKey>(key: K) {
           const body = op.body ? parseWith(op.body, readBody(event, op), 'body') : undefined;
           const query = op.query ? parseWith(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
           const result = await fn({ auth: auth as AuthOf<K>, body: body as BodyOf<K>, query: query as QueryOf<K>, params: params as ParamsOf<K>, headers, requestId, event });
+          if (result.pdf && op.pdf && (headers.accept ?? '').includes('application/pdf')) {
+            // Binary: API Gateway (and the twin) send base64 bodies marked isBase64Encoded as bytes.
+            const bytes = await result.pdf.render();
+            return {
+              statusCode: result.status,
+              headers: { 'content-type': 'application/pdf', 'content-disposition': attachment(result.pdf.filename), ...noStore, ...result.headers },
+              body: Buffer.from(bytes).toString('base64'),
+              isBase64Encoded: true,
+            };
+          }
           if (result.csv !== undefined && op.csv && (headers.accept ?? '').includes('text/csv')) {
             return { statusCode: result.status, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(result.filename ?? 'export.csv'), ...noStore, ...result.headers }, body: result.csv };
           }

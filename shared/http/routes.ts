@@ -14,6 +14,7 @@ import { NewPlan, NewVersion, PlanVersion } from '../domain/plan';
 import { ProductList } from '../domain/product-view';
 import { Project } from '../domain/project';
 import { Quote, QuoteRequest } from '../domain/quote';
+import { Statement, StatementList } from '../domain/statement';
 import type { Role } from '../domain/roles';
 import type { TableAccess, TableKey } from '../tables';
 import * as S from './schemas';
@@ -31,6 +32,10 @@ export interface FunctionAccess {
   readonly deliveryQueue?: boolean;
   /** Seals new webhook secrets (KMS Encrypt) or opens them to sign (KMS Decrypt). */
   readonly webhookSecrets?: 'seal' | 'open';
+  /** Files (paths from the repository root) shipped beside the function's bundle, read at run time. */
+  readonly files?: readonly string[];
+  /** Modules (paths from the repository root) bundled on their own beside the function's bundle, loaded at run time. */
+  readonly bundles?: readonly string[];
 }
 
 /** One route as declared below. */
@@ -48,6 +53,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   /** Also answers `text/csv` when asked with Accept. */
   readonly csv?: boolean;
+  /** Also answers `application/pdf` when asked with Accept. */
+  readonly pdf?: boolean;
   /** Takes an `Idempotency-Key` header. */
   readonly idempotent?: boolean;
   /** A larger body than the 1 MiB every other route takes (a tariff: up to Lambda's 6 MB). */
@@ -209,6 +216,16 @@ export const API = {
   'POST /admin/billing-runs': {
     name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,
     summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
+  },
+  // issue 21: monthly statements (JSON, CSV and PDF), made by the nightly run
+  'GET /projects/{projectId}/statements': {
+    name: 'ListStatements', handler: 'list-statements', roles: OWNER, tables: { projects: 'read' },
+    summary: "The project's monthly statements, newest first", responses: { 200: StatementList },
+  },
+  'GET /projects/{projectId}/statements/{month}': {
+    name: 'GetStatement', handler: 'get-statement', roles: OWNER, tables: { projects: 'read' },
+    summary: 'A monthly statement: JSON, or CSV or PDF with Accept', responses: { 200: Statement }, csv: true, pdf: true,
+    files: ['node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf'], bundles: ['shared/http/statement-pdf.ts'],
   },
 } as const satisfies Record<string, RouteSpec>;
 
