@@ -630,6 +630,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{projectId}/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's monthly statements, newest first
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdStatements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A monthly statement: JSON, or CSV or PDF with Accept
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdStatementsMonth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "payment.received": {
@@ -819,6 +859,23 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "statement.ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The statement.ready event */
+        post: operations["onStatementReady"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -860,6 +917,8 @@ export interface components {
                     perSegment: number;
                 }[];
             };
+            /** @description VAT included in this version's prices, percent (0 to 50); absent: 0 */
+            vatPercent?: number;
         };
         Product: {
             productId: string;
@@ -921,7 +980,7 @@ export interface components {
              */
             date: string;
             /** @enum {string} */
-            type: "payment" | "product_daily" | "number_daily" | "discount" | "telecom_daily" | "adjustment";
+            type: "payment" | "product_daily" | "number_daily" | "discount" | "telecom_daily" | "adjustment" | "usage_refund" | "credit_granted" | "credit_expired" | "credit_voided";
             description: string;
             /** @description integer minor units (kopecks, cents) */
             amount: number;
@@ -929,7 +988,7 @@ export interface components {
             productId?: string;
             number?: string;
         };
-        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"];
+        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"] | components["schemas"]["StatementReadyEvent"];
         PaymentReceivedEvent: {
             /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
             eventId: string;
@@ -1179,6 +1238,25 @@ export interface components {
                 effectiveFrom: string;
             };
         };
+        StatementReadyEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "statement.ready";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                month: string;
+                /** @description integer minor units (kopecks, cents) */
+                closingBalance: number;
+            };
+        };
         AlertRules: {
             balanceBelow: number[] | null;
             runwayDays: number | null;
@@ -1187,10 +1265,93 @@ export interface components {
         Webhook: {
             webhookId: string;
             url: string;
-            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "statement.ready")[];
             description?: string;
             /** @enum {string} */
             status: "enabled" | "disabled";
+        };
+        StatementList: {
+            statements: {
+                /** @example 2026-11 */
+                month: string;
+                /** @description integer minor units (kopecks, cents) */
+                openingBalance: number;
+                /** @description integer minor units (kopecks, cents) */
+                closingBalance: number;
+            }[];
+        };
+        Statement: {
+            projectId: string;
+            projectName: string;
+            /** @example 2026-11 */
+            month: string;
+            currency: string;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            to: string;
+            /** @description integer minor units (kopecks, cents) */
+            openingBalance: number;
+            /** @description integer minor units (kopecks, cents) */
+            closingBalance: number;
+            /** @description integer minor units (kopecks, cents) */
+            openingCreditBalance: number;
+            /** @description integer minor units (kopecks, cents) */
+            closingCreditBalance: number;
+            /** @description integer minor units (kopecks, cents) */
+            payments: number;
+            /** @description net, signed */
+            adjustments: number;
+            /** @description integer minor units (kopecks, cents) */
+            refunds: number;
+            /** @description integer minor units (kopecks, cents) */
+            creditsGranted: number;
+            /** @description integer minor units (kopecks, cents) */
+            creditsDrawn: number;
+            /** @description integer minor units (kopecks, cents) */
+            creditsExpired: number;
+            /** @description integer minor units (kopecks, cents) */
+            creditsVoided: number;
+            charges: {
+                products: {
+                    productId: string;
+                    name: string;
+                    days: number;
+                    /** @description integer minor units (kopecks, cents) */
+                    amount: number;
+                }[];
+                numbers: {
+                    type: string;
+                    /** @description number-days charged */
+                    count: number;
+                    /** @description integer minor units (kopecks, cents) */
+                    amount: number;
+                }[];
+                /** @description integer minor units (kopecks, cents) */
+                discount: number;
+                telecom: {
+                    kind: string;
+                    /** @description events */
+                    count: number;
+                    /** @description integer minor units (kopecks, cents) */
+                    amount: number;
+                }[];
+                /** @description integer minor units (kopecks, cents) */
+                total: number;
+            };
+            vat: {
+                percent: number;
+                /** @description integer minor units (kopecks, cents) */
+                gross: number;
+                /** @description integer minor units (kopecks, cents) */
+                included: number;
+            }[];
         };
     };
     responses: never;
@@ -1615,6 +1776,8 @@ export interface operations {
                             perSegment: number;
                         }[];
                     };
+                    /** @description VAT included in this version's prices, percent (0 to 50); absent: 0 */
+                    vatPercent?: number;
                 };
             };
         };
@@ -1820,6 +1983,8 @@ export interface operations {
                             perSegment: number;
                         }[];
                     };
+                    /** @description VAT included in this version's prices, percent (0 to 50); absent: 0 */
+                    vatPercent?: number;
                 };
             };
         };
@@ -3617,7 +3782,7 @@ export interface operations {
             query?: {
                 after?: string;
                 limit?: number;
-                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed";
+                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "statement.ready";
             };
             header?: never;
             path: {
@@ -4081,7 +4246,7 @@ export interface operations {
                 "application/json": {
                     url: string;
                     /** @description the event types it receives; @default all, those added later too */
-                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "statement.ready")[];
                     description?: string;
                 };
             };
@@ -4096,7 +4261,7 @@ export interface operations {
                     "application/json": {
                         webhookId: string;
                         url: string;
-                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "statement.ready")[];
                         description?: string;
                         /** @enum {string} */
                         status: "enabled" | "disabled";
@@ -4387,6 +4552,179 @@ export interface operations {
                         projects: number;
                         incomplete?: boolean;
                     };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdStatements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's monthly statements, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdStatementsMonth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A monthly statement: JSON, or CSV or PDF with Accept */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                    "text/csv": string;
+                    "application/pdf": string;
                 };
             };
             /** @description Invalid input */
@@ -4831,6 +5169,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PlanChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStatementReady: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementReadyEvent"];
             };
         };
         responses: {

@@ -749,4 +749,26 @@ export const FUZZ: Record<string, RouteFuzz> = {
     },
     control: (w) => ({ method: 'POST', path: '/admin/billing-runs', key: w.admin, body: { date: '2026-03-09' } }),
   },
+  // issue 21: statements (a project without a closed month: an empty list, 404 for a month)
+  'GET /projects/{projectId}/statements': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/statements`, key: w.a.key };
+      return [...authCases(base), ...pathCases('GET', (v) => `/projects/${v}/statements`, w.admin)];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/statements`, key: w.a.key }),
+  },
+  'GET /projects/{projectId}/statements/{month}': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/statements/2026-02`, key: w.a.key };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/statements/2026-02`, w.admin),
+        ...['2026-13', '2026-1', '26-01', '2026-02-01', '0000-00', INJECTIONS[0]!, INJECTIONS[1]!, 'x'.repeat(3000)].map((m) => ({
+          name: `month ${show(m)}`, req: { ...base, path: `/projects/${w.a.id}/statements/${E(m)}` }, status: 400,
+        })),
+        { name: 'a month not made', req: { ...base, path: `/projects/${w.a.id}/statements/2026-03`, headers: { accept: 'application/pdf' } }, status: 404 },
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/statements/2026-02`, key: w.a.key, headers: { accept: 'text/csv' } }),
+  },
 };

@@ -5,6 +5,7 @@
  * before and after each case and compared item by item. Each row ends with a valid control request
  * that must succeed, so the cases are refused for what they break and nothing else.
  */
+import { seedStatement } from './statement-fixture';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { storeContext } from '../../shared/store/context';
 import { billingEnv } from '../support/billing';
@@ -31,6 +32,7 @@ beforeAll(async () => {
   await must({ method: 'POST', path: `/projects/${a.id}/payments`, key: admin, body: { paymentId: 'pay-seen', amount: 1000 } }, 201);
   await must({ method: 'POST', path: `/projects/${a.id}/payments`, key: admin, body: { paymentId: 'pay-seen-2', amount: 1000 } }, 201);
   await chargeThrough(storeContext(), a.id, '2026-03-05');
+  await seedStatement(a.id, a.name, '2026-02');
   await must({ method: 'POST', path: `/projects/${a.id}/numbers`, key: admin, body: { number: '+380441110000', type: 'local' } }, 201);
   await must({ method: 'POST', path: `/projects/${world.b.id}/numbers`, key: admin, body: { number: '+380443330000', type: 'local' } }, 201);
   await must({ method: 'POST', path: '/projects', key: admin, body: { name: 'idempotent original' }, headers: { 'idempotency-key': 'idem-fuzz-1' } }, 201);

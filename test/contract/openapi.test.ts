@@ -5,6 +5,7 @@
  * body validates against the document's own schema for that status (json-schema.ts), and against
  * the contract's zod schema (shared/http/contract.ts).
  */
+import { seedStatement } from './statement-fixture';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ErrorBody } from '../../shared/http/schemas';
@@ -98,6 +99,12 @@ beforeAll(async () => {
   await sample('withdraw version', 'DELETE', `/plans/standard/versions/${later.body.version}`, { key: admin });
   await sample('409 begun day', 'POST', '/plans/standard/versions', { key: admin, body: { effectiveFrom: '2026-03-10', ...pricesBody() } });
   await sample('catalog on a day', 'GET', '/catalog', { key: admin, query: { date: '2026-03-01' } });
+  // Statements (issue 21): A's February, as the nightly run would have made it.
+  await seedStatement(a.id, a.name, '2026-02');
+  await sample('statements', 'GET', `${A}/statements`, { key: a.key });
+  await sample('statement', 'GET', `${A}/statements/2026-02`, { key: a.key });
+  await sample('statement csv', 'GET', `${A}/statements/2026-02`, { key: a.key, headers: { accept: 'text/csv' } });
+  await sample('statement pdf', 'GET', `${A}/statements/2026-02`, { key: a.key, headers: { accept: 'application/pdf' } });
   // Events, alerts, webhooks.
   await sample('alerts', 'PUT', `${A}/alerts`, { key: a.key, body: { balanceBelow: [20_000, 0], runwayDays: 7, dailySpendCap: 100_000 } });
   await sample('alerts read', 'GET', `${A}/alerts`, { key: a.key });
@@ -203,8 +210,8 @@ describe('real answers against the document', () => {
         continue;
       }
       if (!media) { problems.push(`${label}: ${contentType} not declared`); continue; }
-      if (contentType === 'text/csv') {
-        if (media.schema?.type !== 'string') problems.push(`${label}: csv not declared as a string`);
+      if (contentType === 'text/csv' || contentType === 'application/pdf') {
+        if (media.schema?.type !== 'string') problems.push(`${label}: ${contentType} not declared as a string`);
         continue;
       }
       if (media.schema) {

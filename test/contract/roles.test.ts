@@ -5,6 +5,7 @@
  * the caller alone. A refused call changes nothing (whole-table snapshots) and an answer to another
  * project's key carries none of the project's data.
  */
+import { seedStatement } from './statement-fixture';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../shared/domain/billing-days';
 import { billingEnv } from '../support/billing';
@@ -57,6 +58,8 @@ const ROLE_COLUMN: Record<string, Column> = {
   'DELETE /projects/{projectId}/webhooks/{webhookId}': 'owner',
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': 'owner',
   'POST /admin/billing-runs': 'admin',
+  'GET /projects/{projectId}/statements': 'owner',
+  'GET /projects/{projectId}/statements/{month}': 'owner',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -153,6 +156,8 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
     return { method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${made.body.webhookId}` };
   },
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': async () => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks/${webhookOfA}/deliveries` }),
+  'GET /projects/{projectId}/statements': async () => ({ method: 'GET', path: `/projects/${w.a.id}/statements` }),
+  'GET /projects/{projectId}/statements/{month}': async () => ({ method: 'GET', path: `/projects/${w.a.id}/statements/2026-02` }),
 };
 
 /** A's first event and a webhook of A (made in beforeAll). */
@@ -175,6 +180,7 @@ beforeAll(async () => {
   await callApi('POST', '/usage', { key: w.telephony, body: (await REQUESTS['POST /usage']!()).body });
   webhookOfA = (await asAdmin('POST', `/projects/${w.a.id}/webhooks`, { url: 'https://hooks.example.com/roles-a' })).body.webhookId;
   eventOfA = (await asAdmin('GET', `/projects/${w.a.id}/events`)).body.events[0].eventId;
+  await seedStatement(w.a.id, w.a.name, '2026-02');
 });
 
 describe('the role matrix', () => {

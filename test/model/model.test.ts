@@ -22,6 +22,7 @@ import { logger } from '../../shared/logger';
 import { useTables } from '../support/dynamo';
 import { SOAK_SCALE, TEST_SCALE } from './commands';
 import { eventNotes, eventSummary, faultBreakdown, modelProperty, totals } from './run';
+import { statementTally } from './statement-checks';
 
 const seed = process.env.PAYGO_MODEL_SEED ? Number(process.env.PAYGO_MODEL_SEED) : Math.floor(Math.random() * 0x7fffffff);
 const path = process.env.PAYGO_MODEL_PATH;
@@ -44,6 +45,7 @@ it('keeps balances, ledgers and usage equal to the model under injected faults',
   console.log(`model test: ${totals.runs} runs, ${totals.steps} steps, ${totals.events} events (${totals.posted} posted), ${totals.days} days closed, `
     + `${totals.faults} faults injected (${faultBreakdown()}), ${eventSummary()}, ${totals.lost} lost, ${totals.doubleDebited + totals.doubleChargedDays} double-charged in ${Math.round(performance.now() - started)} ms`);
   if (eventNotes()) console.log(`model test: ${eventNotes()}`);
+  console.log(`model test: ${statementTally.statements} monthly statements checked against the model`);
   // A replay with a path runs that one run only.
   if (!path) expect(totals.runs).toBe(numRuns);
   expect(totals.lost + totals.doubleDebited + totals.doubleChargedDays).toBe(0);

@@ -17,6 +17,7 @@ import { createWebhookArb, putAlertsArb, settleEvents } from './event-commands';
 import { FAULT_KINDS, type FaultKind } from './faults';
 import { Model } from './model';
 import { World } from './world';
+import { checkStatements } from './statement-checks';
 
 export const ZONE = 'Europe/Kyiv';
 
@@ -124,6 +125,7 @@ export function modelProperty(opts: ModelRunOptions) {
       opts.onRun?.({ ...t, faults, steps: world.steps, projectEvents: e });
       expectThat(t.lost === 0 && t.doubleDebited === 0 && t.doubleChargedDays === 0, () => `tally: ${JSON.stringify(t)}`);
       await checkFull(model, world);
+      await checkStatements(model, world);
       await checkReconcile(world, settledAt);
     } finally {
       await world.dispose();
