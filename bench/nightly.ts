@@ -54,18 +54,18 @@ function at(day: BillingDay, hour: number, minute = 0): string {
 const num = (project: number, k: number) => `+38044${String(project % 1000).padStart(3, '0')}${String(k).padStart(4, '0')}`;
 
 /** A project's changes, oldest first, with `seq` in write order (as appendChange numbers them). */
-function changesOf(kind: Kind, p: number): TimelineChange[] {
+function changesOf(kind: Kind, p: number, night: BillingDay = NIGHT): TimelineChange[] {
   const out: TimelineChange[] = [];
   if (kind === 'history1') {
     out.push(
-      { kind: 'product', at: at(NIGHT, 9), productId: 'telephony', enabled: true, seats: 4 },
-      { kind: 'product', at: at(NIGHT, 9, 1), productId: 'calltracking', enabled: true },
-      { kind: 'number', at: at(NIGHT, 9, 2), number: num(p, 0), numberType: 'local', held: true },
-      { kind: 'number', at: at(NIGHT, 12), number: num(p, 1), numberType: 'local', held: true },
-      { kind: 'number', at: at(NIGHT, 15), number: num(p, 0), numberType: 'local', held: false },
+      { kind: 'product', at: at(night, 9), productId: 'telephony', enabled: true, seats: 4 },
+      { kind: 'product', at: at(night, 9, 1), productId: 'calltracking', enabled: true },
+      { kind: 'number', at: at(night, 9, 2), number: num(p, 0), numberType: 'local', held: true },
+      { kind: 'number', at: at(night, 12), number: num(p, 1), numberType: 'local', held: true },
+      { kind: 'number', at: at(night, 15), number: num(p, 0), numberType: 'local', held: false },
     );
   } else {
-    const first = addDays(NIGHT, -(HISTORY_DAYS - 1));
+    const first = addDays(night, -(HISTORY_DAYS - 1));
     out.push(
       { kind: 'product', at: at(first, 9), productId: 'telephony', enabled: true, seats: 3 },
       { kind: 'product', at: at(first, 9, 1), productId: 'calltracking', enabled: true },
@@ -84,16 +84,16 @@ function changesOf(kind: Kind, p: number): TimelineChange[] {
 }
 
 /** Every item of one project, as the store would have left it after charging through D-1. */
-function projectItems(kind: Kind, p: number): { projectId: string; items: Record<string, unknown>[] } {
-  const projectId = `prj_bench_${kind}_${p}`;
-  const changes = changesOf(kind, p);
-  const billingStartDate = kind === 'history1' ? NIGHT : addDays(NIGHT, -(HISTORY_DAYS - 1));
+function projectItems(kind: Kind, p: number, night: BillingDay = NIGHT, prefix = 'prj_bench'): { projectId: string; items: Record<string, unknown>[] } {
+  const projectId = `${prefix}_${kind}_${p}`;
+  const changes = changesOf(kind, p, night);
+  const billingStartDate = kind === 'history1' ? night : addDays(night, -(HISTORY_DAYS - 1));
   const createdAt = utcIso(startOfDay(billingStartDate, ZONE));
   const items: Record<string, unknown>[] = changes.map((c, i) => ({ ...keys.change(projectId, c.at, `u${i}`), ...c, projectId, createdAt }));
   if (kind === 'history30') {
     // The state after every change before D's first instant: what the charge of D-1 stored.
-    const before = changes.filter((c) => Date.parse(c.at) < startOfDay(NIGHT, ZONE));
-    items.push({ ...keys.snapshot(projectId), projectId, asOf: addDays(NIGHT, -1), state: foldChanges(emptySnapshot(), before) });
+    const before = changes.filter((c) => Date.parse(c.at) < startOfDay(night, ZONE));
+    items.push({ ...keys.snapshot(projectId), projectId, asOf: addDays(night, -1), state: foldChanges(emptySnapshot(), before) });
   }
   items.push({
     ...keys.project(projectId),
@@ -104,7 +104,7 @@ function projectItems(kind: Kind, p: number): { projectId: string; items: Record
     creditLimit: 0,
     status: 'active',
     billingStartDate,
-    chargedThrough: addDays(NIGHT, -1),
+    chargedThrough: addDays(night, -1),
     chargeShard: chargeShardOf(projectId),
     // Each change and each charged day bumped it once.
     version: changes.length + (kind === 'history30' ? HISTORY_DAYS - 1 : 0),
@@ -112,7 +112,7 @@ function projectItems(kind: Kind, p: number): { projectId: string; items: Record
     createdAt,
   });
   // Some usage was debited on D: its open telecom total.
-  items.push({ ...keys.telecom(projectId, NIGHT), total: 4_200 + p, events: 17 });
+  items.push({ ...keys.telecom(projectId, night), total: 4_200 + p, events: 17 });
   return { projectId, items };
 }
 
@@ -133,11 +133,11 @@ function sqsEvent(projectIds: readonly string[], date: BillingDay): SQSEvent {
 }
 
 /** Charges `projectIds` for NIGHT through the handler, SQS_BATCH a message batch, INVOCATIONS at once. */
-async function chargeNight(projectIds: readonly string[]): Promise<void> {
+async function chargeNight(projectIds: readonly string[], night: BillingDay = NIGHT): Promise<void> {
   const batches: string[][] = [];
   for (let i = 0; i < projectIds.length; i += SQS_BATCH) batches.push(projectIds.slice(i, i + SQS_BATCH));
   await mapLimit(batches, INVOCATIONS, async (batch) => {
-    const out = await chargeDay(sqsEvent(batch, NIGHT));
+    const out = await chargeDay(sqsEvent(batch, night));
     if (out.batchItemFailures.length > 0) throw new Error(`charge-day failed ${out.batchItemFailures.length} messages`);
   });
 }
@@ -153,6 +153,79 @@ async function ledgerLines(ctx: StoreContext, projectId: string, day: BillingDay
 }
 
 /** Returns `bench nightly: <N> projects/s; <R>x cost 30-day-history vs 1-day-history`. */
+/** Projects of each kind in the month-close detail (fewer than the main figure: each has a month of ledger). */
+const MONTH_PROJECTS = Number(process.env.BENCH_NIGHTLY_MONTH_PROJECTS ?? Math.min(PROJECTS, 500));
+/** The month-close detail: February's last day is charged (the statement made) vs its 27th (an ordinary night). */
+const MONTH_END: BillingDay = '2026-02-28';
+const MONTH_ORDINARY: BillingDay = '2026-02-27';
+
+/**
+ * The month's ledger before `night` as the nightly charge would have left it: 6 lines a day (two
+ * products, the discount, two numbers, telecom) and each day's telecom total with its per-kind
+ * counters, from the 1st to the day before `night`.
+ */
+function monthHistory(projectId: string, night: BillingDay): { ledger: Record<string, unknown>[]; projects: Record<string, unknown>[] } {
+  const ledger: Record<string, unknown>[] = [];
+  const projects: Record<string, unknown>[] = [];
+  for (let day = `${night.slice(0, 7)}-01`; day < night; day = addDays(day, 1)) {
+    const line = (entryId: string, type: string, amount: number, extra: Record<string, unknown> = {}) =>
+      ledger.push({ ...keys.ledger(projectId, day, entryId), projectId, createdAt: at(day, 23), entryId, date: day, type, description: type, amount, balanceEffect: type !== 'telecom_daily', ...extra });
+    line(`charge#${day}#product#calltracking`, 'product_daily', -2_854, { productId: 'calltracking' });
+    line(`charge#${day}#product#telephony`, 'product_daily', -1_782, { productId: 'telephony' });
+    line(`charge#${day}#discount`, 'discount', 232);
+    line(`charge#${day}#number#${num(1, 1)}`, 'number_daily', -536, { number: num(1, 1), description: `Number ${num(1, 1)} (local), day` });
+    line(`charge#${day}#number#${num(1, 2)}`, 'number_daily', -536, { number: num(1, 2), description: `Number ${num(1, 2)} (local), day` });
+    line(`telecom#${day}`, 'telecom_daily', -4_200);
+    projects.push({ ...keys.telecom(projectId, day), total: 4_200, events: 17, amount_outgoing_call: 3_000, count_outgoing_call: 10, amount_sms: 1_200, count_sms: 7 });
+  }
+  return { ledger, projects };
+}
+
+/**
+ * The first night of a month against an ordinary one, on projects alike but for the day: both have
+ * 30 days of timeline and the month's ledger so far; the first also makes February's statement (it
+ * reads the month's 162 ledger lines, 27 telecom items, the plan) in its own transaction.
+ */
+async function monthCloseRatio(d: Parameters<Parameters<typeof withDynamo>[1]>[0]): Promise<{ ratio: number; closeMs: number; ordinaryMs: number }> {
+  const ids: Record<'close' | 'ordinary', string[]> = { close: [], ordinary: [] };
+  for (const [which, night] of [['close', MONTH_END], ['ordinary', MONTH_ORDINARY]] as const) {
+    const projects: Record<string, unknown>[] = [];
+    const ledger: Record<string, unknown>[] = [];
+    for (let p = 0; p < MONTH_PROJECTS; p++) {
+      const { projectId, items } = projectItems('history30', p, night, `prj_month_${which}`);
+      ids[which].push(projectId);
+      // Its January is stated already: February is the month this night may close.
+      projects.push(...items.map((i) => (i.sk === 'project' ? { ...i, statementsThrough: '2026-01' } : i)));
+      const h = monthHistory(projectId, night);
+      projects.push(...h.projects);
+      ledger.push(...h.ledger);
+    }
+    await putAll(d.doc, d.tables.PROJECTS_TABLE, projects);
+    await putAll(d.doc, d.tables.LEDGER_TABLE, ledger);
+  }
+  const warm = 20;
+  await chargeNight(ids.close.slice(0, warm), MONTH_END);
+  await chargeNight(ids.ordinary.slice(0, warm), MONTH_ORDINARY);
+  const per = Math.ceil((MONTH_PROJECTS - warm) / ROUNDS);
+  let close = 0;
+  let ordinary = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const c = () => chargeNight(ids.close.slice(warm + r * per, warm + (r + 1) * per), MONTH_END);
+    const o = () => chargeNight(ids.ordinary.slice(warm + r * per, warm + (r + 1) * per), MONTH_ORDINARY);
+    if (r % 2 === 0) { close += await timeMs(c); ordinary += await timeMs(o); } else { ordinary += await timeMs(o); close += await timeMs(c); }
+  }
+  // Every closing project has its statement; no ordinary one has.
+  const stated = async (projectId: string) => (await d.doc.send(new QueryCommand({
+    TableName: d.tables.PROJECTS_TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+    ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':s': keys.statementPrefix }, ConsistentRead: true,
+  }))).Items?.length ?? 0;
+  if ((await stated(ids.close[MONTH_PROJECTS - 1]!)) !== 1) throw new Error('the first night of March made no statement of February');
+  if ((await stated(ids.ordinary[MONTH_PROJECTS - 1]!)) !== 0) throw new Error('an ordinary night made a statement');
+  const timed = MONTH_PROJECTS - warm;
+  note(`nightly: month close ${(close / 1000).toFixed(1)} s, ordinary ${(ordinary / 1000).toFixed(1)} s for ${timed} projects each`);
+  return { ratio: close / ordinary, closeMs: close / timed, ordinaryMs: ordinary / timed };
+}
+
 export async function benchNightly(): Promise<string> {
   process.env.BILLING_TIME_ZONE = ZONE;
   // 00:05 on D+1 in the billing zone: the schedule's time, when D is "yesterday".
@@ -196,7 +269,9 @@ export async function benchNightly(): Promise<string> {
     const timed = PROJECTS - warm;
     const rate = (kind: Kind) => (timed * 1000) / ms[kind];
     note(`nightly: 30-day history ${whole(rate('history30'))} projects/s (${(ms.history30 / 1000).toFixed(1)} s), 1-day history ${whole(rate('history1'))} projects/s (${(ms.history1 / 1000).toFixed(1)} s), ${timed} timed of each`);
-    return `bench nightly: ${whole(rate('history30'))} projects/s; ${(ms.history30 / ms.history1).toFixed(2)}x cost 30-day-history vs 1-day-history`;
+    const month = await monthCloseRatio(d);
+    return `bench nightly: ${whole(rate('history30'))} projects/s; ${(ms.history30 / ms.history1).toFixed(2)}x cost 30-day-history vs 1-day-history\n`
+      + `bench nightly month-close: ${month.ratio.toFixed(2)}x cost first-night-of-a-month vs ordinary-night (${month.closeMs.toFixed(1)} vs ${month.ordinaryMs.toFixed(1)} ms a project, statement made)`;
   });
 }
 

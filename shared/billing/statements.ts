@@ -26,7 +26,8 @@ import { nowIso, type StoreContext } from '../store/context';
 import { readCreditsDrawn } from '../store/credit-draws';
 import { eventWrites } from '../store/events';
 import { keys } from '../store/keys';
-import { findPlan, readVersionItem } from '../store/plans';
+import { readVersionItem } from '../store/plans';
+import { planFor } from './prices';
 import { getProjectItem, plansOf, type ProjectItem } from '../store/projects';
 import { findStatement, listStatementSummaries, readLedgerRange, statementPut, statementRef } from '../store/statements';
 import { readTelecomKinds } from '../store/telecom';
@@ -48,30 +49,42 @@ export function monthDue(project: Pick<ProjectItem, 'statementsThrough' | 'billi
  * The VAT rate of each day and the names of the products, from the plan versions in force on the
  * days `from`..`to`: each plan and each version item read once (never a tariff).
  */
+/** Version items by table, plan and version: never edited, so kept per warm function (not their tariffs). */
+const versionItems = new Map<string, Promise<{ vatPercent: number; products: { productId: string; name: string }[] }>>();
+
+function versionItemOf(ctx: StoreContext, planId: string, version: number): Promise<{ vatPercent: number; products: { productId: string; name: string }[] }> {
+  const key = `${ctx.tables.plans}|${planId}@${version}`;
+  let hit = versionItems.get(key);
+  if (!hit) {
+    hit = readVersionItem(ctx, planId, version).then((item) => {
+      if (!item) throw new NotFound(`version ${version} of plan ${planId}`);
+      return { vatPercent: item.vatPercent ?? 0, products: item.products.map((p) => ({ productId: p.productId, name: p.name })) };
+    });
+    hit.catch(() => versionItems.delete(key));
+    if (versionItems.size >= 64) versionItems.delete(versionItems.keys().next().value!);
+    versionItems.set(key, hit);
+  }
+  return hit;
+}
+
+/**
+ * The VAT rate of each day and the names of the products, from the plan versions in force on the
+ * days `from`..`to` (the plan items as ./prices.ts keeps them, the version items without their tariffs).
+ */
 async function pricesOfMonth(ctx: StoreContext, assignments: readonly PlanAssignment[], from: BillingDay, to: BillingDay): Promise<{ vatOn: (day: BillingDay) => number; productName: (id: string) => string | undefined }> {
   const plans = new Map<string, VersionRef[]>();
-  const versions = new Map<string, { vatPercent: number; products: { productId: string; name: string }[] }>();
   const rateByDay = new Map<BillingDay, number>();
   const names = new Map<string, string>();
   for (let day = from; day <= to; day = addDays(day, 1)) {
     const planId = planOn(assignments, day);
     let refs = plans.get(planId);
     if (!refs) {
-      const plan = await findPlan(ctx, planId);
-      if (!plan) throw new NotFound(`plan ${planId}`);
-      refs = plan.versions;
+      refs = (await planFor(ctx, planId, to)).versions;
       plans.set(planId, refs);
     }
     const ref = versionOn(refs, day);
     if (!ref) throw new NotFound(`a version of plan ${planId} in force on ${day}`);
-    const key = `${planId}@${ref.version}`;
-    let v = versions.get(key);
-    if (!v) {
-      const item = await readVersionItem(ctx, planId, ref.version);
-      if (!item) throw new NotFound(`version ${ref.version} of plan ${planId}`);
-      v = { vatPercent: item.vatPercent ?? 0, products: item.products };
-      versions.set(key, v);
-    }
+    const v = await versionItemOf(ctx, planId, ref.version);
     rateByDay.set(day, v.vatPercent);
     // The name in force on the latest day wins: what the customer last saw the product called.
     for (const p of v.products) names.set(p.productId, p.name);
@@ -103,15 +116,21 @@ export async function statementOf(ctx: StoreContext, project: ProjectItem, month
 export async function closeMonths(ctx: StoreContext, projectId: string, known?: ProjectItem): Promise<Statement[]> {
   if (known && !monthDue(known)) return [];
   const made: Statement[] = [];
+  let after: ProjectItem | undefined;
   while (made.length < MAX_MONTHS_PER_CALL) {
-    const statement = await optimisticCommit<Statement | null>(ctx.doc, `closing a month of ${projectId}`, async ({ attemptId }) => {
-      const project = await getProjectItem(ctx, projectId);
+    // After a month is made, the project as that commit left it says whether another is due.
+    if (after && !monthDue(after)) break;
+    const step = await optimisticCommit<{ statement: Statement; after: ProjectItem } | null>(ctx.doc, `closing a month of ${projectId}`, async ({ round, attemptId }) => {
+      const project = round === 0 && after ? after : await getProjectItem(ctx, projectId);
       if (!monthDue(project)) return { done: null };
       const month = nextStatementMonth(project);
-      const previous = project.statementsThrough ? await findStatement(ctx, projectId, project.statementsThrough) : null;
+      const previous = !project.statementsThrough ? null
+        : project.statementClosing ? { closingBalance: project.statementClosing.balance, closingCreditBalance: project.statementClosing.credit }
+        : await findStatement(ctx, projectId, project.statementsThrough);
       const s = await statementOf(ctx, project, month, previous);
       const createdAt = nowIso(ctx);
       const events = eventWrites(ctx, project, [draft('statement.ready', { month, closingBalance: s.closingBalance }, `statement#${month}`)], createdAt);
+      const closing = { balance: s.closingBalance, credit: s.closingCreditBalance };
       return {
         items: [
           statementPut(ctx, s, createdAt, attemptId),
@@ -119,19 +138,20 @@ export async function closeMonths(ctx: StoreContext, projectId: string, known?: 
             Update: {
               TableName: ctx.tables.projects,
               Key: keys.project(projectId),
-              UpdateExpression: 'SET statementsThrough = :month, eventSeq = :seq, version = :next',
+              UpdateExpression: 'SET statementsThrough = :month, statementClosing = :closing, eventSeq = :seq, version = :next',
               ConditionExpression: 'version = :version',
-              ExpressionAttributeValues: { ':month': month, ':seq': events.eventSeq, ':next': project.version + 1, ':version': project.version },
+              ExpressionAttributeValues: { ':month': month, ':closing': closing, ':seq': events.eventSeq, ':next': project.version + 1, ':version': project.version },
             },
           },
           ...events.puts,
         ],
         receipt: statementRef(ctx, projectId, month),
-        result: s,
+        result: { statement: s, after: { ...project, statementsThrough: month, statementClosing: closing, eventSeq: events.eventSeq, version: project.version + 1 } },
       };
     });
-    if (!statement) break;
-    made.push(statement);
+    if (!step) break;
+    made.push(step.statement);
+    after = step.after;
   }
   return made;
 }

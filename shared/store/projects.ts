@@ -53,6 +53,8 @@ export interface ProjectItem {
   alertState?: AlertState;
   /** The last month whose statement is made (shared/billing/statements.ts); absent before the first. */
   statementsThrough?: string;
+  /** That statement's closing balances: what the next one opens with, without reading it. */
+  statementClosing?: { balance: Money; credit: Money };
 }
 
 export function alertRulesOf(item: Pick<ProjectItem, 'alerts'>): AlertRules {
