@@ -11,6 +11,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { closeMonths } from '../../shared/billing/statements';
+import { lastDayOf, monthOf } from '../../shared/domain/statement';
 import { isBillingDay } from '../../shared/domain/billing-days';
 import { NotFound } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
@@ -60,9 +61,11 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
         const result = await chargeThrough(ctx, projectId, date);
         if (result.days.length > 0) logger.info('charged', { projectId, through: result.chargedThrough, days: result.days.length });
         metrics.addMetric('DaysCharged', MetricUnit.Count, result.days.length);
-        // A month whose last day is now charged gets its statement (also on a redelivery: the charge
-        // above is then a no-op, and a statement a crash left unmade is made here).
-        const statements = await closeMonths(ctx, projectId);
+        // A month whose last day this charged gets its statement. A repeat or a redelivery charges
+        // nothing and looks too (a statement a crash left unmade is made then); an ordinary night reads
+        // nothing more.
+        const closesMonth = result.days.length === 0 || result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
+        const statements = closesMonth ? await closeMonths(ctx, projectId) : [];
         if (statements.length > 0) logger.info('statements made', { projectId, months: statements.map((s) => s.month) });
         metrics.addMetric('StatementsMade', MetricUnit.Count, statements.length);
       } catch (e) {

@@ -65,6 +65,9 @@ export async function readLedgerRange(ctx: StoreContext, projectId: string, from
       TableName: ctx.tables.ledger,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
       ExpressionAttributeValues: { ':pk': keys.ledgerPk(projectId), ':lo': `${from}#`, ':hi': `${to}$` },
+      // The entry's own fields only: a month's read carries no keys or bookkeeping attributes.
+      ProjectionExpression: 'entryId, #date, #type, description, amount, balanceEffect, productId, #number',
+      ExpressionAttributeNames: { '#date': 'date', '#type': 'type', '#number': 'number' },
       ConsistentRead: true,
     },
   });
