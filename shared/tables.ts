@@ -4,7 +4,8 @@
  * synthesised template.
  *
  * Projects: pk/sk. Items: the project (`project#<id>` / `project`), its timeline changes
- *   (`change#<at>#<seq>`), daily sessions (`sessions#<date>`), open telecom totals (`telecom#<date>`),
+ *   (`change#<at>#<seq>`), daily sessions (`sessions#<date>`), telecom totals per day with each kind's
+ *   part (`telecom#<date>`, kept after the day closes), monthly statements (`statement#<YYYY-MM>`),
  *   API keys (`apikey#<sha256>` / `apikey`, and `apikeyid#<id>` / `apikeyid` pointing at the hash),
  *   number holdings (`number#<E164>` / `number`: which project holds a number when).
  *   GSI `byChargedThrough`: pk `chargeShard` (`shard#0`..`shard#N`), sk `chargedThrough` (date):
