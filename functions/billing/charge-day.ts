@@ -65,7 +65,7 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
         // nothing and looks too (a statement a crash left unmade is made then); an ordinary night reads
         // nothing more.
         const closesMonth = result.days.length === 0 || result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
-        const statements = closesMonth ? await closeMonths(ctx, projectId) : [];
+        const statements = closesMonth ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
         if (statements.length > 0) logger.info('statements made', { projectId, months: statements.map((s) => s.month) });
         metrics.addMetric('StatementsMade', MetricUnit.Count, statements.length);
       } catch (e) {

@@ -92,42 +92,67 @@ async function pricesOfMonth(ctx: StoreContext, assignments: readonly PlanAssign
   return { vatOn: (day) => rateByDay.get(day) ?? 0, productName: (id) => names.get(id) };
 }
 
+/** What a month's statement reads of the project's data (besides the plan's items). */
+interface MonthReads {
+  entries: Awaited<ReturnType<typeof readLedgerRange>>;
+  telecomByKind: Awaited<ReturnType<typeof readTelecomKinds>>;
+  drawn: Awaited<ReturnType<typeof readCreditsDrawn>>;
+}
+
+function readMonth(ctx: StoreContext, projectId: string, from: BillingDay, to: BillingDay): Promise<MonthReads> {
+  return Promise.all([readLedgerRange(ctx, projectId, from, to), readTelecomKinds(ctx, projectId, from, to), readCreditsDrawn(ctx, projectId, from, to)])
+    .then(([entries, telecomByKind, drawn]) => ({ entries, telecomByKind, drawn }));
+}
+
+/** The earliest billing day there is: the first statement reads from it (see readFromOf). */
+const BEGINNING: BillingDay = '0001-01-01';
+
+/**
+ * Where a month's reads start: the 1st, or for the first statement the beginning, so a payment made
+ * before `billingStartDate` (a project created ahead of its start) is in the first statement.
+ */
+function readFromOf(project: Pick<ProjectItem, 'statementsThrough'>, month: Month): BillingDay {
+  return project.statementsThrough ? firstDayOf(month) : BEGINNING;
+}
+
 /** The statement of `month` as the ledger has it now (the month must be closed for it to be final). */
-export async function statementOf(ctx: StoreContext, project: ProjectItem, month: Month, previous: Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null): Promise<Statement> {
+export async function statementOf(ctx: StoreContext, project: ProjectItem, month: Month, previous: Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null, reads?: MonthReads): Promise<Statement> {
   const from = month === monthOf(project.billingStartDate) ? project.billingStartDate : firstDayOf(month);
   const to = lastDayOf(month);
-  const [entries, telecomByKind, drawn, prices] = await Promise.all([
-    readLedgerRange(ctx, project.projectId, from, to),
-    readTelecomKinds(ctx, project.projectId, from, to),
-    readCreditsDrawn(ctx, project.projectId, from, to),
+  const [read, prices] = await Promise.all([
+    reads ?? readMonth(ctx, project.projectId, readFromOf(project, month), to),
     pricesOfMonth(ctx, plansOf(project), from, to),
   ]);
   return makeStatement({
     projectId: project.projectId, projectName: project.name, currency: project.currency, month, from,
-    ...openingAfter(previous), entries, telecomByKind, vatOn: prices.vatOn, creditsDrawn: drawn.total, productName: prices.productName,
+    ...openingAfter(previous), entries: read.entries, telecomByKind: read.telecomByKind, vatOn: prices.vatOn, creditsDrawn: read.drawn.total, productName: prices.productName,
   });
 }
 
 /**
  * Makes the statement of every month of `projectId` whose last day is charged and whose statement is
  * not made yet, oldest first, each in its own transaction (see the module comment). Returns those it
- * made. `known` (the project item just read by the caller) saves a read on the nights with nothing due.
+ * made. `chargedThrough` (what the charge just now reached): when it is a month's last day, that
+ * month's reads start beside the project's read instead of after it.
  */
-export async function closeMonths(ctx: StoreContext, projectId: string, known?: ProjectItem): Promise<Statement[]> {
-  if (known && !monthDue(known)) return [];
+export async function closeMonths(ctx: StoreContext, projectId: string, chargedThrough?: BillingDay): Promise<Statement[]> {
   const made: Statement[] = [];
   let after: ProjectItem | undefined;
+  const guess = chargedThrough !== undefined && chargedThrough === lastDayOf(monthOf(chargedThrough)) ? monthOf(chargedThrough) : undefined;
   while (made.length < MAX_MONTHS_PER_CALL) {
     // After a month is made, the project as that commit left it says whether another is due.
     if (after && !monthDue(after)) break;
     const step = await optimisticCommit<{ statement: Statement; after: ProjectItem } | null>(ctx.doc, `closing a month of ${projectId}`, async ({ round, attemptId }) => {
+      const early = round === 0 && !after && guess ? readMonth(ctx, projectId, firstDayOf(guess), lastDayOf(guess)) : undefined;
+      early?.catch(() => undefined);
       const project = round === 0 && after ? after : await getProjectItem(ctx, projectId);
       if (!monthDue(project)) return { done: null };
       const month = nextStatementMonth(project);
+      const reads = early && month === guess && project.statementsThrough ? await early : undefined;
       const previous = !project.statementsThrough ? null
         : project.statementClosing ? { closingBalance: project.statementClosing.balance, closingCreditBalance: project.statementClosing.credit }
         : await findStatement(ctx, projectId, project.statementsThrough);
-      const s = await statementOf(ctx, project, month, previous);
+      const s = await statementOf(ctx, project, month, previous, reads);
       const createdAt = nowIso(ctx);
       const events = eventWrites(ctx, project, [draft('statement.ready', { month, closingBalance: s.closingBalance }, `statement#${month}`)], createdAt);
       const closing = { balance: s.closingBalance, credit: s.closingCreditBalance };

@@ -112,6 +112,17 @@ describe('the month close', () => {
     expect((await listStatements(ctx(), id)).statements.map((x) => x.month)).toEqual(['2026-03', '2026-02']);
   });
 
+  it('puts a payment made before billingStartDate in the first statement, which starts at billingStartDate', async () => {
+    env.at('2026-03-10T10:00:00Z');
+    const id = await newProject({ billingStartDate: '2026-03-20' });
+    await recordPayment(ctx(), id, `early-${id}`, 70_000); // dated 10 March, before the start
+    env.at('2026-03-31T22:10:00Z'); // 00:10 on 1 April in Kyiv
+    await night(id, '2026-03-31');
+    const s = await getStatement(ctx(), id, '2026-03');
+    expect(s).toMatchObject({ from: '2026-03-20', to: '2026-03-31', payments: 70_000, closingBalance: 70_000 });
+    expect(s.closingBalance).toBe((await ledgerOf(id)).reduce((a, e) => a + e.amount, 0));
+  });
+
   it('answers 404 for a month not yet made', async () => {
     env.at('2026-03-10T10:00:00Z');
     const id = await newProject({ billingStartDate: '2026-03-01' });

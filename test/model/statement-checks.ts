@@ -47,8 +47,9 @@ export async function checkStatements(m: Model, w: World): Promise<number> {
     const ledger = m.expectedLedger(p);
     const telecom = m.telecomByDay(p);
     let opening = 0;
-    for (const s of statements) {
-      const inMonth = (d: BillingDay) => d >= s.from && d <= s.to;
+    for (const [i, s] of statements.entries()) {
+      // The first statement also holds what was booked before billingStartDate (a payment made ahead of it).
+      const inMonth = (d: BillingDay) => (i === 0 || d >= s.from) && d <= s.to;
       const moved = ledger.filter((e) => inMonth(e.date)).reduce((a, e) => a + e.amount, 0);
       const telecomCost = [...telecom].filter(([d]) => inMonth(d)).reduce((a, [, t]) => a + t.total, 0);
       const events = [...telecom].filter(([d]) => inMonth(d)).reduce((a, [, t]) => a + t.events, 0);
