@@ -8,6 +8,7 @@
  * Each handler file `functions/api/<handler>.ts` exports `handler`, made with `httpRoute('<key>')`.
  */
 import type { z } from 'zod';
+import { Grant, GrantInput } from '../domain/credits';
 import { AlertRules, AlertRulesInput } from '../domain/events';
 import { Forecast } from '../domain/forecast';
 import { NewPlan, NewVersion, PlanVersion } from '../domain/plan';
@@ -209,6 +210,27 @@ export const API = {
   'POST /admin/billing-runs': {
     name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,
     summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
+  },
+  // issue 18: credits, corrections and top-ups
+  'POST /projects/{projectId}/adjustments': {
+    name: 'CreateAdjustment', handler: 'create-adjustment', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'write', events: 'write' },
+    summary: 'A signed correction of the balance (idempotent by adjustmentId)', body: S.CreateAdjustment, responses: { 200: S.AdjustmentMade, 201: S.AdjustmentMade },
+  },
+  'POST /projects/{projectId}/usage/{eventId}/refund': {
+    name: 'RefundUsage', handler: 'refund-usage', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', usage: 'read', events: 'write' },
+    summary: "A usage event's whole cost back, once", body: S.RefundUsage, optionalBody: true, responses: { 200: S.UsageRefunded, 201: S.UsageRefunded },
+  },
+  'POST /projects/{projectId}/credits': {
+    name: 'CreateCredit', handler: 'create-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'write', events: 'write' },
+    summary: 'A credit grant that pays for the charges of its days (idempotent by grantId)', body: GrantInput, responses: { 200: Grant, 201: Grant },
+  },
+  'GET /projects/{projectId}/credits': {
+    name: 'ListCredits', handler: 'list-credits', roles: OWNER, tables: { projects: 'read' },
+    summary: "The project's credit grants, newest first", responses: { 200: S.GrantList },
+  },
+  'DELETE /projects/{projectId}/credits/{grantId}': {
+    name: 'VoidCredit', handler: 'void-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', events: 'write' },
+    summary: 'Void a grant: what remains leaves the balance', responses: { 200: Grant },
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -5,6 +5,7 @@
  * field is a 400.
  */
 import * as z from 'zod';
+import { Grant } from '../domain/credits';
 import { EVENT_TYPES, EventType, ProjectEvent } from '../domain/events';
 import { LedgerEntry } from '../domain/ledger';
 import { Money, PositiveMoney } from '../domain/money';
@@ -151,3 +152,15 @@ export const DeliveryList = z.object({
 });
 export const Redeliver = z.strictObject({ webhookId: Id.optional() });
 export const RedeliveryQueued = z.object({ eventId: z.string(), webhookIds: z.array(z.string()) });
+
+// --- issue 18: credits, corrections and top-ups
+export const CreateAdjustment = z.strictObject({
+  adjustmentId: Id,
+  amount: Money.refine((a) => a !== 0, 'an adjustment moves money: amount must not be 0'),
+  description: displayText(500),
+  date: Day.optional(),
+});
+export const AdjustmentMade = z.object({ adjustmentId: z.string(), amount: Money, description: z.string(), balance: Money });
+export const RefundUsage = z.strictObject({ description: displayText(500).optional(), date: Day.optional() });
+export const UsageRefunded = z.object({ eventId: z.string(), amount: PositiveMoney, balance: Money });
+export const GrantList = z.object({ grants: z.array(Grant) });
