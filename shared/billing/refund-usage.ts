@@ -19,6 +19,7 @@ import { ledgerPut } from '../store/ledger';
 import { getProjectItem } from '../store/projects';
 import { withRetries } from '../store/transactions';
 import type { UsageItem } from '../store/usage';
+import { Id } from '../domain/values';
 import { correctionDay, moveBalance } from './money-move';
 
 export interface RefundInput { description?: string; date?: BillingDay }
@@ -63,6 +64,8 @@ function replay(seen: RefundRecord, input: RefundInput): RefundOutcome {
 }
 
 export async function refundUsage(ctx: StoreContext, projectId: string, eventId: string, input: RefundInput): Promise<RefundOutcome> {
+  // An id no event can have (the path is the caller's) is no key to look up.
+  if (!Id.safeParse(eventId).success) throw new NotFound(`usage event ${eventId.slice(0, 140)}`);
   const usage = await findUsageItem(ctx, eventId);
   if (!usage || usage.projectId !== projectId) throw new NotFound(`usage event ${eventId} of project ${projectId}`);
   return optimisticCommit<RefundOutcome>(ctx.doc, `refund of ${eventId}`, async ({ attemptId }) => {

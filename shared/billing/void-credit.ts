@@ -14,9 +14,12 @@ import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { findGrantItem, grantEnded, grantsOf, toGrant } from '../store/credits';
 import { ledgerPut, ledgerRef } from '../store/ledger';
 import { getProjectItem } from '../store/projects';
+import { Id } from '../domain/values';
 import { moveBalance } from './money-move';
 
 export async function voidCredit(ctx: StoreContext, projectId: string, grantId: string): Promise<Grant> {
+  // A name no grant can have (the path is the caller's) is no key to look up.
+  if (!Id.safeParse(grantId).success) throw new NotFound(`credit grant ${grantId.slice(0, 140)}`);
   return optimisticCommit<Grant>(ctx.doc, `void of grant ${grantId}`, async ({ attemptId }) => {
     const project = await getProjectItem(ctx, projectId);
     const item = await findGrantItem(ctx, projectId, grantId);

@@ -218,7 +218,7 @@ export const API = {
   },
   'POST /projects/{projectId}/usage/{eventId}/refund': {
     name: 'RefundUsage', handler: 'refund-usage', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', usage: 'read', events: 'write' },
-    summary: "A usage event's whole cost back, once", body: S.RefundUsage, optionalBody: true, responses: { 200: S.UsageRefunded, 201: S.UsageRefunded },
+    summary: "A usage event's whole cost back, once", body: S.RefundUsage, responses: { 200: S.UsageRefunded, 201: S.UsageRefunded },
   },
   'POST /projects/{projectId}/credits': {
     name: 'CreateCredit', handler: 'create-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'write', events: 'write' },

@@ -68,7 +68,7 @@ const costs = (events: readonly { cost: number }[]) => events.reduce((s, e) => s
 
 const adjust = (p: string, body: unknown) => call(createAdjustment, 'POST /projects/{projectId}/adjustments', { auth: ADMIN, params: { projectId: p }, body });
 const grant = (p: string, body: unknown) => call(createCredit, 'POST /projects/{projectId}/credits', { auth: ADMIN, params: { projectId: p }, body });
-const refund = (p: string, eventId: string, body?: unknown) => call(refundUsage, 'POST /projects/{projectId}/usage/{eventId}/refund', { auth: ADMIN, params: { projectId: p, eventId }, ...(body !== undefined ? { body } : {}) });
+const refund = (p: string, eventId: string, body: unknown = {}) => call(refundUsage, 'POST /projects/{projectId}/usage/{eventId}/refund', { auth: ADMIN, params: { projectId: p, eventId }, body });
 const voidIt = (p: string, grantId: string) => call(voidCredit, 'DELETE /projects/{projectId}/credits/{grantId}', { auth: ADMIN, params: { projectId: p, grantId } });
 const grantsOfApi = async (p: string) => (await call(listCredits, 'GET /projects/{projectId}/credits', { auth: projectAuth(p), params: { projectId: p } })).body.grants as { grantId: string; remaining: number; status: string }[];
 const creditBalance = async (p: string) => (await call(getProject, 'GET /projects/{projectId}', { auth: projectAuth(p), params: { projectId: p } })).body.creditBalance as number;

@@ -60,6 +60,11 @@ export interface FuzzWorld extends World {
   /** An event of A (its first payment), and a cursor a real listing of A's events returned. */
   eventId: string;
   eventsCursor: string;
+  /** issue 18: a debited usage event of A (refunded by the control), an adjustment and a grant of A already made, a grant the control voids. */
+  refundableEventId: string;
+  seenAdjustmentId: string;
+  seenGrantId: string;
+  spareGrantId: string;
 }
 
 export interface RouteFuzz {
@@ -748,5 +753,82 @@ export const FUZZ: Record<string, RouteFuzz> = {
       ];
     },
     control: (w) => ({ method: 'POST', path: '/admin/billing-runs', key: w.admin, body: { date: '2026-03-09' } }),
+  },
+  // issue 18: credits, corrections and top-ups
+  'POST /projects/{projectId}/adjustments': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/adjustments`, key: w.admin, body: { adjustmentId: 'adj-fuzz-control', amount: -50, description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/adjustments`, w.admin, { body: base.body }),
+        ...bodyCases(base, [
+          { path: 'adjustmentId', type: { kind: 'id' }, required: true },
+          { path: 'amount', type: { kind: 'int', min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'description', type: { kind: 'text', max: 500 }, required: true },
+          { path: 'date', type: { kind: 'date' }, required: false },
+        ]),
+        { name: 'amount 0', req: { ...base, body: { ...(base.body as object), amount: 0 } }, status: 400 },
+        { name: 'a closed day', req: { ...base, body: { ...(base.body as object), date: w.chargedThrough } }, status: 409 },
+        { name: 'a seen adjustmentId with another amount', req: { ...base, body: { adjustmentId: w.seenAdjustmentId, amount: 99, description: 'Seen' } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/adjustments`, key: w.admin, body: { adjustmentId: 'adj-fuzz-control', amount: -50, description: 'Fuzz control' } }),
+  },
+  'POST /projects/{projectId}/usage/{eventId}/refund': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/usage/${w.refundableEventId}/refund`, key: w.admin, body: { description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/usage/${w.refundableEventId}/refund`, w.admin, { body: base.body }),
+        ...pathCases('POST', (v) => `/projects/${w.a.id}/usage/${v}/refund`, w.admin, { body: base.body }, ['ev-missing', '..', ...INJECTIONS]),
+        { name: "A's event through B's path", req: { ...base, path: `/projects/${w.b.id}/usage/${w.refundableEventId}/refund` }, status: 404 },
+        ...bodyCases(base, [
+          { path: 'description', type: { kind: 'text', max: 500 }, required: false },
+          { path: 'date', type: { kind: 'date' }, required: false },
+        ]),
+        { name: 'a closed day', req: { ...base, body: { date: w.chargedThrough } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/usage/${w.refundableEventId}/refund`, key: w.admin, body: { description: 'Fuzz control' } }),
+  },
+  'POST /projects/{projectId}/credits': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/credits`, key: w.admin, body: { grantId: 'grant-fuzz-control', amount: 500, expiresOn: '2026-04-30', description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/credits`, w.admin, { body: base.body }),
+        ...bodyCases(base, [
+          { path: 'grantId', type: { kind: 'id' }, required: true },
+          { path: 'amount', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'effectiveOn', type: { kind: 'date' }, required: false },
+          { path: 'expiresOn', type: { kind: 'date' }, required: false },
+          { path: 'description', type: { kind: 'text', max: 500 }, required: true },
+        ]),
+        { name: 'effectiveOn a closed day', req: { ...base, body: { ...(base.body as object), effectiveOn: w.chargedThrough } }, status: 409 },
+        { name: 'expiresOn before effectiveOn', req: { ...base, body: { ...(base.body as object), effectiveOn: '2026-03-20', expiresOn: '2026-03-19' } }, status: 400 },
+        { name: 'a seen grantId with another amount', req: { ...base, body: { grantId: w.seenGrantId, amount: 99, description: 'Seen' } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/credits`, key: w.admin, body: { grantId: 'grant-fuzz-control', amount: 500, expiresOn: '2026-04-30', description: 'Fuzz control' } }),
+  },
+  'GET /projects/{projectId}/credits': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/credits`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/credits`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/credits`, key: w.a.key }),
+  },
+  'DELETE /projects/{projectId}/credits/{grantId}': {
+    cases: (w) => [
+      ...authCases({ method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.admin }),
+      { name: 'a project key', req: { method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.a.key }, status: 403 },
+      ...pathCases('DELETE', (v) => `/projects/${v}/credits/${w.spareGrantId}`, w.admin),
+      ...pathCases('DELETE', (v) => `/projects/${w.a.id}/credits/${v}`, w.admin, {}, ['grant-missing', '..', ...INJECTIONS]),
+      { name: "A's grant through B's path", req: { method: 'DELETE', path: `/projects/${w.b.id}/credits/${w.spareGrantId}`, key: w.admin }, status: 404 },
+    ],
+    control: (w) => ({ method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.admin }),
   },
 };

@@ -8,6 +8,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../shared/domain/billing-days';
 import { billingEnv } from '../support/billing';
+import { debitProject } from '../../shared/billing/debit-usage';
+import { storeUsage } from '../../shared/billing/ingest-usage';
+import { storeContext } from '../../shared/store/context';
+import { usageItemOf } from '../../shared/store/usage';
 import { pricesBody } from './fuzz-cases';
 import { callApi, declaredStatuses, ROUTE_KEYS, type ApiAnswer, type Method } from './api';
 import { diffSnapshots, snapshotTables } from './snapshot';
@@ -57,6 +61,12 @@ const ROLE_COLUMN: Record<string, Column> = {
   'DELETE /projects/{projectId}/webhooks/{webhookId}': 'owner',
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': 'owner',
   'POST /admin/billing-runs': 'admin',
+  // issue 18
+  'POST /projects/{projectId}/adjustments': 'admin',
+  'POST /projects/{projectId}/usage/{eventId}/refund': 'admin',
+  'POST /projects/{projectId}/credits': 'admin',
+  'GET /projects/{projectId}/credits': 'owner',
+  'DELETE /projects/{projectId}/credits/{grantId}': 'admin',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -153,6 +163,23 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
     return { method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${made.body.webhookId}` };
   },
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': async () => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks/${webhookOfA}/deliveries` }),
+  // issue 18
+  'POST /projects/{projectId}/adjustments': async () => ({ method: 'POST', path: `/projects/${w.a.id}/adjustments`, body: { adjustmentId: `adj-roles-${next()}`, amount: 10, description: 'Roles' } }),
+  'POST /projects/{projectId}/usage/{eventId}/refund': async () => {
+    const ev = { eventId: `ev-roles-refund-${next()}`, projectId: w.a.id, kind: 'sms' as const, destination: '+380671234567', occurredAt: '2026-03-10T09:00:00+02:00', segments: 1, cost: 130 };
+    await storeUsage(storeContext(), [ev]);
+    await debitProject(storeContext(), w.a.id, [usageItemOf(storeContext().zone, ev, '2026-03-10T10:00:00.000Z')]);
+    // What the event cost is paid back, so A's balance stays as the leak check expects whoever may refund.
+    await asAdmin('POST', `/projects/${w.a.id}/payments`, { paymentId: `pay-roles-refund-${ev.eventId}`, amount: ev.cost });
+    return { method: 'POST', path: `/projects/${w.a.id}/usage/${ev.eventId}/refund`, body: {} };
+  },
+  'POST /projects/{projectId}/credits': async () => ({ method: 'POST', path: `/projects/${w.a.id}/credits`, body: { grantId: `grant-roles-${next()}`, amount: 10, description: 'Roles' } }),
+  'GET /projects/{projectId}/credits': async () => ({ method: 'GET', path: `/projects/${w.a.id}/credits` }),
+  'DELETE /projects/{projectId}/credits/{grantId}': async () => {
+    const grantId = `grant-roles-doomed-${next()}`;
+    await asAdmin('POST', `/projects/${w.a.id}/credits`, { grantId, amount: 10, description: 'Doomed' });
+    return { method: 'DELETE', path: `/projects/${w.a.id}/credits/${grantId}` };
+  },
 };
 
 /** A's first event and a webhook of A (made in beforeAll). */
