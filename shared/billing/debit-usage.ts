@@ -93,10 +93,11 @@ export function chunkDraws(grants: readonly ActiveGrant[], events: readonly Usag
   let left = grants as ActiveGrant[];
   for (const e of events) {
     if (left.length === 0) break;
-    const d = drawCharge(left, e.cost, e.day);
+    const counted = countedDay(e.day, chargedThrough);
+    const d = drawCharge(left, e.cost, e.day, counted);
     if (d.total === 0) continue;
     left = d.grants;
-    addDraws(byDay, countedDay(e.day, chargedThrough), d.draws);
+    addDraws(byDay, counted, d.draws);
   }
   return { grants: left, byDay };
 }

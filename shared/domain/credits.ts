@@ -76,15 +76,17 @@ export interface Drawn {
 
 /**
  * Pays `cost` (>= 0) of a charge of `day` from `grants`, in draw order, each at most what it has left;
- * the rest is paid money. Grants that may not pay for `day` are left as they are.
+ * the rest is paid money. Grants that may not pay for `day` are left as they are. `countedOn`, for a
+ * usage event counted on a later day than its own (its day was closed), must be one of the grant's
+ * days too: what a grant pays is recorded on the day the charge is counted on, never outside its days.
  */
-export function drawCharge(grants: readonly ActiveGrant[], cost: Money, day: BillingDay): Drawn {
+export function drawCharge(grants: readonly ActiveGrant[], cost: Money, day: BillingDay, countedOn: BillingDay = day): Drawn {
   const ordered = [...grants].sort(drawOrder);
   const draws = new Map<string, Money>();
   let rest = cost > 0 ? cost : 0;
   const out: ActiveGrant[] = [];
   for (const g of ordered) {
-    if (rest > 0 && g.remaining > 0 && paysFor(g, day)) {
+    if (rest > 0 && g.remaining > 0 && paysFor(g, day) && (countedOn === day || paysFor(g, countedOn))) {
       const take = Math.min(g.remaining, rest);
       rest -= take;
       draws.set(g.grantId, take);

@@ -33,11 +33,11 @@ import type { Model, ProjectModel } from './model';
 import type { World } from './world';
 
 /** What the model held of a project before a step: its payments, changes and closed days. */
-interface ProjectMark { payments: number; changes: number; closed: ReadonlySet<BillingDay> }
+interface ProjectMark { payments: number; changes: number; closed: ReadonlySet<BillingDay>; corrections: number }
 export type ModelMark = ProjectMark[];
 
 export function markModel(m: Model): ModelMark {
-  return m.projects.map((p) => ({ payments: p.paymentIds.length, changes: p.changes.length, closed: new Set(p.closed.keys()) }));
+  return m.projects.map((p) => ({ payments: p.paymentIds.length, changes: p.changes.length, closed: new Set(p.closed.keys()), corrections: p.correctionEvents.length }));
 }
 
 /** A project as a step left it (model and project item). */
@@ -102,6 +102,10 @@ function eventKey(e: ProjectEvent): string {
     case 'product.changed': return `product.changed ${e.data.productId} ${e.data.enabled} ${e.data.seats ?? '-'} at ${Date.parse(e.data.effectiveAt)}`;
     case 'number.added': case 'number.removed': return `${e.type} ${e.data.number} ${e.data.type ?? '-'} at ${Date.parse(e.data.effectiveAt)}`;
     case 'plan.changed': return `plan.changed ${e.data.planId} from ${e.data.effectiveFrom}`;
+    case 'adjustment.made': return `adjustment.made ${e.data.adjustmentId} ${e.data.amount}`;
+    case 'usage.refunded': return `usage.refunded ${e.data.eventId} ${e.data.amount}`;
+    case 'credit.granted': return `credit.granted ${e.data.grantId} ${e.data.amount} until ${e.data.expiresOn ?? '-'}`;
+    case 'credit.expired': case 'credit.voided': return `${e.type} ${e.data.grantId} ${e.data.amount}`;
     default: return e.type;
   }
 }
@@ -112,13 +116,14 @@ function telecomTotals(m: Model, p: ProjectModel): Map<BillingDay, number> {
 
 /** The keys of the events the model says `p`'s changes since `mark` made. */
 function expectedKeys(m: Model, p: ProjectModel, mark: ProjectMark | undefined): Map<string, number> {
-  const from = mark ?? { payments: 0, changes: 0, closed: new Set<BillingDay>() };
+  const from = mark ?? { payments: 0, changes: 0, closed: new Set<BillingDay>(), corrections: 0 };
   const out = new Map<string, number>();
   for (const id of p.paymentIds.slice(from.payments)) {
     const pay = m.payments.get(id)!;
     countKey(out, `payment.received ${id} ${pay.amount} balance ${pay.balanceAfter}`);
   }
   for (const c of p.changes.slice(from.changes)) countKey(out, changeKey(c));
+  for (const k of p.correctionEvents.slice(from.corrections)) countKey(out, k);
   const telecom = telecomTotals(m, p);
   for (const [day, lines] of p.closed) {
     if (from.closed.has(day)) continue;
@@ -199,7 +204,9 @@ export async function observeEvents(m: Model, w: World, mark: ModelMark, info: S
 /** A balance seen: carried by an event (at its sequence) or the model's after a step (after its events). */
 interface Seen { pos: number; balance: number; step: number; event?: ProjectEvent }
 
-const BALANCE_TYPES = new Set(['payment.received', 'day.charged', 'balance.low', 'project.blocked', 'project.unblocked']);
+const BALANCE_TYPES = new Set(['payment.received', 'day.charged', 'balance.low', 'project.blocked', 'project.unblocked',
+  // issue 18: every other move of the balance carries it too (a move up that re-arms a threshold is seen).
+  'adjustment.made', 'usage.refunded', 'credit.granted', 'credit.expired', 'credit.voided']);
 
 /** The alert checks over everything `p` has written so far (see the module comment). */
 export function alertProblems(p: ProjectModel, book: EventBook): string[] {
