@@ -25,6 +25,14 @@ import type { Model, ProjectModel } from './model';
 import { applyInterleaved, codeIs, faultsArb, hasProject, statusIn, Step, tick } from './step';
 import type { World } from './world';
 
+/** What the credit commands did over the runs of this process (printed with the model test's line). */
+export const creditTally = { adjustments: 0, refunds: 0, grants: 0, voids: 0, expired: 0, used: 0, refused: 0 };
+
+export function creditSummary(): string {
+  const t = creditTally;
+  return `${t.adjustments} adjustments, ${t.refunds} refunds, ${t.grants} grants (${t.expired} expired, ${t.used} used up, ${t.voids} voided), ${t.refused} refused as they should be`;
+}
+
 async function projectItem(w: World, projectId: string): Promise<ProjectItem> {
   const out = await w.raw.send(new GetCommand({ TableName: w.tables.PROJECTS_TABLE, Key: keys.project(projectId), ConsistentRead: true }));
   return out.Item as ProjectItem;
@@ -75,6 +83,7 @@ export class Adjust extends Step {
     if (m.isCharged(p, date)) {
       statusIn(r, [409], `${route} into a closed day`);
       codeIs(r, 'day_already_charged', route);
+      creditTally.refused++;
       return;
     }
     applyInterleaved(m, w);
@@ -82,6 +91,7 @@ export class Adjust extends Step {
     statusIn(r, r.ambiguous ? [201, 200] : [201], route);
     expectThat(isDeepStrictEqual(r.answer.body, { adjustmentId, amount: this.amount, description, balance }), () => `${route} answered ${JSON.stringify(r.answer.body)}, model balance ${balance}`);
     p.adjustments.push({ adjustmentId, amount: this.amount, description, date, balanceAfter: balance });
+    creditTally.adjustments++;
     m.addCorrection(p, { entryId: `adjustment#${adjustmentId}`, date, type: 'adjustment', description, amount: this.amount, balanceEffect: true }, `adjustment.made ${adjustmentId} ${this.amount}`);
   }
 }
@@ -113,13 +123,14 @@ export class Refund extends Step {
       expectThat(isDeepStrictEqual(r.answer.body, { eventId, amount: e.cost, balance: first }), () => `${route} (again) answered ${JSON.stringify(r.answer.body)}`);
       return;
     }
-    if (e.cost === 0) { statusIn(r, [409], `${route} of a free event`); codeIs(r, 'nothing_to_refund', route); return; }
-    if (!e.debited) { statusIn(r, [409], `${route} of an event not debited yet`); codeIs(r, 'not_debited', route); return; }
+    if (e.cost === 0) { statusIn(r, [409], `${route} of a free event`); codeIs(r, 'nothing_to_refund', route); creditTally.refused++; return; }
+    if (!e.debited) { statusIn(r, [409], `${route} of an event not debited yet`); codeIs(r, 'not_debited', route); creditTally.refused++; return; }
     applyInterleaved(m, w);
     const balance = m.balance(p) + e.cost;
     statusIn(r, r.ambiguous ? [201, 200] : [201], route);
     expectThat(isDeepStrictEqual(r.answer.body, { eventId, amount: e.cost, balance }), () => `${route} answered ${JSON.stringify(r.answer.body)}, model balance ${balance}`);
     p.refunds.set(eventId, balance);
+    creditTally.refunds++;
     m.addCorrection(p, { entryId: `refund#${eventId}`, date: w.today, type: 'usage_refund', description: `Refund of ${e.event.kind} ${eventId}`, amount: e.cost, balanceEffect: true }, `usage.refunded ${eventId} ${e.cost}`);
   }
 }
@@ -156,6 +167,7 @@ export class Grant extends Step {
     expectThat(isDeepStrictEqual(r.answer.body, grant), () => `${route} answered ${JSON.stringify(r.answer.body)}`);
     applyInterleaved(m, w);
     p.grants.push({ grantId, amount: this.amount, effectiveOn, expiresOn, description, ended: null });
+    creditTally.grants++;
     m.addCorrection(p, { entryId: `credit#${grantId}`, date: effectiveOn, type: 'credit_granted', description, amount: this.amount, balanceEffect: true }, `credit.granted ${grantId} ${this.amount} until ${expiresOn ?? '-'}`);
     if (this.repeat) {
       const again = await send();
@@ -189,6 +201,7 @@ export class VoidGrant extends Step {
     if (!live) {
       statusIn(r, [409], `${route} of a grant used or expired`);
       codeIs(r, 'grant_not_active', route);
+      creditTally.refused++;
       return;
     }
     statusIn(r, [200], route);
@@ -197,6 +210,7 @@ export class VoidGrant extends Step {
     expectThat(entry !== null && entry.amount === -live.remaining && entry.type === 'credit_voided', () => `${route}: the void's entry is ${JSON.stringify(entry)}, ${live.remaining} remained`);
     applyInterleaved(m, w);
     g.ended = 'voided';
+    creditTally.voids++;
     m.addCorrection(p, entry!, `credit.voided ${g.grantId} ${entry!.amount}`);
   }
 }
@@ -211,9 +225,10 @@ export async function adoptEndedGrants(m: Model, w: World, p: ProjectModel): Pro
     if (g.ended !== null || g.expiresOn === null || g.expiresOn > p.chargedThrough) continue;
     expectThat(!(item.grants ?? []).some((x) => x.grantId === g.grantId), () => `project ${p.idx}: grant ${g.grantId} still active after its last day ${g.expiresOn} was closed`);
     const entry = await ledgerEntry(w, p.projectId, g.expiresOn, `credit_expired#${g.grantId}`);
-    if (!entry) { g.ended = 'used'; continue; }
+    if (!entry) { g.ended = 'used'; creditTally.used++; continue; }
     expectThat(entry.type === 'credit_expired' && entry.amount < 0 && entry.amount >= -g.amount, () => `project ${p.idx}: grant ${g.grantId} of ${g.amount} expired with ${JSON.stringify(entry)}`);
     g.ended = 'expired';
+    creditTally.expired++;
     m.addCorrection(p, entry, `credit.expired ${g.grantId} ${entry.amount}`);
   }
 }
