@@ -44,11 +44,14 @@ import { readTelecom, telecomUnchanged } from '../store/telecom';
 import { readTimeline, snapshotPut } from '../store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { evaluateRunway } from './alerts';
-import { moveBalance } from './money-move';
+import { moveBalance, topupFor } from './money-move';
 import { projectPricesOn } from './prices';
 
-/** Items of a day's transaction besides the product, number and discount lines and the events (the draws item included). */
-const FIXED_ITEMS = 5;
+/**
+ * Items of a day's transaction besides the product, number and discount lines and the alert events:
+ * telecom line and check, project, snapshot, the draws item and an auto top-up's event.
+ */
+const FIXED_ITEMS = 6;
 
 /** Grants expired per transaction: three items each (record, ledger line, event) beside the project's and the alerts'. */
 const EXPIRIES_PER_WRITE = 25;
@@ -134,12 +137,15 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       // The day's charge is paid from the grants of its days first (what is charged: -delta).
       const drawn = drawCharge(grantsOf(project), -delta, day);
       const drew = drawn.total > 0;
-      const moved = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}) });
+      const moved0 = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}) });
+      const topup = topupFor(ctx, project, moved0.balance, moved0.version);
+      const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       const createdAt = utcIso(ctx.now());
       const charged: DayCharged = { date: day, amount: costOf(lines), lines, telecomTotal, balance: moved.balance };
       const events = eventWrites(ctx, project, [
         draft('day.charged', { date: day, amount: charged.amount, telecomTotal, balance: moved.balance }, `day#${day}`),
         ...balanceDrafts(project, moved, rules, moved.version),
+        ...topup.drafts,
       ], createdAt);
       const seq = eventSeqSet(events);
       const draws: DrawsByDay = new Map();
@@ -149,8 +155,8 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
           ...lines.map((line) => ledgerPut(ctx, projectId, line, createdAt, line === telecomLine ? attemptId : undefined)),
           telecomUnchanged(ctx, projectId, day, telecom),
           balanceUpdate(ctx.tables.projects, project, delta, {
-            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : [])],
-            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}) },
+            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set],
+            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
           }),
           ...drawsAdds(ctx, projectId, draws),
           // The changes read end with the day, so the fold is the state as of its end.

@@ -22,6 +22,7 @@
  * Credit grants (shared/domain/credits.ts) pay for each event in the same transaction: the grants
  * left in the project item move with the balance, and what each paid is ADDed to the `draws#<day>`
  * item of the day the event is counted on, so a retried chunk draws exactly as once as it debits.
+ * An auto top-up is decided in the same transaction too (./money-move.ts topupFor).
  */
 import { mapLimit } from '../concurrency';
 import type { BillingDay } from '../domain/billing-days';
@@ -35,6 +36,7 @@ import { nowIso, type StoreContext } from '../store/context';
 import { eventWrites } from '../store/events';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
 import { drawsAdds, grantsOf } from '../store/credits';
+import { topupFor } from './money-move';
 import { readTelecom, telecomAdd } from '../store/telecom';
 import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
 import { debitMarkPut, debitMarkRef } from '../store/debit-marks';
@@ -120,13 +122,16 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
       const grants = grantsOf(project);
       // With grants, each counted day may also get its draws item.
       const perDayItems = (rules.dailySpendCap === null ? 1 : 2) + (grants.length > 0 ? 1 : 0);
-      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS - eventRoom(rules, 0), perDayItems);
+      // An auto top-up rule may add its event (requested, or the month's limit reached).
+      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS - eventRoom(rules, 0) - (project.autoTopup ? 1 : 0), perDayItems);
       const debitedAt = nowIso(ctx);
       const drawn = grants.length > 0 ? chunkDraws(grants, chunk.events, project.chargedThrough) : null;
       const drew = drawn !== null && drawn.byDay.size > 0;
-      const moved = afterBalanceUpdate(project, chunk.delta, drew ? { grants: drawn.grants } : {});
+      const moved0 = afterBalanceUpdate(project, chunk.delta, drew ? { grants: drawn.grants } : {});
+      const topup = topupFor(ctx, project, moved0.balance, moved0.version);
+      const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       const cap = spendCapDrafts(await daySpends(ctx, projectId, rules, chunk), rules.dailySpendCap, project.alertState ?? {}, project.chargedThrough);
-      const events = eventWrites(ctx, project, [...balanceDrafts(project, moved, rules, moved.version), ...cap.drafts], debitedAt);
+      const events = eventWrites(ctx, project, [...balanceDrafts(project, moved, rules, moved.version), ...cap.drafts, ...topup.drafts], debitedAt);
       const capChanged = cap.drafts.length > 0;
       const alertState = { ...project.alertState, spendCapDays: cap.spendCapDays };
       const after = { ...moved, eventSeq: events.eventSeq, ...(capChanged ? { alertState } : {}) };
@@ -135,8 +140,8 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
         items: [
           ...chunk.events.map((e, i) => debitMarkPut(ctx, { eventId: e.eventId, projectId, debitedAt, countedOn: countedDay(e.day, project.chargedThrough) }, i === 0 ? attemptId : undefined)),
           balanceUpdate(ctx.tables.projects, project, chunk.delta, {
-            set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : [])],
-            values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}) },
+            set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : []), ...topup.set],
+            values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
           }),
           ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events)),
           ...(drew ? drawsAdds(ctx, projectId, drawn.byDay) : []),

@@ -232,6 +232,18 @@ export const API = {
     name: 'VoidCredit', handler: 'void-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', events: 'write' },
     summary: 'Void a grant: what remains leaves the balance', responses: { 200: Grant },
   },
+  'PUT /projects/{projectId}/auto-topup': {
+    name: 'PutAutoTopup', handler: 'put-auto-topup', roles: OWNER, tables: { projects: 'readWrite' },
+    summary: 'Set (and enable) or remove the auto top-up rule', body: S.PutAutoTopup, responses: { 200: S.AutoTopupAnswer },
+  },
+  'GET /projects/{projectId}/auto-topup': {
+    name: 'GetAutoTopup', handler: 'get-auto-topup', roles: OWNER, tables: { projects: 'read' },
+    summary: 'The auto top-up rule, what is outstanding and what this month requested', responses: { 200: S.AutoTopupAnswer },
+  },
+  'POST /projects/{projectId}/topups/{topupId}/failed': {
+    name: 'FailTopup', handler: 'fail-topup', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'read', events: 'write' },
+    summary: 'The payment service could not take a requested top-up', body: S.FailTopup, responses: { 200: S.TopupFailedAnswer },
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteKey = keyof typeof API;

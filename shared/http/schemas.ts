@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { Grant } from '../domain/credits';
+import { TopupRuleInput, TopupRuleView } from '../domain/topup';
 import { EVENT_TYPES, EventType, ProjectEvent } from '../domain/events';
 import { LedgerEntry } from '../domain/ledger';
 import { Money, PositiveMoney } from '../domain/money';
@@ -164,3 +165,7 @@ export const AdjustmentMade = z.object({ adjustmentId: z.string(), amount: Money
 export const RefundUsage = z.strictObject({ description: displayText(500).optional(), date: Day.optional() });
 export const UsageRefunded = z.object({ eventId: z.string(), amount: PositiveMoney, balance: Money });
 export const GrantList = z.object({ grants: z.array(Grant) });
+export const PutAutoTopup = TopupRuleInput.nullable().meta({ description: 'the rule, or null to remove it' });
+export const AutoTopupAnswer = TopupRuleView.nullable();
+export const FailTopup = z.strictObject({ reason: displayText(500) });
+export const TopupFailedAnswer = z.object({ topupId: z.string(), status: z.literal('failed') });

@@ -33,6 +33,8 @@ export const keys = {
   /** A usage event's refund, by the event's own day: one query lists a day's refunds. */
   refund: (projectId: string, eventDay: string, eventId: string) => ({ pk: `project#${projectId}`, sk: `refund#${eventDay}#${eventId}` }),
   refundDayPrefix: (eventDay: string) => `refund#${eventDay}#`,
+  /** A failed auto top-up's record: the idempotency of its failure report. */
+  topup: (projectId: string, topupId: string) => ({ pk: `project#${projectId}`, sk: `topup#${topupId}` }),
   ledgerPk: (projectId: string) => `project#${projectId}`,
   ledger: (projectId: string, date: string, entryId: string) => ({ pk: `project#${projectId}`, sk: `${date}#${entryId}` }),
   payment: (paymentId: string) => ({ pk: `payment#${paymentId}`, sk: 'payment' }),

@@ -12,6 +12,7 @@ import { Conflict, NotFound } from '../domain/errors';
 import { NO_ALERTS, type AlertRules, type AlertState } from '../domain/events';
 import { creditBalanceOf, type ActiveGrant } from '../domain/credits';
 import type { Money } from '../domain/money';
+import type { TopupRule } from '../domain/topup';
 import type { PlanAssignment } from '../domain/plan';
 import { statusFor, type Project, type ProjectStatus } from '../domain/project';
 import type { StoreContext } from './context';
@@ -56,6 +57,8 @@ export interface ProjectItem {
   grants?: ActiveGrant[];
   /** How many grants the project was ever given: the next one's order. */
   grantSeq?: number;
+  /** The auto top-up rule and its state (shared/domain/topup.ts); absent: none. */
+  autoTopup?: TopupRule;
 }
 
 export function alertRulesOf(item: Pick<ProjectItem, 'alerts'>): AlertRules {
