@@ -65,6 +65,9 @@ export interface FuzzWorld extends World {
   seenAdjustmentId: string;
   seenGrantId: string;
   spareGrantId: string;
+  /** B's outstanding auto top-up (its failure report is the control) and a top-up of B already paid. */
+  outstandingTopupId: string;
+  paidTopupId: string;
 }
 
 export interface RouteFuzz {
@@ -830,5 +833,44 @@ export const FUZZ: Record<string, RouteFuzz> = {
       { name: "A's grant through B's path", req: { method: 'DELETE', path: `/projects/${w.b.id}/credits/${w.spareGrantId}`, key: w.admin }, status: 404 },
     ],
     control: (w) => ({ method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.admin }),
+  },
+  'PUT /projects/{projectId}/auto-topup': {
+    cases: (w) => {
+      const base: Req = { method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key, body: { below: 100, amount: 1000, monthlyLimit: 5000 } };
+      return [
+        ...authCases(base),
+        ...pathCases('PUT', (v) => `/projects/${v}/auto-topup`, w.admin, { body: base.body }),
+        // A body of `null` removes the rule (docs/api.md): the one raw body this route takes.
+        ...bodyCases(base, [
+          { path: 'below', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'amount', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'monthlyLimit', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+        ]).filter((c) => c.req.rawBody !== 'null'),
+        { name: 'monthlyLimit below amount', req: { ...base, body: { below: 100, amount: 1000, monthlyLimit: 999 } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key, body: { below: 100, amount: 1000, monthlyLimit: 5000 } }),
+  },
+  'GET /projects/{projectId}/auto-topup': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/auto-topup`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/auto-topup`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key }),
+  },
+  'POST /projects/{projectId}/topups/{topupId}/failed': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.b.id}/topups/${w.outstandingTopupId}/failed`, key: w.admin, body: { reason: 'card declined' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.b.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/topups/${w.outstandingTopupId}/failed`, w.admin, { body: base.body }),
+        ...pathCases('POST', (v) => `/projects/${w.b.id}/topups/${v}/failed`, w.admin, { body: base.body }, ['tu_missing', '..', ...INJECTIONS]),
+        { name: "B's top-up through A's path", req: { ...base, path: `/projects/${w.a.id}/topups/${w.outstandingTopupId}/failed` }, status: 404 },
+        { name: 'a paid top-up', req: { ...base, path: `/projects/${w.b.id}/topups/${w.paidTopupId}/failed` }, status: 409 },
+        ...bodyCases(base, [{ path: 'reason', type: { kind: 'text', max: 500 }, required: true }]),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.b.id}/topups/${w.outstandingTopupId}/failed`, key: w.admin, body: { reason: 'card declined' } }),
   },
 };

@@ -54,8 +54,17 @@ beforeAll(async () => {
   await must({ method: 'POST', path: `/projects/${a.id}/adjustments`, key: admin, body: { adjustmentId: 'adj-seen', amount: 100, description: 'Seen' } }, 201);
   await must({ method: 'POST', path: `/projects/${a.id}/credits`, key: admin, body: { grantId: 'grant-seen', amount: 100, description: 'Seen' } }, 201);
   await must({ method: 'POST', path: `/projects/${a.id}/credits`, key: admin, body: { grantId: 'grant-spare', amount: 100, description: 'Spare' } }, 201);
+  // B: an auto top-up paid, then another outstanding.
+  await must({ method: 'PUT', path: `/projects/${world.b.id}/auto-topup`, key: admin, body: { below: 1_000_000, amount: 1000, monthlyLimit: 100_000 } }, 200);
+  await must({ method: 'POST', path: `/projects/${world.b.id}/adjustments`, key: admin, body: { adjustmentId: 'adj-b-up', amount: 2_000_000, description: 'Up' } }, 201);
+  await must({ method: 'POST', path: `/projects/${world.b.id}/adjustments`, key: admin, body: { adjustmentId: 'adj-b-down', amount: -2_000_000, description: 'Down' } }, 201);
+  const paidTopup = (await must({ method: 'GET', path: `/projects/${world.b.id}/auto-topup`, key: admin }, 200)).body.outstanding.topupId;
+  await must({ method: 'POST', path: `/projects/${world.b.id}/payments`, key: admin, body: { paymentId: paidTopup, amount: 1000 } }, 201);
+  const outstandingTopup = (await must({ method: 'GET', path: `/projects/${world.b.id}/auto-topup`, key: admin }, 200)).body.outstanding.topupId;
   w = {
     ...world,
+    outstandingTopupId: outstandingTopup,
+    paidTopupId: paidTopup,
     refundableEventId: refundable.eventId,
     seenAdjustmentId: 'adj-seen',
     seenGrantId: 'grant-seen',

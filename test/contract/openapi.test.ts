@@ -128,6 +128,12 @@ beforeAll(async () => {
     await sample('refund', 'POST', `${A}/usage/ev-openapi-refund/refund`, { key: admin, body: { description: 'Charged by mistake' } });
     await sample('refund again (replay)', 'POST', `${A}/usage/ev-openapi-refund/refund`, { key: admin, body: { description: 'Charged by mistake' } });
   }
+  await sample('auto top-up', 'PUT', `${A}/auto-topup`, { key: a.key, body: { below: 10_000_000, amount: 5000, monthlyLimit: 20_000 } });
+  await sample('goodwill above the rule', 'POST', `${A}/adjustments`, { key: admin, body: { adjustmentId: 'adj-openapi-2', amount: 20_000_000, description: 'Goodwill' } });
+  await sample('charge that requests a top-up', 'POST', `${A}/adjustments`, { key: admin, body: { adjustmentId: 'adj-openapi-3', amount: -20_000_000, description: 'Manual charge' } });
+  const topup = await sample('auto top-up read', 'GET', `${A}/auto-topup`, { key: a.key });
+  await sample('top-up failed', 'POST', `${A}/topups/${topup.body.outstanding.topupId}/failed`, { key: admin, body: { reason: 'card declined' } });
+  await sample('auto top-up removed', 'PUT', `${A}/auto-topup`, { key: a.key, body: null });
   // Errors of every status the API answers.
   await sample('400 bad body', 'POST', `${A}/payments`, { key: admin, body: { paymentId: 'p', amount: -1 } });
   await sample('400 malformed', 'POST', '/quote', { key: admin, rawBody: '{' });

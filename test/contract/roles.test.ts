@@ -67,6 +67,9 @@ const ROLE_COLUMN: Record<string, Column> = {
   'POST /projects/{projectId}/credits': 'admin',
   'GET /projects/{projectId}/credits': 'owner',
   'DELETE /projects/{projectId}/credits/{grantId}': 'admin',
+  'PUT /projects/{projectId}/auto-topup': 'owner',
+  'GET /projects/{projectId}/auto-topup': 'owner',
+  'POST /projects/{projectId}/topups/{topupId}/failed': 'admin',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -179,6 +182,17 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
     const grantId = `grant-roles-doomed-${next()}`;
     await asAdmin('POST', `/projects/${w.a.id}/credits`, { grantId, amount: 10, description: 'Doomed' });
     return { method: 'DELETE', path: `/projects/${w.a.id}/credits/${grantId}` };
+  },
+  'PUT /projects/{projectId}/auto-topup': async () => ({ method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, body: { below: 0, amount: 1000 + next(), monthlyLimit: 100_000 } }),
+  'GET /projects/{projectId}/auto-topup': async () => ({ method: 'GET', path: `/projects/${w.a.id}/auto-topup` }),
+  'POST /projects/{projectId}/topups/{topupId}/failed': async () => {
+    // A rule whose top-up A's balance (>= 50,000) crosses with a manual charge, then gives back: one outstanding to report.
+    await asAdmin('PUT', `/projects/${w.a.id}/auto-topup`, { below: 10_000_000, amount: 1000, monthlyLimit: 10_000_000 });
+    const n = next();
+    await asAdmin('POST', `/projects/${w.a.id}/adjustments`, { adjustmentId: `adj-roles-up-${n}`, amount: 10_000_000, description: 'Roles' });
+    await asAdmin('POST', `/projects/${w.a.id}/adjustments`, { adjustmentId: `adj-roles-down-${n}`, amount: -10_000_000, description: 'Roles' });
+    const rule = await asAdmin('GET', `/projects/${w.a.id}/auto-topup`, undefined);
+    return { method: 'POST', path: `/projects/${w.a.id}/topups/${rule.body.outstanding.topupId}/failed`, body: { reason: 'card declined' } };
   },
 };
 
