@@ -25,18 +25,20 @@ const monthOf = (ctx: StoreContext) => todayOf(ctx).slice(0, 7);
 
 export async function getAutoTopup(ctx: StoreContext, projectId: string): Promise<TopupRuleView | null> {
   const project = await getProjectItem(ctx, projectId);
-  return project.autoTopup ? viewOf(project.autoTopup, monthOf(ctx)) : null;
+  return project.autoTopup && !project.autoTopup.removed ? viewOf(project.autoTopup, monthOf(ctx)) : null;
 }
 
 /**
  * Replaces the rule (null: none), enabled; what is outstanding and what the month requested so far are
- * kept, so a PUT never makes room for a second top-up or resets the month's limit.
+ * kept (a removed rule too: shared/domain/topup.ts), so a PUT never makes room for a second top-up or
+ * resets the month's limit.
  */
 export async function putAutoTopup(ctx: StoreContext, projectId: string, input: TopupRuleInput | null): Promise<TopupRuleView | null> {
   for (let round = 0; ; round++) {
     const project = await getProjectItem(ctx, projectId);
     const was = project.autoTopup;
-    const rule: TopupRule | null = input === null ? null : {
+    if (input === null && !was) return null;
+    const rule: TopupRule = input === null ? { ...was!, removed: true } : {
       below: input.below, amount: input.amount, monthlyLimit: input.monthlyLimit, status: 'active', failures: 0,
       outstanding: was?.outstanding ?? null, month: was?.month ?? monthOf(ctx), requestedThisMonth: was?.requestedThisMonth ?? 0,
       ...(was?.limitReachedMonth !== undefined ? { limitReachedMonth: was.limitReachedMonth } : {}),
@@ -45,11 +47,11 @@ export async function putAutoTopup(ctx: StoreContext, projectId: string, input: 
       await withRetries(() => ctx.doc.send(new UpdateCommand({
         TableName: ctx.tables.projects,
         Key: keys.project(projectId),
-        UpdateExpression: rule ? 'SET autoTopup = :rule, version = :next' : 'REMOVE autoTopup SET version = :next',
+        UpdateExpression: 'SET autoTopup = :rule, version = :next',
         ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ...(rule ? { ':rule': rule } : {}), ':next': project.version + 1, ':version': project.version },
+        ExpressionAttributeValues: { ':rule': rule, ':next': project.version + 1, ':version': project.version },
       })));
-      return rule ? viewOf(rule, monthOf(ctx)) : null;
+      return rule.removed ? null : viewOf(rule, monthOf(ctx));
     } catch (e) {
       // Another move of the project committed in between (or our own, whose answer was lost: the
       // same rule again is harmless): decide again on the new version.

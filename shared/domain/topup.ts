@@ -46,6 +46,11 @@ export interface TopupRule {
   requestedThisMonth: Money;
   /** The month topup.limit_reached was emitted for (once a month). */
   limitReachedMonth?: string;
+  /**
+   * The rule was removed (PUT null): it requests nothing and reads as null, but its month's counters
+   * and what is outstanding stay, so removing and putting a rule again never passes the month's limit.
+   */
+  removed?: boolean;
 }
 
 export function viewOf(rule: TopupRule, month: string): TopupRuleView {
@@ -79,7 +84,7 @@ export interface TopupMove {
  * topup.limit_reached, once a month, for the first request the limit refuses. Unchanged: `changed` false.
  */
 export function topupDecision(rule: TopupRule | undefined, move: TopupMove): { rule: TopupRule | undefined; drafts: EventDraft[]; changed: boolean } {
-  if (!rule || rule.status !== 'active' || rule.outstanding) return { rule, drafts: [], changed: false };
+  if (!rule || rule.removed || rule.status !== 'active' || rule.outstanding) return { rule, drafts: [], changed: false };
   const crossed = move.after < rule.below && (move.before >= rule.below || move.settled);
   if (!crossed) return { rule, drafts: [], changed: false };
   const requested = rule.month === move.month ? rule.requestedThisMonth : 0;

@@ -12,6 +12,9 @@ import * as fc from 'fast-check';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as createAdjustment } from '../../functions/api/create-adjustment';
 import { handler as createCredit } from '../../functions/api/create-credit';
+import { handler as createPayment } from '../../functions/api/create-payment';
+import { handler as failTopup } from '../../functions/api/fail-topup';
+import { handler as putAutoTopup } from '../../functions/api/put-auto-topup';
 import { handler as refundUsage } from '../../functions/api/refund-usage';
 import { handler as voidCredit } from '../../functions/api/void-credit';
 import { addDays } from '../../shared/domain/billing-days';
@@ -26,11 +29,12 @@ import { applyInterleaved, codeIs, faultsArb, hasProject, statusIn, Step, tick }
 import type { World } from './world';
 
 /** What the credit commands did over the runs of this process (printed with the model test's line). */
-export const creditTally = { adjustments: 0, refunds: 0, grants: 0, voids: 0, expired: 0, used: 0, refused: 0 };
+export const creditTally = { adjustments: 0, refunds: 0, grants: 0, voids: 0, expired: 0, used: 0, refused: 0, topupRules: 0, topupsPaid: 0, topupsFailed: 0 };
 
 export function creditSummary(): string {
   const t = creditTally;
-  return `${t.adjustments} adjustments, ${t.refunds} refunds, ${t.grants} grants (${t.expired} expired, ${t.used} used up, ${t.voids} voided), ${t.refused} refused as they should be`;
+  return `${t.adjustments} adjustments, ${t.refunds} refunds, ${t.grants} grants (${t.expired} expired, ${t.used} used up, ${t.voids} voided), ${t.refused} refused as they should be, `
+    + `${t.topupRules} top-up rules put, ${t.topupsPaid} top-ups paid, ${t.topupsFailed} failed`;
 }
 
 async function projectItem(w: World, projectId: string): Promise<ProjectItem> {
@@ -233,6 +237,81 @@ export async function adoptEndedGrants(m: Model, w: World, p: ProjectModel): Pro
   }
 }
 
+// --- auto top-up
+
+/** PUT /projects/{id}/auto-topup: `below` this far under the balance (negative: above it), or the rule removed. */
+export class PutTopupRule extends Step {
+  constructor(faults: StepFaults, tickSec: number, readonly projectIdx: number, readonly rule: { belowBy: number; amount: number; months: number } | null) {
+    super(faults, tickSec);
+  }
+
+  override get movesMoney(): boolean {
+    return false;
+  }
+
+  check(m: Readonly<Model>): boolean {
+    return hasProject(m);
+  }
+
+  protected describe(): string {
+    const r = this.rule;
+    return `putTopupRule(project #${this.projectIdx}, ${r ? `below balance - ${r.belowBy}, amount ${r.amount}, monthlyLimit ${r.months}x` : 'none'})`;
+  }
+
+  protected async act(m: Model, w: World): Promise<void> {
+    const route = 'PUT /projects/{projectId}/auto-topup';
+    const p = m.project(this.projectIdx);
+    const r = this.rule;
+    const body = r ? { below: Math.max(0, m.balance(p) - r.belowBy), amount: r.amount, monthlyLimit: r.amount * r.months } : null;
+    const res = await w.http(putAutoTopup, route, { params: { projectId: p.projectId }, body });
+    statusIn(res, [200], route);
+    if (body) {
+      expectThat(res.answer.body?.below === body.below && res.answer.body?.status === 'active', () => `${route} answered ${JSON.stringify(res.answer.body)}`);
+      p.topupLimits.push(body.monthlyLimit);
+    } else {
+      expectThat(res.answer.body === null, () => `${route} (null) answered ${JSON.stringify(res.answer.body)}`);
+    }
+    creditTally.topupRules++;
+  }
+}
+
+/** The payment service: pays the outstanding top-up (a payment whose paymentId is the topupId) or reports it failed. */
+export class SettleTopup extends Step {
+  constructor(faults: StepFaults, tickSec: number, readonly projectIdx: number, readonly pay: boolean) {
+    super(faults, tickSec);
+  }
+
+  check(m: Readonly<Model>): boolean {
+    return m.projects.some((p) => p.topupLimits.length > 0);
+  }
+
+  protected describe(): string {
+    return `settleTopup(project #${this.projectIdx}, ${this.pay ? 'paid' : 'failed'})`;
+  }
+
+  protected async act(m: Model, w: World): Promise<void> {
+    const withRules = m.projects.filter((x) => x.topupLimits.length > 0);
+    const p = withRules[this.projectIdx % withRules.length]!;
+    const outstanding = (await projectItem(w, p.projectId)).autoTopup?.outstanding;
+    if (!outstanding) return;
+    if (this.pay) {
+      const route = 'POST /projects/{projectId}/payments';
+      const r = await w.http(createPayment, route, { params: { projectId: p.projectId }, body: { paymentId: outstanding.topupId, amount: outstanding.amount } });
+      applyInterleaved(m, w);
+      const balance = m.balance(p) + outstanding.amount;
+      statusIn(r, r.ambiguous ? [201, 200] : [201], `${route} (a top-up)`);
+      expectThat(isDeepStrictEqual(r.answer.body, { paymentId: outstanding.topupId, amount: outstanding.amount, balance }), () => `${route} (a top-up) answered ${JSON.stringify(r.answer.body)}, model balance ${balance}`);
+      m.addPayment(p, { paymentId: outstanding.topupId, projectIdx: p.idx, amount: outstanding.amount, balanceAfter: balance, date: w.today });
+      creditTally.topupsPaid++;
+    } else {
+      const route = 'POST /projects/{projectId}/topups/{topupId}/failed';
+      const r = await w.http(failTopup, route, { params: { projectId: p.projectId, topupId: outstanding.topupId }, body: { reason: 'card declined' } });
+      statusIn(r, [200], route);
+      creditTally.topupsFailed++;
+    }
+  }
+}
+
 export function creditCommandArbs(scale: Scale): { arbitrary: fc.Arbitrary<fc.AsyncCommand<Model, World>>; weight: number }[] {
   const f = faultsArb(scale);
   return [
@@ -248,5 +327,11 @@ export function creditCommandArbs(scale: Scale): { arbitrary: fc.Arbitrary<fc.As
       weight: 2,
     },
     { arbitrary: fc.tuple(f, tick, fc.nat(), fc.nat()).map(([faults, t, p, pick]) => new VoidGrant(faults, t, p, pick)), weight: 1 },
+    {
+      arbitrary: fc.tuple(f, tick, fc.nat(), fc.option(fc.record({ belowBy: fc.integer({ min: -5_000, max: 20_000 }), amount: fc.integer({ min: 500, max: 20_000 }), months: fc.integer({ min: 1, max: 4 }) }), { freq: 6 }))
+        .map(([faults, t, p, rule]) => new PutTopupRule(faults, t, p, rule)),
+      weight: 1,
+    },
+    { arbitrary: fc.tuple(f, tick, fc.nat(), fc.boolean()).map(([faults, t, p, pay]) => new SettleTopup(faults, t, p, pay)), weight: 2 },
   ];
 }

@@ -18,7 +18,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { BillingDay } from '../../shared/domain/billing-days';
+import { billingDayOf, type BillingDay } from '../../shared/domain/billing-days';
 import { costOf, telecomDailyLine } from '../../shared/domain/charge-day';
 import { DELIVERY_ATTEMPTS, DISABLE_AFTER_MS } from '../../shared/domain/delivery-schedule';
 import { NO_ALERTS, type AlertRules, type ProjectEvent } from '../../shared/domain/events';
@@ -80,7 +80,9 @@ export class EventBook {
 
 export interface StepInfo { what: string; setsRules: boolean; runwaySwing: boolean }
 
-const ALERT_TYPES = new Set(['balance.low', 'runway.low', 'spend_cap.reached', 'project.blocked', 'project.unblocked']);
+const ALERT_TYPES = new Set(['balance.low', 'runway.low', 'spend_cap.reached', 'project.blocked', 'project.unblocked',
+  // issue 18: decided by the moves themselves like alerts; checked by topupProblems.
+  'topup.requested', 'topup.failed', 'topup.limit_reached', 'topup.disabled']);
 
 function countKey(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
@@ -305,6 +307,8 @@ export function alertProblems(p: ProjectModel, book: EventBook): string[] {
     }
   }
 
+  out.push(...topupProblems(p, events));
+
   // runway.low
   const runway = events.filter((e): e is Extract<ProjectEvent, { type: 'runway.low' }> => e.type === 'runway.low');
   for (const e of runway) {
@@ -320,6 +324,38 @@ export function alertProblems(p: ProjectModel, book: EventBook): string[] {
     if (fired.length > 0 && wasLow && !s.runwaySwing) out.push(`${label(fired[0]!)}: fired again while the runway was still reported low`);
     if (!wasLow && x.runwayLow && fired.length === 0) out.push(`project ${p.idx}: the runway became low in step ${k + 1} without runway.low`);
   });
+  return out;
+}
+
+/**
+ * issue 18, auto top-up: at most one outstanding (each request follows the settlement of the one
+ * before: its payment, whose payment.received carries its topupId, or its failure), the requests of a
+ * month within the largest monthlyLimit ever put, topup.limit_reached at most once a month, and a
+ * payment's topupId only for the top-up outstanding.
+ */
+function topupProblems(p: ProjectModel, events: readonly ProjectEvent[]): string[] {
+  const out: string[] = [];
+  const limit = Math.max(0, ...p.topupLimits);
+  let outstanding: string | null = null;
+  const requested = new Map<string, number>();
+  const reached = new Map<string, number>();
+  const monthOf = (e: ProjectEvent) => billingDayOf(e.occurredAt, 'Europe/Kyiv').slice(0, 7);
+  for (const e of events) {
+    const at = `project ${p.idx}: ${e.type} #${e.sequence}`;
+    if (e.type === 'topup.requested') {
+      if (outstanding !== null) out.push(`${at}: requested while ${outstanding} was outstanding`);
+      outstanding = e.data.topupId;
+      requested.set(monthOf(e), (requested.get(monthOf(e)) ?? 0) + e.data.amount);
+    } else if (e.type === 'topup.failed' || (e.type === 'payment.received' && e.data.topupId !== undefined)) {
+      const id = e.data.topupId!;
+      if (id !== outstanding) out.push(`${at}: settles ${id}, outstanding ${String(outstanding)}`);
+      outstanding = null;
+    } else if (e.type === 'topup.limit_reached') {
+      countKey(reached, e.data.month);
+    }
+  }
+  for (const [month, sum] of requested) if (sum > limit) out.push(`project ${p.idx}: ${sum} requested in ${month}, the largest monthlyLimit put is ${limit}`);
+  for (const [month, n] of reached) if (n > 1) out.push(`project ${p.idx}: topup.limit_reached ${n} times in ${month}`);
   return out;
 }
 

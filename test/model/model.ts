@@ -49,6 +49,8 @@ export interface ProjectModel {
   adjustments: AdjustmentModel[];
   /** Refunded events: the first answer's balance. */
   refunds: Map<string, number>;
+  /** Every monthlyLimit of an auto top-up rule put (the checks allow the largest). */
+  topupLimits: number[];
 }
 
 export interface GrantModel {
@@ -144,13 +146,13 @@ export class Model {
     return this.projects[idx % this.projects.length]!;
   }
 
-  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough' | 'plans' | 'rules' | 'corrections' | 'correctionEvents' | 'grants' | 'adjustments' | 'refunds'>, today: BillingDay): ProjectModel {
+  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough' | 'plans' | 'rules' | 'corrections' | 'correctionEvents' | 'grants' | 'adjustments' | 'refunds' | 'topupLimits'>, today: BillingDay): ProjectModel {
     const from = p.billingStartDate < today ? p.billingStartDate : today;
     const project: ProjectModel = {
       ...p, idx: this.projects.length, chargedThrough: addDays(p.billingStartDate, -1),
       paid: 0, charges: 0, debited: 0, paymentIds: [], eventIds: [], changes: [], closed: new Map(),
       plans: [{ from, planId: 'standard', seq: 1 }], rules: NO_ALERTS,
-      corrections: [], correctionEvents: [], grants: [], adjustments: [], refunds: new Map(),
+      corrections: [], correctionEvents: [], grants: [], adjustments: [], refunds: new Map(), topupLimits: [],
     };
     this.projects.push(project);
     return project;
