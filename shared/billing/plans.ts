@@ -62,9 +62,19 @@ export async function catalogFor(ctx: StoreContext, projectId: string | undefine
   return pricesOf(ctx, planId, day);
 }
 
-/** `POST /quote`: a month at the prices of `planId` (default standard) in force on `date` (default today). */
-export async function quoteOf(ctx: StoreContext, request: QuoteRequest): Promise<Quote> {
-  return quote(await pricesOf(ctx, request.planId ?? STANDARD_PLAN_ID, request.date ?? todayOf(ctx)), request);
+/**
+ * `POST /quote`: a month at the prices of `planId` in force on `date` (default today). The plan
+ * defaults to standard; with `projectId` (a project key asking) to the project's plan on that day,
+ * and only a plan the project is, was or will be on may be named: another customer's offer is "not
+ * found", as on `GET /plans/{planId}`.
+ */
+export async function quoteOf(ctx: StoreContext, request: QuoteRequest, projectId?: string): Promise<Quote> {
+  const day = request.date ?? todayOf(ctx);
+  if (projectId === undefined) return quote(await pricesOf(ctx, request.planId ?? STANDARD_PLAN_ID, day), request);
+  const plans = plansOf(await getProjectItem(ctx, projectId));
+  const planId = request.planId ?? planOn(plans, day);
+  if (!plans.some((p) => p.planId === planId)) throw new NotFound(`plan ${planId}`);
+  return quote(await pricesOf(ctx, planId, day), request);
 }
 
 /**

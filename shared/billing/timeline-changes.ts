@@ -13,7 +13,7 @@ import { addDays, billingDayOf, startOfDay, type BillingDay } from '../domain/bi
 import { Conflict, DomainError, NotFound, ValidationFailed } from '../domain/errors';
 import { changeDraft } from '../domain/events';
 import { heldSpansFrom, reholdNumber } from '../domain/number-holding';
-import { isSeatPriced, productOf, type NumberType, type PlanAssignment, type PlanVersion, type ProductId } from '../domain/plan';
+import { isSeatPriced, numberPriceOf, productOf, type NumberType, type PlanAssignment, type PlanVersion, type ProductId } from '../domain/plan';
 import { DayAlreadyCharged, isDayCharged } from '../domain/project';
 import { stateAt } from '../domain/timeline';
 import { utcIso, withChange, type TimelineRead } from '../domain/timeline-snapshot';
@@ -157,11 +157,11 @@ export function changeProduct(ctx: StoreContext, projectId: string, change: { pr
 export function addNumber(ctx: StoreContext, projectId: string, number: string, numberType: NumberType, opts: ChangeOptions): Promise<ChangeAppended> {
   return appendChange(ctx, projectId, opts, async (c) => {
     const prices = await pricesOfChange(ctx, c);
-    if (prices.numbers[numberType] === undefined) {
+    if (numberPriceOf(prices, numberType) === undefined) {
       throw new ValidationFailed(`plan ${prices.planId} has no ${numberType} numbers`, [{ path: 'type', message: `one of ${Object.keys(prices.numbers).join(', ')}` }]);
     }
     if (stateAt(c.read.timeline, c.atMs).numbers.has(number)) throw new Conflict('number_already_held', `this project already holds ${number}`);
-    await assertPricedByLaterMoves(ctx, c, `${numberType} numbers`, (prices) => prices.numbers[numberType] !== undefined);
+    await assertPricedByLaterMoves(ctx, c, `${numberType} numbers`, (prices) => numberPriceOf(prices, numberType) !== undefined);
     return { kind: 'number', number, numberType, held: true };
   });
 }
@@ -196,7 +196,7 @@ export async function movePlan(ctx: StoreContext, projectId: string, planId: str
     const held = stateAt(c.read.timeline, c.atMs);
     const missing = [
       ...[...held.products.keys()].filter((id) => !productOf(prices, id)).map((id) => `product ${id}`),
-      ...[...new Set(held.numbers.values())].filter((t) => prices.numbers[t] === undefined).map((t) => `${t} numbers`),
+      ...[...new Set(held.numbers.values())].filter((t) => numberPriceOf(prices, t) === undefined).map((t) => `${t} numbers`),
     ];
     if (missing.length > 0) throw new Conflict('plan_lacks_product', `plan ${planId} has no ${missing.join(', ')} on ${from}: switch them off first`);
     const plans = plansOf(c.project);

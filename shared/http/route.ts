@@ -109,15 +109,27 @@ function readBody(event: HttpEvent, op: RouteSpec): unknown {
     if (op.optionalBody) return {};
     throw new ValidationFailed('a JSON body is required');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw new DomainError('invalid_json', 'the body is not valid JSON', 400);
   }
+  // zod drops a `__proto__` key of a record without a word: refused here instead, so a body that
+  // names one is a 400, never half read (names are data). The scan runs only when the text has one.
+  if (raw.includes('__proto__') && hasProtoKey(parsed)) throw new ValidationFailed('a body may not name __proto__ as a key', [{ path: '__proto__', message: 'not a name a key may have' }]);
+  return parsed;
+}
+
+function hasProtoKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  return Object.keys(value).some((k) => k === '__proto__' || hasProtoKey((value as Record<string, unknown>)[k]));
 }
 
 function lowerHeaders(event: HttpEvent): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Header names are the client's: a record without a prototype, so `constructor` is just unknown.
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
   return out;
 }
@@ -165,7 +177,7 @@ export function httpRoute<K extends RouteKey>(key: K) {
             if (!auth) throw new Unauthorized();
             if (!op.roles.includes(auth.role)) throw new Forbidden(`a ${auth.role} key may not call ${key}`);
           }
-          const params: Record<string, string> = {};
+          const params = Object.create(null) as Record<string, string>;
           for (const name of paramNames) {
             const value = event.pathParameters?.[name];
             // API Gateway always fills declared parameters; an event without one matches no route.

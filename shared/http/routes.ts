@@ -90,7 +90,7 @@ export const API = {
     summary: "The standard plan's prices in force on a day (a project key: its own plan's)", query: S.PricesQuery, responses: { 200: PlanVersion },
   },
   'POST /quote': {
-    name: 'CreateQuote', handler: 'create-quote', roles: ALL, tables: { plans: 'read' },
+    name: 'CreateQuote', handler: 'create-quote', roles: ALL, tables: { plans: 'read', projects: 'read' },
     summary: 'Monthly quote before signing up', body: QuoteRequest, responses: { 200: Quote },
   },
   'GET /plans': { name: 'ListPlans', handler: 'list-plans', roles: ADMIN, tables: { plans: 'read' }, summary: 'Every plan and its versions', responses: { 200: S.PlanList } },
