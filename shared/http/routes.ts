@@ -107,7 +107,7 @@ export const API = {
     summary: "A plan's next version, in force from a later day", body: NewVersion, responses: { 201: PlanVersion },
   },
   'DELETE /plans/{planId}/versions/{version}': {
-    name: 'DeletePlanVersion', handler: 'delete-plan-version', roles: ADMIN, tables: { plans: 'readWrite' },
+    name: 'DeletePlanVersion', handler: 'delete-plan-version', roles: ADMIN, tables: { plans: 'readWrite', projects: 'read' },
     summary: 'Withdraw a version whose first day is still ahead', responses: { 204: null },
   },
   'POST /api-keys': {
