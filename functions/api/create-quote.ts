@@ -4,7 +4,7 @@
  */
 import { quoteOf } from '../../shared/billing/plans';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('POST /quote').handler(async ({ auth, body }) =>
   ok(await quoteOf(storeContext(), body, auth.role === 'project' ? auth.projectId : undefined)));

@@ -14,7 +14,7 @@ import { isBillingDay } from '../../shared/domain/billing-days';
 import { DomainError, NotFound } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/workers';
 
 const Message = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay) });
 
