@@ -229,6 +229,15 @@ async function onceper(op: Route, auth: AuthContext | null, headers: Record<stri
   return result;
 }
 
+/** How long before the function's own limit a request still running answers 503 `timeout`. */
+export const TIMEOUT_MARGIN_MS = 500;
+
+/** docs/api.md's 503 `timeout`: the outcome is unknown, the same request may be sent again. */
+export function timeoutResponse(): HttpResponse {
+  logger.warn('request ran past its time limit: answered 503 timeout');
+  return json(503, { error: { code: 'timeout', message: 'the request ran past its time limit; its outcome is unknown: send the same request again' } }, { 'retry-after': '1' });
+}
+
 export function httpRoute<K extends RouteKey>(key: K) {
   const op = routeOf(key);
   // A key or secret must not be kept by a browser, a proxy or a CDN: every answer of such a route.
@@ -268,7 +277,10 @@ export function httpRoute<K extends RouteKey>(key: K) {
         }
       };
       // Logs with the Lambda context, EMF metrics (cold starts), X-Ray; `core` stays undecorated for tests.
-      const handler = middy<HttpEvent, HttpResponse>().use(observabilityMiddlewares()).handler(core);
+      // A request about to run past the function's time answers docs/api.md's 503 `timeout` itself
+      // (middy's default would throw, and the client would see a 500).
+      const handler = middy<HttpEvent, HttpResponse>({ timeoutEarlyInMillis: TIMEOUT_MARGIN_MS, timeoutEarlyResponse: () => withHeaders(timeoutResponse(), noStore) })
+        .use(observabilityMiddlewares()).handler(core);
       return Object.assign(handler, { core });
     },
   };
