@@ -115,7 +115,11 @@ export const EventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   type: EventType.optional(),
 });
-export const EventList = z.object({ events: z.array(ProjectEvent), nextCursor: z.string().nullable() });
+export const EventList = z.object({
+  events: z.array(ProjectEvent),
+  nextCursor: z.string().nullable(),
+  resumeAfter: z.string().nullable().meta({ description: 'a cursor after the last event of the page (on the last page, after the last event there is): ask again with it later for newer events; null only while the project has no event' }),
+});
 
 export const CreateWebhook = z.strictObject({
   url: z.string().min(1).max(2048),
