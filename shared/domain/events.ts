@@ -22,6 +22,7 @@ import { Day, E164, Instant } from './values';
 export const EVENT_TYPES = [
   'payment.received', 'day.charged', 'project.blocked', 'project.unblocked', 'balance.low', 'runway.low',
   'spend_cap.reached', 'product.changed', 'number.added', 'number.removed', 'plan.changed',
+  'webhook.disabled',
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;
@@ -42,6 +43,8 @@ export const EVENT_DATA = {
   'number.added': NumberData,
   'number.removed': NumberData,
   'plan.changed': z.object({ planId: z.string(), effectiveFrom: Day }),
+  /** `reason`: `gone` (the receiver answered 410) or `failing` (5 days of failures in a row). */
+  'webhook.disabled': z.object({ webhookId: z.string(), reason: z.enum(['gone', 'failing']) }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

@@ -108,6 +108,23 @@ export function webhookCreateItems(ctx: StoreContext, item: WebhookItem & { atte
   ];
 }
 
+/**
+ * The Update of a transaction that disables an endpoint still enabled (refused otherwise), with the
+ * round's `attemptId` as its receipt.
+ */
+export function webhookDisableUpdate(ctx: StoreContext, projectId: string, webhookId: string, atIso: string, attemptId: string): TransactItem {
+  return {
+    Update: {
+      TableName: ctx.tables.webhooks,
+      Key: keys.webhook(projectId, webhookId),
+      UpdateExpression: 'SET #status = :disabled, disabledAt = :at, attemptId = :attempt',
+      ConditionExpression: '#status = :enabled',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':disabled': 'disabled', ':enabled': 'enabled', ':at': atIso, ':attempt': attemptId },
+    },
+  };
+}
+
 /** Counts a redelivery request to `webhookId` in its hour; false when the hour already has `max`. */
 export async function countRedelivery(ctx: StoreContext, webhookId: string, hourStartMs: number, max: number): Promise<boolean> {
   try {
