@@ -512,7 +512,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Deliver an event again, to one webhook or to every one that takes it
+         * Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour)
          * @description Roles: admin, project
          */
         post: operations["postProjectsProjectIdEventsEventIdRedeliver"];
@@ -819,6 +819,23 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "webhook.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The webhook.disabled event */
+        post: operations["onWebhookDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -929,7 +946,7 @@ export interface components {
             productId?: string;
             number?: string;
         };
-        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"];
+        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"] | components["schemas"]["WebhookDisabledEvent"];
         PaymentReceivedEvent: {
             /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
             eventId: string;
@@ -1179,6 +1196,25 @@ export interface components {
                 effectiveFrom: string;
             };
         };
+        WebhookDisabledEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "webhook.disabled";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                webhookId: string;
+                /** @enum {string} */
+                reason: "gone" | "failing";
+            };
+        };
         AlertRules: {
             balanceBelow: number[] | null;
             runwayDays: number | null;
@@ -1187,7 +1223,7 @@ export interface components {
         Webhook: {
             webhookId: string;
             url: string;
-            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "webhook.disabled")[];
             description?: string;
             /** @enum {string} */
             status: "enabled" | "disabled";
@@ -1240,6 +1276,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getOpenapiJson: {
@@ -1281,6 +1326,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1366,6 +1420,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1482,6 +1545,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getPlans: {
@@ -1579,12 +1651,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postPlans: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1691,6 +1775,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getPlansPlanId: {
@@ -1778,12 +1871,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postPlansPlanIdVersions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 planId: string;
             };
@@ -1896,6 +2001,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deletePlansPlanIdVersionsVersion: {
@@ -1980,12 +2094,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postApiKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2077,6 +2203,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteApiKeysApiKeyId: {
@@ -2160,12 +2295,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjects: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2185,33 +2332,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a project and its key */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        projectId: string;
-                        name: string;
-                        currency: string;
-                        /** @description integer minor units (kopecks, cents) */
-                        balance: number;
-                        /** @description integer minor units (kopecks, cents) */
-                        creditLimit: number;
-                        /** @enum {string} */
-                        status: "active" | "blocked";
-                        lastChargedDate: string | null;
-                        /**
-                         * Format: date
-                         * @example 2026-01-31
-                         */
-                        billingStartDate: string;
-                        apiKey?: string;
-                        apiKeyId: string;
-                    };
-                };
-            };
             /** @description Create a project and its key */
             201: {
                 headers: {
@@ -2302,6 +2422,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectId: {
@@ -2380,6 +2509,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2501,6 +2639,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     putProjectsProjectIdPlan: {
@@ -2604,6 +2751,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdProducts: {
@@ -2695,6 +2851,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2822,6 +2987,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdNumbers: {
@@ -2927,6 +3101,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteProjectsProjectIdNumbersNumber: {
@@ -3006,6 +3189,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3116,6 +3308,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postUsage: {
@@ -3201,6 +3402,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3305,6 +3515,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdLedger: {
@@ -3392,6 +3611,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3496,6 +3724,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3610,6 +3847,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdEvents: {
@@ -3617,7 +3863,7 @@ export interface operations {
             query?: {
                 after?: string;
                 limit?: number;
-                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed";
+                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "webhook.disabled";
             };
             header?: never;
             path: {
@@ -3636,6 +3882,8 @@ export interface operations {
                     "application/json": {
                         events: components["schemas"]["Event"][];
                         nextCursor: string | null;
+                        /** @description a cursor after the last event of the page (on the last page, after the last event there is): ask again with it later for newer events; null only while the project has no event */
+                        resumeAfter: string | null;
                     };
                 };
             };
@@ -3702,6 +3950,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdEventsEventIdRedeliver: {
@@ -3722,7 +3979,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Deliver an event again, to one webhook or to every one that takes it */
+            /** @description Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3788,8 +4045,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3875,6 +4150,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3978,6 +4262,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdWebhooks: {
@@ -4065,12 +4358,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdWebhooks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 projectId: string;
             };
@@ -4081,7 +4386,7 @@ export interface operations {
                 "application/json": {
                     url: string;
                     /** @description the event types it receives; @default all, those added later too */
-                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "webhook.disabled")[];
                     description?: string;
                 };
             };
@@ -4096,7 +4401,7 @@ export interface operations {
                     "application/json": {
                         webhookId: string;
                         url: string;
-                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "webhook.disabled")[];
                         description?: string;
                         /** @enum {string} */
                         status: "enabled" | "disabled";
@@ -4161,6 +4466,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4245,6 +4559,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4351,6 +4674,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postAdminBillingRuns: {
@@ -4445,6 +4777,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4831,6 +5172,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PlanChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookDisabledEvent"];
             };
         };
         responses: {
