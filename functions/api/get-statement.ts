@@ -9,7 +9,7 @@ import { Month, statementRows } from '../../shared/domain/statement';
 import { csvTable } from '../../shared/http/csv';
 import { httpRoute, ok } from '../../shared/http/route';
 import { renderStatementPdf } from '../../shared/http/statement-pdf-loader';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const STATEMENT_CSV_HEADER = ['section', 'item', 'count', 'amount'] as const;
 
