@@ -8,11 +8,15 @@
  * (authOf finds no role). The key is never logged.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import '../../shared/aws/kms-portal-signer';
 import { findApiKey } from '../../shared/billing/api-keys';
 import { observed } from '../../shared/observability';
+import { PORTAL_TOKEN_PREFIX, portalSigner, verifyPortalToken } from '../../shared/portal/session-token';
 import { storeContext, type StoreContext } from '../../shared/store/context';
 
-export type AuthorizerContext = { role: string; apiKeyId: string; projectId?: string } | Record<string, never>;
+export type AuthorizerContext =
+  | { role: string; apiKeyId: string; projectId?: string; portal?: 'read' | 'change'; portalExpiresAt?: number }
+  | Record<string, never>;
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -34,7 +38,18 @@ function authorizationHeader(event: Pick<APIGatewayRequestAuthorizerEventV2, 'he
 export async function authorize(event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers' | 'identitySource'>, ctx: StoreContext = storeContext()): Promise<AuthorizerResult> {
   const key = bearerKey(authorizationHeader(event));
   // Keys are `pg_` + 43 characters; anything absurdly long is not worth a hash and a read.
-  if (!key || key.length > 256) return { isAuthorized: true, context: {} };
+  if (!key || key.length > 512) return { isAuthorized: true, context: {} };
+  if (key.startsWith(PORTAL_TOKEN_PREFIX)) {
+    // A portal link's token: its project's role, marked so that the route factory lets it call only
+    // the page's routes (shared/http/portal-access.ts), and changes only when the link allows them.
+    const session = await verifyPortalToken(portalSigner(), key, Date.now());
+    if (!session) return { isAuthorized: true, context: {} };
+    return {
+      isAuthorized: true,
+      context: { role: 'project', projectId: session.projectId, apiKeyId: 'portal-session', portal: session.allowChanges ? 'change' : 'read', portalExpiresAt: session.expiresAt },
+    };
+  }
+  if (key.length > 256) return { isAuthorized: true, context: {} };
   const identity = await findApiKey(ctx, key);
   if (!identity) return { isAuthorized: true, context: {} };
   return {

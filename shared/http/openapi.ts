@@ -62,7 +62,7 @@ function operationObject(op: Route): JsonObject {
   }
   const responses: JsonObject = {};
   for (const [status, schema] of Object.entries(op.responses)) {
-    const content: JsonObject = schema ? { 'application/json': { schema: schemaOf(schema, 'output') } } : {};
+    const content: JsonObject = schema ? { [op.contentType ?? 'application/json']: { schema: op.contentType ? { type: 'string' } : schemaOf(schema, 'output') } } : {};
     if (op.csv && schema) content['text/csv'] = { schema: { type: 'string' } };
     responses[status] = { description: op.summary, ...(Object.keys(content).length ? { content } : {}) };
   }

@@ -16,6 +16,7 @@ import { Project } from '../domain/project';
 import { Quote, QuoteRequest } from '../domain/quote';
 import type { Role } from '../domain/roles';
 import type { TableAccess, TableKey } from '../tables';
+import * as P from '../portal/schemas';
 import * as S from './schemas';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -56,6 +57,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly secret?: boolean;
   /** The body may be left out (it then reads as `{}`). */
   readonly optionalBody?: boolean;
+  /** Answers this media type instead of JSON (the portal's page and its assets). */
+  readonly contentType?: string;
 }
 
 /** How the twin and the stack wire a route: method, path, function. */
@@ -209,6 +212,24 @@ export const API = {
   'POST /admin/billing-runs': {
     name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,
     summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
+  },
+  // issue 23: the customer's billing page (portal links, the page, the price preview it shows)
+  'POST /projects/{projectId}/portal-sessions': {
+    name: 'CreatePortalSession', handler: 'create-portal-session', roles: OWNER, tables: { projects: 'read' },
+    summary: "A signed link to the project's billing page, valid 60 minutes", body: P.CreatePortalSession, optionalBody: true,
+    responses: { 201: P.PortalSessionCreated }, idempotent: true, secret: true,
+  },
+  'GET /projects/{projectId}/products/{productId}/price': {
+    name: 'GetProductPrice', handler: 'get-product-price', roles: OWNER, tables: { projects: 'read', plans: 'read' },
+    summary: "What a product would cost tomorrow with the seats asked (shown before a change is confirmed)", query: P.PriceQuery, responses: { 200: P.ProductPrice },
+  },
+  'GET /portal': {
+    name: 'GetPortalPage', handler: 'get-portal-page', roles: 'public', contentType: 'text/html',
+    summary: 'The billing page (its link carries the session in the URL fragment)', responses: { 200: P.PageText },
+  },
+  'GET /portal/{asset}': {
+    name: 'GetPortalAsset', handler: 'get-portal-asset', roles: 'public', contentType: 'text/javascript',
+    summary: "The billing page's script and stylesheet (bundled at build time)", responses: { 200: P.PageText },
   },
 } as const satisfies Record<string, RouteSpec>;
 
