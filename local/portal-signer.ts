@@ -4,7 +4,7 @@
  * made before a restart still open; in memory, it is gone at exit with the data.
  */
 import { randomBytes } from 'node:crypto';
-import { hmacSigner, type PortalSigner } from '../shared/portal/session-token';
+import { hmacSigner, type PortalSigner } from '../shared/billing/portal-token';
 import { keptSecretKey } from './secret-box';
 
 export const PORTAL_KEY_FILE = 'portal-signing-key';

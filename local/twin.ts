@@ -27,7 +27,7 @@ import { assertHandlerFiles, loadHandler } from './lambda';
 import { checkPortFree } from './port';
 import { localSecretBox } from './secret-box';
 import { localPortalSigner } from './portal-signer';
-import { setPortalSigner } from '../shared/portal/session-token';
+import { setPortalSigner } from '../shared/billing/portal-token';
 import { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler';
 import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from './stream-poller';
 

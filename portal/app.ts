@@ -1,5 +1,5 @@
 /**
- * The billing page's script (bundled by scripts/build-portal.ts into shared/portal/assets.generated.ts).
+ * The billing page's script (bundled by scripts/build-portal.ts into shared/http/portal-assets.generated.ts).
  * Plain DOM and hand-made SVG: the page is a handful of tables, a form and one stacked bar chart,
  * which a framework would only make larger. It reads the session token from the URL fragment and
  * sends it as `Authorization: Bearer` on every data request to paygo's own origin; every figure shown

@@ -1,6 +1,6 @@
 /**
  * `npm run build:portal`: bundles the billing page's script and stylesheet (portal/) with esbuild into
- * shared/portal/assets.generated.ts, which the page's route functions import, so the same bytes are
+ * shared/http/portal-assets.generated.ts, which the page's route functions import, so the same bytes are
  * served by the twin and by Lambda and nothing is fetched or built at run time. The file is committed;
  * test/portal/assets.test.ts fails when it is older than portal/.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildSync, transformSync } from 'esbuild';
 
 const ROOT = join(__dirname, '..');
-export const GENERATED = join(ROOT, 'shared/portal/assets.generated.ts');
+export const GENERATED = join(ROOT, 'shared/http/portal-assets.generated.ts');
 
 /** The generated module's text. */
 export function portalAssetsSource(): string {

@@ -4,10 +4,8 @@
  * sent `no-store` (the route is declared `secret`). A second request makes another link; nothing is
  * stored, so a repeat with the same Idempotency-Key is as harmless as any.
  */
-import '../../shared/aws/kms-portal-signer';
 import { createPortalSession } from '../../shared/billing/portal-sessions';
 import { created, httpRoute, type HttpEvent } from '../../shared/http/route';
-import { portalSigner } from '../../shared/portal/session-token';
 import { storeContext } from '../../shared/store/context';
 
 /** The API's own address as the caller reached it (API Gateway: always https; the twin: its http). */
@@ -17,4 +15,4 @@ function baseUrlOf(event: HttpEvent, headers: Record<string, string>): string {
 }
 
 export const handler = httpRoute('POST /projects/{projectId}/portal-sessions').handler(async ({ body, params, event, headers }) =>
-  created(await createPortalSession(storeContext(), portalSigner(), params.projectId, baseUrlOf(event, headers), body)));
+  created(await createPortalSession(storeContext(), params.projectId, baseUrlOf(event, headers), body)));

@@ -1,6 +1,6 @@
-/** GET /portal (public): the billing page's HTML; its link's session token is in the URL fragment (shared/portal/page.ts). */
+/** GET /portal (public): the billing page's HTML; its link's session token is in the URL fragment (shared/http/portal-page.ts). */
 import { httpRoute } from '../../shared/http/route';
-import { PORTAL_HEADERS, PORTAL_HTML } from '../../shared/portal/page';
+import { PORTAL_HEADERS, PORTAL_HTML } from '../../shared/http/portal-page';
 
 export const handler = httpRoute('GET /portal').handler(async () => ({
   status: 200,

@@ -8,10 +8,10 @@
  * (authOf finds no role). The key is never logged.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import '../../shared/aws/kms-portal-signer';
 import { findApiKey } from '../../shared/billing/api-keys';
 import { observed } from '../../shared/observability';
-import { PORTAL_TOKEN_PREFIX, portalSigner, verifyPortalToken } from '../../shared/portal/session-token';
+import { portalSessionOf } from '../../shared/billing/portal-sessions';
+import { PORTAL_TOKEN_PREFIX } from '../../shared/billing/portal-token';
 import { storeContext, type StoreContext } from '../../shared/store/context';
 
 export type AuthorizerContext =
@@ -42,7 +42,7 @@ export async function authorize(event: Pick<APIGatewayRequestAuthorizerEventV2, 
   if (key.startsWith(PORTAL_TOKEN_PREFIX)) {
     // A portal link's token: its project's role, marked so that the route factory lets it call only
     // the page's routes (shared/http/portal-access.ts), and changes only when the link allows them.
-    const session = await verifyPortalToken(portalSigner(), key, Date.now());
+    const session = await portalSessionOf(key, ctx.now());
     if (!session) return { isAuthorized: true, context: {} };
     return {
       isAuthorized: true,

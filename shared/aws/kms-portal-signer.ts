@@ -2,11 +2,11 @@
  * The portal signer on AWS: an HMAC_256 KMS key (GenerateMac / VerifyMac), so the signing key never
  * leaves KMS and each function is granted only the one operation it needs (lib/constructs/portal-signing.ts):
  * the route that makes links may sign, the authorizer may only verify. Importing this module registers
- * it with shared/portal/session-token.ts.
+ * it with shared/billing/portal-token.ts.
  */
 import { GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { config } from '../config';
-import { registerDefaultPortalSigner, type PortalSigner } from '../portal/session-token';
+import { registerDefaultPortalSigner, type PortalSigner } from '../billing/portal-token';
 
 /** The environment variable naming the KMS HMAC key (set by the stack on the functions it grants). */
 export const PORTAL_SIGNING_KEY_ID = 'PORTAL_SIGNING_KEY_ID';

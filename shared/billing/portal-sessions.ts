@@ -6,23 +6,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import { NotFound } from '../domain/errors';
-import { PORTAL_SESSION_MS, signPortalToken, type PortalSigner } from '../portal/session-token';
-import type { PortalLocale } from '../portal/schemas';
+import '../aws/kms-portal-signer';
+import { PORTAL_SESSION_MS, portalSigner, signPortalToken, verifyPortalToken, type PortalSession } from './portal-token';
 import type { StoreContext } from '../store/context';
 import { projectExists } from '../store/projects';
 
 export interface PortalLinkRequest {
-  locale?: PortalLocale;
+  locale?: 'uk' | 'en';
   allowChanges?: boolean;
   returnUrl?: string;
 }
 
 /** A link to `baseUrl`/portal for `projectId` (NotFound for an unknown project). */
-export async function createPortalSession(ctx: StoreContext, signer: PortalSigner, projectId: string, baseUrl: string, req: PortalLinkRequest): Promise<{ url: string; expiresAt: string }> {
+export async function createPortalSession(ctx: StoreContext, projectId: string, baseUrl: string, req: PortalLinkRequest): Promise<{ url: string; expiresAt: string }> {
   if (!(await projectExists(ctx, projectId))) throw new NotFound(`project ${projectId}`);
   const expiresAt = ctx.now() + PORTAL_SESSION_MS;
-  const token = await signPortalToken(signer, { projectId, expiresAt, allowChanges: req.allowChanges === true }, randomBytes(9).toString('base64url'));
+  const token = await signPortalToken(portalSigner(), { projectId, expiresAt, allowChanges: req.allowChanges === true }, randomBytes(9).toString('base64url'));
   const fragment = new URLSearchParams({ token, locale: req.locale ?? 'uk' });
   if (req.returnUrl) fragment.set('return', req.returnUrl);
   return { url: `${baseUrl}/portal#${fragment.toString()}`, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString() };
+}
+
+/** The session of a portal token (the authorizer's question), or null for a forged or expired one. */
+export function portalSessionOf(token: string, nowMs: number): Promise<PortalSession | null> {
+  return verifyPortalToken(portalSigner(), token, nowMs);
 }

@@ -19,7 +19,7 @@ export interface AuthContext {
   role: Role;
   projectId?: string;
   apiKeyId: string;
-  /** A portal link's token (shared/portal/session-token.ts): limited to PORTAL_ACCESS's routes. */
+  /** A portal link's token (shared/billing/portal-token.ts): limited to PORTAL_ACCESS's routes. */
   portal?: { changes: boolean; expiresAt: number };
 }
 

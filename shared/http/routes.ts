@@ -16,7 +16,7 @@ import { Project } from '../domain/project';
 import { Quote, QuoteRequest } from '../domain/quote';
 import type { Role } from '../domain/roles';
 import type { TableAccess, TableKey } from '../tables';
-import * as P from '../portal/schemas';
+import * as P from './portal-schemas';
 import * as S from './schemas';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -57,8 +57,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly secret?: boolean;
   /** The body may be left out (it then reads as `{}`). */
   readonly optionalBody?: boolean;
-  /** Answers this media type instead of JSON (the portal's page and its assets). */
-  readonly contentType?: string;
+  /** Answers these media types instead of JSON (the portal's page and its assets). */
+  readonly contentTypes?: readonly string[];
 }
 
 /** How the twin and the stack wire a route: method, path, function. */
@@ -224,11 +224,11 @@ export const API = {
     summary: "What a product would cost tomorrow with the seats asked (shown before a change is confirmed)", query: P.PriceQuery, responses: { 200: P.ProductPrice },
   },
   'GET /portal': {
-    name: 'GetPortalPage', handler: 'get-portal-page', roles: 'public', contentType: 'text/html',
+    name: 'GetPortalPage', handler: 'get-portal-page', roles: 'public', contentTypes: ['text/html'],
     summary: 'The billing page (its link carries the session in the URL fragment)', responses: { 200: P.PageText },
   },
   'GET /portal/{asset}': {
-    name: 'GetPortalAsset', handler: 'get-portal-asset', roles: 'public', contentType: 'text/javascript',
+    name: 'GetPortalAsset', handler: 'get-portal-asset', roles: 'public', contentTypes: ['text/javascript', 'text/css'],
     summary: "The billing page's script and stylesheet (bundled at build time)", responses: { 200: P.PageText },
   },
 } as const satisfies Record<string, RouteSpec>;

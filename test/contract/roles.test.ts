@@ -57,6 +57,11 @@ const ROLE_COLUMN: Record<string, Column> = {
   'DELETE /projects/{projectId}/webhooks/{webhookId}': 'owner',
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': 'owner',
   'POST /admin/billing-runs': 'admin',
+  // issue 23
+  'POST /projects/{projectId}/portal-sessions': 'owner',
+  'GET /projects/{projectId}/products/{productId}/price': 'owner',
+  'GET /portal': 'public',
+  'GET /portal/{asset}': 'public',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -153,6 +158,11 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
     return { method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${made.body.webhookId}` };
   },
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': async () => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks/${webhookOfA}/deliveries` }),
+  // issue 23
+  'POST /projects/{projectId}/portal-sessions': async () => ({ method: 'POST', path: `/projects/${w.a.id}/portal-sessions`, body: { locale: 'en' } }),
+  'GET /projects/{projectId}/products/{productId}/price': async () => ({ method: 'GET', path: `/projects/${w.a.id}/products/telephony/price`, query: { seats: '7' } }),
+  'GET /portal': async () => ({ method: 'GET', path: '/portal' }),
+  'GET /portal/{asset}': async () => ({ method: 'GET', path: '/portal/app.css' }),
 };
 
 /** A's first event and a webhook of A (made in beforeAll). */

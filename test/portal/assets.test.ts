@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GENERATED, portalAssetsSource } from '../../scripts/build-portal';
 
 describe('portal assets', () => {
-  it('shared/portal/assets.generated.ts is up to date with portal/', () => {
+  it('shared/http/portal-assets.generated.ts is up to date with portal/', () => {
     expect(readFileSync(GENERATED, 'utf8') === portalAssetsSource(), 'run npm run build:portal').toBe(true);
   });
 });

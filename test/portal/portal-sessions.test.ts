@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTwin, type Twin } from '../../local/start';
-import { portalSigner, signPortalToken } from '../../shared/portal/session-token';
+import { portalSigner, signPortalToken } from '../../shared/billing/portal-token';
 
 describe('portal sessions', () => {
   let twin: Twin;

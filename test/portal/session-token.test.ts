@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hmacSigner, signPortalToken, verifyPortalToken } from '../../shared/portal/session-token';
+import { hmacSigner, signPortalToken, verifyPortalToken } from '../../shared/billing/portal-token';
 
 const signer = hmacSigner(randomBytes(32));
 const now = Date.UTC(2026, 11, 7, 12);

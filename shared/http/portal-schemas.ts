@@ -27,7 +27,7 @@ export const CreatePortalSession = z.strictObject({
 
 export const PortalSessionCreated = z.object({ url: z.string(), expiresAt: Instant });
 
-export const PriceQuery = z.strictObject({ seats: z.coerce.number().int().min(0).max(10_000).optional() });
+export const PriceQuery = z.strictObject({ seats: z.string().regex(/^\d{1,5}$/, 'a whole number 0 to 10000').transform(Number).pipe(z.number().int().min(0).max(10_000)).optional() });
 
 /** What a product would cost tomorrow with `seats` (the page shows it before a change is confirmed). */
 export const ProductPrice = z.object({

@@ -1,9 +1,9 @@
 /**
  * The billing page as served (GET /portal, GET /portal/{asset}): a small HTML shell, and the script and
- * stylesheet bundled at build time (assets.generated.ts). Served by the API itself, on the twin and on
+ * stylesheet bundled at build time (portal-assets.generated.ts). Served by the API itself, on the twin and on
  * AWS alike, with a policy that lets the page load and call nothing but paygo's own origin.
  */
-import { PORTAL_CSS, PORTAL_JS, PORTAL_VERSION } from './assets.generated';
+import { PORTAL_CSS, PORTAL_JS, PORTAL_VERSION } from './portal-assets.generated';
 
 /** `default-src 'self'`: no CDN, no outside request; no inline script or style either. */
 export const PORTAL_CSP = "default-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'";
