@@ -231,7 +231,8 @@ function addDay(d: string, n: number): string {
 
 /** A stacked bar chart in SVG: one bar a day, products below, telecom above. */
 function chart(rows: SpendDay[]): HTMLElement {
-  const W = 720, H = 220, left = 8, top = 10, bottom = 24;
+  // Drawn at the width it gets (no scaling of text): the section's inner width when the page is laid out.
+  const W = Math.max(280, Math.min(1140, app.clientWidth - 66)), H = 220, left = 8, top = 10, bottom = 24;
   const max = Math.max(1, ...rows.map((r) => Math.max(0, r.products) + Math.max(0, r.telecom)));
   const slot = (W - left * 2) / rows.length;
   const bar = Math.max(2, slot * 0.7);
@@ -244,7 +245,7 @@ function chart(rows: SpendDay[]): HTMLElement {
     const col = s('g', { 'data-day': r.day, 'data-products': r.products, 'data-telecom': r.telecom }, s('title', {}, label));
     col.append(s('rect', { x: x.toFixed(1), y: (H - bottom - y(p)).toFixed(1), width: bar.toFixed(1), height: y(p).toFixed(1), class: 'bar-products' }));
     col.append(s('rect', { x: x.toFixed(1), y: (H - bottom - y(p) - y(tl)).toFixed(1), width: bar.toFixed(1), height: y(tl).toFixed(1), class: 'bar-telecom' }));
-    if (i % 7 === 0 || i === rows.length - 1) col.append(s('text', { x: (x + bar / 2).toFixed(1), y: H - 6, 'text-anchor': 'middle', class: 'axis' }, r.day.slice(8) + '.' + r.day.slice(5, 7)));
+    if ((rows.length - 1 - i) % 7 === 0) col.append(s('text', { x: (i === rows.length - 1 ? x + bar : i === 0 ? x : x + bar / 2).toFixed(1), y: H - 6, 'text-anchor': i === rows.length - 1 ? 'end' : i === 0 ? 'start' : 'middle', class: 'axis' }, r.day.slice(8) + '.' + r.day.slice(5, 7)));
     g.append(col);
   });
   const total = rows.reduce((a, r) => a + r.products + r.telecom, 0);

@@ -1,0 +1,193 @@
+/**
+ * The billing page in a real browser: Debian's Chromium (`chromium` on PATH, or CHROMIUM_PATH) driven by
+ * puppeteer-core, against one twin. A project with a few charged days and calls; then, through its
+ * portal links: the figures on the page are the API's, a read-only link cannot switch a product and a
+ * link that allows changes can (its product.changed event follows), a forged link shows nothing, the
+ * page loads nothing from elsewhere, fits 360 px and 1440 px without horizontal overflow, and axe-core
+ * finds no serious or critical problem. Screenshots of both widths go to docs/.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTwin, type Twin } from '../../local/start';
+import { until } from '../support/processes';
+
+const ROOT = join(__dirname, '../..');
+// The page's globals inside page.evaluate callbacks (the project's type-check has no DOM library).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const location: any;
+declare const window: any;
+type Input = { checked: boolean; disabled: boolean };
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('Chromium is needed for the portal test: apt-get install -y chromium (or set CHROMIUM_PATH)');
+  }
+}
+
+interface Entry { entryId: string; date: string; type: string; amount: number }
+
+describe('the billing page in Chromium', () => {
+  let twin: Twin;
+  let browser: Browser;
+  const adminKey = 'pg_test_admin_key_for_the_portal_0002';
+  let projectId = '';
+  const outside: string[] = [];
+  const cspErrors: string[] = [];
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${twin.url}${path}`, {
+      method, headers: { authorization: `Bearer ${adminKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- many shapes
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
+  };
+  const link = async (body: unknown) => ((await api('POST', `/projects/${projectId}/portal-sessions`, body)).body as { url: string }).url;
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Europe/Kyiv' });
+
+  async function open(url: string, width: number): Promise<Page> {
+    const page = await browser.newPage();
+    await page.setViewport({ width, height: 900 });
+    page.on('request', (r) => { if (!r.url().startsWith(twin.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) outside.push(r.url()); });
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
+    await page.goto(url, { waitUntil: 'load' });
+    return page;
+  }
+  const ready = (page: Page) => page.waitForSelector('#app[data-ready] #ledger tbody tr', { timeout: 20_000 });
+
+  beforeAll(async () => {
+    twin = await startTwin({
+      port: 0, adminKey, scheduler: false, poller: { batchWindowMs: 100 },
+      dynamoEndpoint: inject('dynamoEndpoint'), tablePrefix: `browser${randomUUID().slice(0, 8)}`,
+    });
+    browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    // A project five days old with telephony on, two days of calls, the past days charged.
+    const start = day(-5);
+    projectId = (await api('POST', '/projects', { name: 'Кавʼярня «Ранок»', billingStartDate: start })).body.projectId;
+    await api('POST', `/projects/${projectId}/payments`, { paymentId: 'pay-portal-1', amount: 250_000 });
+    await api('PUT', `/projects/${projectId}/products/telephony`, { enabled: true, seats: 4, effectiveAt: new Date(Date.now() - 5 * 86_400_000).toISOString() });
+    const events = [-4, -3, -3, -2].map((d, i) => ({
+      eventId: `portal-call-${i}`, projectId, kind: i === 2 ? 'sms' : 'outgoing_call', destination: i % 2 ? '+380501234567' : '+380441234567',
+      occurredAt: `${day(d)}T10:00:00+02:00`, ...(i === 2 ? { segments: 2 } : { durationSec: 60 + i * 45 }),
+    }));
+    expect((await api('POST', '/usage', { events })).status).toBe(202);
+    const paid = 250_000;
+    await until(async () => ((await api('GET', `/projects/${projectId}`)).body.balance < paid ? true : undefined), 15_000, 'the debits');
+    await until(async () => {
+      const usage = await Promise.all([-4, -3, -2].map(async (d) => (await api('GET', `/projects/${projectId}/usage?date=${day(d)}`)).body.events.length as number));
+      return usage.reduce((a, b) => a + b, 0) === 4 ? true : undefined;
+    }, 15_000, 'the rated events');
+    expect((await api('POST', '/admin/billing-runs', { date: day(-1) })).status).toBe(202);
+    await until(async () => ((await api('GET', `/projects/${projectId}`)).body.lastChargedDate === day(-1) ? true : undefined), 30_000, 'the billing run');
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await twin?.stop();
+  });
+
+  it('shows the API figures to the kopeck, fits 1440 px, and a read-only link cannot switch', async () => {
+    const page = await open(await link({ locale: 'en' }), 1440);
+    await ready(page);
+    const [project, forecast, products] = [(await api('GET', `/projects/${projectId}`)).body, (await api('GET', `/projects/${projectId}/forecast`)).body, (await api('GET', `/projects/${projectId}/products`)).body];
+    const minor = (sel: string) => page.$eval(sel, (e) => Number(e.getAttribute('data-minor')));
+    expect(await minor('#balance .money')).toBe(project.balance);
+    expect(await minor('#next-charge .money')).toBe(forecast.nextCharge.amount);
+    expect(await page.$eval('#balance .money', (e) => e.textContent)).toBe(`${(project.balance / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}\u00a0UAH`);
+    expect(await page.$eval('#runway [data-day]', (e) => e.getAttribute('data-day'))).toBe(forecast.balanceRunsOutOn ?? '');
+    for (const p of products.products as { productId: string; monthlyPrice: number; enabled: boolean }[]) {
+      expect(await minor(`[data-product="${p.productId}"] .price .money`), p.productId).toBe(p.monthlyPrice);
+      expect(await page.$eval(`#product-${p.productId}-switch`, (e) => [(e as unknown as Input).checked, (e as unknown as Input).disabled])).toEqual([p.enabled, true]);
+    }
+    // The chart: per day, what the spend report says, or (before it exists) the ledger's daily lines.
+    const from = day(-29), to = forecast.nextCharge.date as string;
+    const report = await api('GET', `/projects/${projectId}/reports/spend?from=${from}&to=${to}&groupBy=day`);
+    const want = new Map<string, [number, number]>();
+    if (report.status === 200) {
+      for (const r of report.body.rows) want.set(r.period, [r.products + r.numbers - r.discount, r.telecom]);
+    } else {
+      for (const e of (await api('GET', `/projects/${projectId}/ledger?from=${from}&to=${to}&limit=1000`)).body.entries as Entry[]) {
+        const [p, t] = want.get(e.date) ?? [0, 0];
+        if (['product_daily', 'number_daily', 'discount'].includes(e.type)) want.set(e.date, [p - e.amount, t]);
+        if (e.type === 'telecom_daily') want.set(e.date, [p, t - e.amount]);
+      }
+    }
+    const bars = await page.$$eval('svg.chart g[data-day]', (gs) => gs.map((g) => [g.getAttribute('data-day'), Number(g.getAttribute('data-products')), Number(g.getAttribute('data-telecom'))] as const));
+    expect(bars).toHaveLength(30);
+    expect(bars.filter(([, p, t]) => p !== 0 || t !== 0).map(([d, p, t]) => [d, [p, t]])).toEqual([...want.entries()].filter(([, [p, t]]) => p !== 0 || t !== 0).sort());
+    expect([...want.values()].some(([, t]) => t > 0)).toBe(true);
+    // Money movements: the first page is the ledger's first 20 entries.
+    const ledger = (await api('GET', `/projects/${projectId}/ledger?limit=20`)).body.entries as Entry[];
+    const rows = await page.$$eval('#ledger tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-entry'), Number(tr.querySelector('[data-minor]')!.getAttribute('data-minor'))]));
+    expect(rows).toEqual(ledger.map((e) => [e.entryId, e.amount]));
+    // The page's own token, sent by hand, still cannot switch a product.
+    const status = await page.evaluate(async (pid) => {
+      const token = new URLSearchParams(location.hash.slice(1)).get('token');
+      return (await fetch(`/projects/${pid}/products/callback`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"enabled":true}' })).status;
+    }, projectId);
+    expect(status).toBe(403);
+    expect((await api('GET', `/projects/${projectId}/products`)).body.products.find((p: { productId: string }) => p.productId === 'callback').enabled).toBe(false);
+    await checkLayout(page, 1440);
+    await page.close();
+  }, 60_000);
+
+  it('switches a product with a link that allows changes, after showing tomorrow’s price; fits 360 px (Ukrainian)', async () => {
+    const page = await open(await link({ locale: 'uk', allowChanges: true, returnUrl: 'https://operator.example/account' }), 360);
+    await ready(page);
+    expect(await page.$eval('html', (e) => e.lang)).toBe('uk');
+    expect(await page.$eval('a.back', (e) => e.getAttribute('href'))).toBe('https://operator.example/account');
+    await checkLayout(page, 360);
+    await page.click('#product-calltracking-switch');
+    await page.waitForSelector('#product-calltracking-confirm');
+    const price = (await api('GET', `/projects/${projectId}/products/calltracking/price`)).body;
+    expect(await page.$eval('#product-calltracking-pending .tomorrow', (e) => Number(e.getAttribute('data-minor')))).toBe(price.tomorrow.amount);
+    expect(price.tomorrow.amount).toBeGreaterThan(0);
+    await page.click('#product-calltracking-confirm');
+    await page.waitForFunction(() => (document.getElementById('product-calltracking-switch') as Input | null)?.checked === true
+      && document.getElementById('product-calltracking-pending')?.childElementCount === 0);
+    const products = (await api('GET', `/projects/${projectId}/products`)).body.products as { productId: string; enabled: boolean }[];
+    expect(products.find((p) => p.productId === 'calltracking')?.enabled).toBe(true);
+    const events = (await api('GET', `/projects/${projectId}/events`)).body.events as { type: string; data: { productId: string; enabled: boolean } }[];
+    expect(events.some((e) => e.type === 'product.changed' && e.data.productId === 'calltracking' && e.data.enabled)).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('shows nothing for a forged link, and nothing was loaded from elsewhere', async () => {
+    const good = await link({ locale: 'en' });
+    const fragment = new URLSearchParams(new URL(good).hash.slice(1));
+    const [payload, mac] = fragment.get('token')!.slice(4).split('.') as [string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    fragment.set('token', `pgs_${Buffer.from(JSON.stringify({ ...claims, c: 1 })).toString('base64url')}.${mac}`);
+    const page = await open(`${twin.url}/portal#${fragment.toString()}`, 1440);
+    await page.waitForSelector('[role=alert]');
+    expect(await page.$('#balance')).toBeNull();
+    expect(await page.$eval('[role=alert]', (e) => e.textContent)).toMatch(/not valid/);
+    await page.close();
+    expect(outside).toEqual([]);
+    expect(cspErrors).toEqual([]);
+  }, 30_000);
+
+  /** No horizontal overflow, axe-core without serious or critical findings, a screenshot for the README. */
+  async function checkLayout(page: Page, width: number): Promise<void> {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
+    // Through the DevTools protocol: the page's own policy forbids injected scripts, and so it should.
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    });
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
+    await page.screenshot({ path: join(ROOT, `docs/portal-${width}.png`) as `${string}.png`, fullPage: true });
+  }
+});
