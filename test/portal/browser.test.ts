@@ -103,7 +103,8 @@ describe('the billing page in Chromium', () => {
     const minor = (sel: string) => page.$eval(sel, (e) => Number(e.getAttribute('data-minor')));
     expect(await minor('#balance .money')).toBe(project.balance);
     expect(await minor('#next-charge .money')).toBe(forecast.nextCharge.amount);
-    expect(await page.$eval('#balance .money', (e) => e.textContent)).toBe(`${(project.balance / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}\u00a0UAH`);
+    const digits = String(project.balance);
+    expect(await page.$eval('#balance .money', (e) => e.textContent)).toBe(`${digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${digits.slice(-2)}\u00a0UAH`);
     expect(await page.$eval('#runway [data-day]', (e) => e.getAttribute('data-day'))).toBe(forecast.balanceRunsOutOn ?? '');
     for (const p of products.products as { productId: string; monthlyPrice: number; enabled: boolean }[]) {
       expect(await minor(`[data-product="${p.productId}"] .price .money`), p.productId).toBe(p.monthlyPrice);
@@ -137,7 +138,55 @@ describe('the billing page in Chromium', () => {
     }, projectId);
     expect(status).toBe(403);
     expect((await api('GET', `/projects/${projectId}/products`)).body.products.find((p: { productId: string }) => p.productId === 'callback').enabled).toBe(false);
+    // Credits, statements and the usage report: shown exactly when their routes answer.
+    const month = to.slice(0, 8);
+    for (const [id, path] of [['#credits', '/credits'], ['#statements', '/statements'], ['#usage', `/reports/usage?from=${month}01&to=${to}&groupBy=country,kind`]] as const) {
+      const status = (await api('GET', `/projects/${projectId}${path}`)).status;
+      expect(await page.$(id) !== null, id).toBe(status === 200);
+    }
     await checkLayout(page, 1440);
+    await page.close();
+  }, 60_000);
+
+  it('renders credits, statements, the usage report and the credit balance from their contract shapes', async () => {
+    // Stand-ins for routes built elsewhere (docs/api.md shapes), answered inside the browser.
+    const project = { ...(await api('GET', `/projects/${projectId}`)).body, creditBalance: 12_345 };
+    const fixtures = new Map<RegExp, unknown>([
+      [/\/credits$/, { grants: [{ grantId: 'g1', amount: 50_000, remaining: 12_345, effectiveOn: '2026-11-01', expiresOn: '2026-12-31', description: 'Welcome credit', status: 'active' }] }],
+      [/\/statements$/, { statements: [{ month: '2026-11', openingBalance: 0, closingBalance: 123_456 }] }],
+      [/\/reports\/usage\?/, {
+        from: '2026-12-01', to: '2026-12-07', groupBy: ['country', 'kind'],
+        rows: [{ group: { country: 'PL', kind: 'sms' }, count: 1, durationSec: 0, amount: 250 }, { group: { country: 'UA', kind: 'outgoing_call' }, count: 3, durationSec: 300, amount: 1_234 }],
+        total: { count: 4, durationSec: 300, amount: 1_484 },
+      }],
+      [new RegExp(`/projects/${projectId}$`), project],
+    ]);
+    const page = await browser.newPage();
+    await page.setViewport({ width: 360, height: 900 });
+    await page.setRequestInterception(true);
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname + new URL(r.url()).search;
+      const hit = [...fixtures.entries()].find(([re]) => re.test(path));
+      if (hit && r.method() === 'GET') void r.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(hit[1]) });
+      else void r.continue();
+    });
+    await page.goto(await link({ locale: 'en' }), { waitUntil: 'load' });
+    await ready(page);
+    const minors = (sel: string) => page.$$eval(sel, (es) => es.map((e) => Number(e.getAttribute('data-minor'))));
+    expect(await minors('#credit-balance .money')).toEqual([12_345]);
+    expect(await minors('#credits tbody .money')).toEqual([50_000, 12_345]);
+    expect(await minors('#statements tbody .money')).toEqual([0, 123_456]);
+    expect(await page.$$eval('#statements tbody button', (bs) => bs.map((b) => b.getAttribute('aria-label')))).toEqual(['PDF 2026-11']);
+    expect(await minors('#usage tbody .money')).toEqual([250, 1_234, 1_484]);
+    expect(await page.$$eval('#usage tbody tr', (trs) => trs.map((tr) => tr.textContent))).toEqual([
+      'PLSMS10' + '2.50\u00a0UAH', 'UAOutgoing calls3300' + '12.34\u00a0UAH', 'Total43001' + '4.84\u00a0UAH',
+    ]);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.evaluate(AXE);
+    const serious = await page.evaluate(async () => (await window.axe.run({ resultTypes: ['violations'] })).violations
+      .filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical').map((v: { id: string }) => v.id));
+    expect(serious).toEqual([]);
     await page.close();
   }, 60_000);
 
