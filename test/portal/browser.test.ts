@@ -4,11 +4,12 @@
  * portal links: the figures on the page are the API's, a read-only link cannot switch a product and a
  * link that allows changes can (its product.changed event follows), a forged link shows nothing, the
  * page loads nothing from elsewhere, fits 360 px and 1440 px without horizontal overflow, and axe-core
- * finds no serious or critical problem. Screenshots of both widths go to docs/.
+ * finds no serious or critical problem. Screenshots of both widths go to docs/ with PORTAL_SCREENSHOTS=1.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -131,6 +132,14 @@ describe('the billing page in Chromium', () => {
     const ledger = (await api('GET', `/projects/${projectId}/ledger?limit=20`)).body.entries as Entry[];
     const rows = await page.$$eval('#ledger tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-entry'), Number(tr.querySelector('[data-minor]')!.getAttribute('data-minor'))]));
     expect(rows).toEqual(ledger.map((e) => [e.entryId, e.amount]));
+    // The CSV download: the same ledger, asked for as text/csv with the link's token.
+    const [csv] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/ledger') && r.request().headers().accept === 'text/csv'),
+      page.click('#ledger-csv'),
+    ]);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers()['content-disposition']).toMatch(/^attachment; filename=".+\.csv"$/);
     // The page's own token, sent by hand, still cannot switch a product.
     const status = await page.evaluate(async (pid) => {
       const token = new URLSearchParams(location.hash.slice(1)).get('token');
@@ -167,7 +176,8 @@ describe('the billing page in Chromium', () => {
     page.on('request', (r) => {
       const path = new URL(r.url()).pathname + new URL(r.url()).search;
       const hit = [...fixtures.entries()].find(([re]) => re.test(path));
-      if (hit && r.method() === 'GET') void r.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(hit[1]) });
+      if (path.endsWith('/statements/2026-11')) void r.respond({ status: 200, contentType: 'application/pdf', body: '%PDF-1.4\n%%EOF\n' });
+      else if (hit && r.method() === 'GET') void r.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(hit[1]) });
       else void r.continue();
     });
     await page.goto(await link({ locale: 'en' }), { waitUntil: 'load' });
@@ -177,6 +187,12 @@ describe('the billing page in Chromium', () => {
     expect(await minors('#credits tbody .money')).toEqual([50_000, 12_345]);
     expect(await minors('#statements tbody .money')).toEqual([0, 123_456]);
     expect(await page.$$eval('#statements tbody button', (bs) => bs.map((b) => b.getAttribute('aria-label')))).toEqual(['PDF 2026-11']);
+    const [pdf] = await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith('/statements/2026-11')),
+      page.click('#statements tbody button'),
+    ]);
+    expect(pdf.headers().accept).toBe('application/pdf');
+    expect(pdf.headers().authorization).toMatch(/^Bearer pgs_/);
     expect(await minors('#usage tbody .money')).toEqual([250, 1_234, 1_484]);
     expect(await page.$$eval('#usage tbody tr', (trs) => trs.map((tr) => tr.textContent))).toEqual([
       'PLSMS10' + '2.50\u00a0UAH', 'UAOutgoing calls3300' + '12.34\u00a0UAH', 'Total43001' + '4.84\u00a0UAH',
@@ -237,6 +253,8 @@ describe('the billing page in Chromium', () => {
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
     });
     expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
-    await page.screenshot({ path: join(ROOT, `docs/portal-${width}.png`) as `${string}.png`, fullPage: true });
+    // docs/ only when asked (PORTAL_SCREENSHOTS=1): a test run should not rewrite tracked files.
+    const dir = process.env.PORTAL_SCREENSHOTS === '1' ? join(ROOT, 'docs') : tmpdir();
+    await page.screenshot({ path: join(dir, `portal-${width}.png`) as `${string}.png`, fullPage: true });
   }
 });
