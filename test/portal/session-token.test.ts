@@ -36,3 +36,18 @@ describe('portal session tokens', () => {
     expect(await verifyPortalToken(signer, 'pg_abc', now)).toBeNull();
   });
 });
+
+describe("the twin's portal key", () => {
+  it('is kept in the data directory (mode 0600), so links made before a restart still open', async () => {
+    const { mkdtempSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { localPortalSigner, PORTAL_KEY_FILE } = await import('../../local/portal-signer');
+    const dir = mkdtempSync(join(tmpdir(), 'paygo-portal-'));
+    const token = await signPortalToken(localPortalSigner({ dataDir: dir }), session, 'n1');
+    expect(await verifyPortalToken(localPortalSigner({ dataDir: dir }), token, now)).toEqual(session);
+    expect(statSync(join(dir, PORTAL_KEY_FILE)).mode & 0o777).toBe(0o600);
+    // In memory: a key of its own each time.
+    expect(await verifyPortalToken(localPortalSigner(), token, now)).toBeNull();
+  });
+});
