@@ -273,7 +273,8 @@ function creditsSection(grants: { grantId: string; amount: number; remaining: nu
     : h('p', {}, t.none));
 }
 
-function ledgerSection(): HTMLElement {
+/** The money movements of the last 30 days (a year-old project's oldest lines are not what its owner looks for), 20 at a time. */
+function ledgerSection(from: string): HTMLElement {
   const body = h('tbody', {});
   const wrap = h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t.ledger },
     h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t.date), h('th', { scope: 'col' }, t.description), h('th', { scope: 'col', class: 'num' }, t.amount))), body));
@@ -282,7 +283,7 @@ function ledgerSection(): HTMLElement {
   let cursor: string | null = null;
   const load = async () => {
     more.disabled = true;
-    const page: { entries: LedgerEntry[]; nextCursor: string | null } = await getJson(`/ledger?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: { entries: LedgerEntry[]; nextCursor: string | null } = await getJson(`/ledger?from=${from}&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     for (const e of page.entries) {
       body.append(h('tr', { 'data-entry': e.entryId }, h('td', {}, day(e.date, locale)), h('td', {}, e.description), h('td', { class: 'num' }, amount(e.amount, e.balanceEffect ? 'money' : 'money info'))));
     }
@@ -291,7 +292,7 @@ function ledgerSection(): HTMLElement {
     more.hidden = cursor === null;
   };
   more.addEventListener('click', () => { load().catch(showError); });
-  csv.addEventListener('click', () => { download('/ledger?limit=1000', 'text/csv', 'ledger.csv').catch(showError); });
+  csv.addEventListener('click', () => { download(`/ledger?from=${from}&limit=1000`, 'text/csv', `ledger-${from}.csv`).catch(showError); });
   load().catch(showError);
   return section('ledger', t.ledger, wrap, h('p', { class: 'actions' }, more, ' ', csv));
 }
@@ -357,7 +358,7 @@ async function render(): Promise<void> {
   app.replaceChildren(header, top, products, chart(spend),
     usage ? usageSection(usage) : '',
     credits ? creditsSection(credits.grants) : '',
-    ledgerSection(),
+    ledgerSection(addDay(today, -29)),
     statements ? statementsSection(statements) : '');
   app.setAttribute('data-ready', 'true');
 }

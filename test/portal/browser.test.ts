@@ -128,8 +128,8 @@ describe('the billing page in Chromium', () => {
     expect(bars).toHaveLength(30);
     expect(bars.filter(([, p, t]) => p !== 0 || t !== 0).map(([d, p, t]) => [d, [p, t]])).toEqual([...want.entries()].filter(([, [p, t]]) => p !== 0 || t !== 0).sort());
     expect([...want.values()].some(([, t]) => t > 0)).toBe(true);
-    // Money movements: the first page is the ledger's first 20 entries.
-    const ledger = (await api('GET', `/projects/${projectId}/ledger?limit=20`)).body.entries as Entry[];
+    // Money movements: the first page is the ledger's first 20 entries of the last 30 days.
+    const ledger = (await api('GET', `/projects/${projectId}/ledger?from=${from}&limit=20`)).body.entries as Entry[];
     const rows = await page.$$eval('#ledger tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-entry'), Number(tr.querySelector('[data-minor]')!.getAttribute('data-minor'))]));
     expect(rows).toEqual(ledger.map((e) => [e.entryId, e.amount]));
     // The CSV download: the same ledger, asked for as text/csv with the link's token.
