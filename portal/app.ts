@@ -320,7 +320,7 @@ function showError(e: unknown): void {
 async function render(): Promise<void> {
   document.documentElement.lang = locale;
   document.title = t.title;
-  const header = h('header', {}, h('h1', {}, t.title), returnUrl ? h('a', { href: returnUrl, class: 'back' }, t.back) : null);
+  const header = h('header', {}, h('h1', {}, t.title), returnUrl ? h('a', { href: returnUrl, class: 'back', target: '_top' }, t.back) : null);
   if (!claims) {
     app.replaceChildren(header, h('p', { class: 'alert', role: 'alert' }, t.invalid));
     return;
