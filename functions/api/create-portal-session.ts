@@ -6,7 +6,7 @@
  */
 import { createPortalSession } from '../../shared/billing/portal-sessions';
 import { created, httpRoute, type HttpEvent } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 /** The API's own address as the caller reached it (API Gateway: always https; the twin: its http). */
 function baseUrlOf(event: HttpEvent, headers: Record<string, string>): string {

@@ -12,7 +12,7 @@ import { findApiKey } from '../../shared/billing/api-keys';
 import { observed } from '../../shared/observability';
 import { portalSessionOf } from '../../shared/billing/portal-sessions';
 import { PORTAL_TOKEN_PREFIX } from '../../shared/billing/portal-token';
-import { storeContext, type StoreContext } from '../../shared/store/context';
+import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
 export type AuthorizerContext =
   | { role: string; apiKeyId: string; projectId?: string; portal?: 'read' | 'change'; portalExpiresAt?: number }
