@@ -5,6 +5,7 @@ import { WORKERS } from '../shared/workers';
 import { resolveBillingSettings, type BillingSettings } from './billing-settings';
 import { PaygoAlarms } from './constructs/alarms';
 import { PaygoApi } from './constructs/api';
+import { PortalSigning } from './constructs/portal-signing';
 import { EventDelivery } from './constructs/event-delivery';
 import { PaygoEvents } from './constructs/events';
 import { NightlyBilling } from './constructs/nightly-billing';
@@ -69,6 +70,10 @@ export class PaygoStack extends Stack {
       deliveryQueue: delivery.deliveryQueue,
       secretKey: delivery.secretKey,
     });
+    // issue 23: portal links, signed with a KMS HMAC key that only the session route signs with and only the authorizer verifies with.
+    const portalSigning = new PortalSigning(this, 'PortalSigning');
+    portalSigning.grantSign(this.api.routeFunctions.get('CreatePortalSession')!);
+    portalSigning.grantVerify(this.api.authorizerFunction);
     this.realtimeDebit = new RealtimeDebit(this, 'RealtimeDebit', { settings, tables: this.tables, eventBus });
     this.reconciler = new Reconciler(this, 'Reconciler', { settings, tables: this.tables, eventBus });
 

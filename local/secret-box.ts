@@ -59,12 +59,12 @@ export function aesGcmSecretBox(key: Buffer): SecretBox {
  * (`wx`, so two starts at once agree on one key). A file that does not hold 32 bytes of base64 stops
  * the twin: making a new key would leave every sealed secret unopenable.
  */
-export function keptSecretKey(dataDir: string): { key: Buffer; file: string; created: boolean } {
-  const file = join(dataDir, SECRET_KEY_FILE);
+export function keptSecretKey(dataDir: string, name = SECRET_KEY_FILE, sealedWithIt = 'the webhook secrets sealed with it'): { key: Buffer; file: string; created: boolean } {
+  const file = join(dataDir, name);
   for (;;) {
     try {
       const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-      if (key.length !== KEY_BYTES) throw new StartupError(`${file} does not hold a ${KEY_BYTES}-byte key in base64; restore it, or delete it and the webhook secrets sealed with it`);
+      if (key.length !== KEY_BYTES) throw new StartupError(`${file} does not hold a ${KEY_BYTES}-byte key in base64; restore it, or delete it and ${sealedWithIt}`);
       return { key, file, created: false };
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;

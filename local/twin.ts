@@ -26,6 +26,8 @@ import { createHttpServer, type HttpServerOptions } from './http-server';
 import { assertHandlerFiles, loadHandler } from './lambda';
 import { checkPortFree } from './port';
 import { localSecretBox } from './secret-box';
+import { localPortalSigner } from './portal-signer';
+import { setPortalSigner } from '../shared/billing/portal-token';
 import { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler';
 import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from './stream-poller';
 
@@ -148,6 +150,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     // With a data directory the key is kept there, so webhook secrets sealed before a restart still open.
     const secrets = localSecretBox(opts.dataDir ? { dataDir: resolvePath(opts.dataDir) } : {});
     setRuntime({ doc, events, chargeQueue, deliveryQueue, secrets, now: Date.now });
+    setPortalSigner(localPortalSigner(opts.dataDir ? { dataDir: resolvePath(opts.dataDir) } : {}));
 
     const admin = givenKey !== undefined
       ? { key: givenKey, generated: false, file: undefined, source: givenKeySource, remedy: 'choose another key' }

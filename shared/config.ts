@@ -21,6 +21,8 @@ const Env = z.object({
   DELIVERY_QUEUE_URL: z.string().optional(),
   /** The KMS key that seals webhook secrets (AWS); the twin injects its own box. */
   WEBHOOK_SECRET_KEY_ID: z.string().optional(),
+  /** The KMS HMAC key that signs portal links (AWS); the twin sets its own signer. */
+  PORTAL_SIGNING_KEY_ID: z.string().optional(),
   /**
    * The twin's exception to the webhook address rules: `http://` to 127.0.0.1/localhost, so a
    * receiver on the same machine gets real deliveries. Never set in the stack.

@@ -10,9 +10,13 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { findApiKey } from '../../shared/billing/api-keys';
 import { observed } from '../../shared/observability';
+import { portalSessionOf } from '../../shared/billing/portal-sessions';
+import { PORTAL_TOKEN_PREFIX } from '../../shared/billing/portal-token';
 import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
-export type AuthorizerContext = { role: string; apiKeyId: string; projectId?: string } | Record<string, never>;
+export type AuthorizerContext =
+  | { role: string; apiKeyId: string; projectId?: string; portal?: 'read' | 'change'; portalExpiresAt?: number }
+  | Record<string, never>;
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -34,7 +38,21 @@ function authorizationHeader(event: Pick<APIGatewayRequestAuthorizerEventV2, 'he
 export async function authorize(event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers' | 'identitySource'>, ctx: StoreContext = storeContext()): Promise<AuthorizerResult> {
   const key = bearerKey(authorizationHeader(event));
   // Keys are `pg_` + 43 characters; anything absurdly long is not worth a hash and a read.
-  if (!key || key.length > 256) return { isAuthorized: true, context: {} };
+  if (!key || key.length > 512) return { isAuthorized: true, context: {} };
+  if (key.startsWith(PORTAL_TOKEN_PREFIX)) {
+    // A portal link's token: its project's role, marked so that the route factory lets it call only
+    // the page's routes (shared/http/portal-access.ts), and changes only when the link allows them.
+    // Not one (forged, expired): looked up as a key like any other string, so a chosen admin key that
+    // happens to start with `pgs_` still works.
+    const session = await portalSessionOf(key, ctx.now());
+    if (session) {
+      return {
+        isAuthorized: true,
+        context: { role: 'project', projectId: session.projectId, apiKeyId: 'portal-session', portal: session.allowChanges ? 'change' : 'read', portalExpiresAt: session.expiresAt },
+      };
+    }
+  }
+  if (key.length > 256) return { isAuthorized: true, context: {} };
   const identity = await findApiKey(ctx, key);
   if (!identity) return { isAuthorized: true, context: {} };
   return {

@@ -101,7 +101,7 @@ export class PaygoApi extends Construct {
       if (!route.auth && routeResource) {
         Validations.of(routeResource).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by contract (docs/api.md): health check / OpenAPI document, no project data.`,
+          reason: `${route.method} ${route.path} is public by contract (docs/api.md): health check / OpenAPI document / the billing page's static files, no project data.`,
         });
       }
       functions.set(route.name, fn);

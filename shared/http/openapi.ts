@@ -65,13 +65,16 @@ function operationObject(op: Route): JsonObject {
   }
   const responses: JsonObject = {};
   for (const [status, schema] of Object.entries(op.responses)) {
-    const content: JsonObject = schema ? { 'application/json': { schema: schemaOf(schema, 'output') } } : {};
+    const content: JsonObject = !schema ? {}
+      : op.contentTypes ? Object.fromEntries(op.contentTypes.map((t) => [t, { schema: { type: 'string' } }]))
+        : { 'application/json': { schema: schemaOf(schema, 'output') } };
     if (op.csv && schema) content['text/csv'] = { schema: { type: 'string' } };
     if (op.pdf && schema) content['application/pdf'] = { schema: { type: 'string', contentMediaType: 'application/pdf' } };
     responses[status] = { description: op.summary, ...(Object.keys(content).length ? { content } : {}) };
   }
   // A public route still refuses a body over 1 MiB (the twin; API Gateway past 10 MB) before it runs.
-  const errors = op.roles === 'public' ? [413, 500, 503] : [400, 401, 403, 404, 409, 413, 500, 503];
+  // A public route with a path parameter answers 404 for a value that names nothing (a portal asset).
+  const errors = op.roles === 'public' ? [...(parameters.some((p) => p.in === 'path') ? [404] : []), 413, 500, 503] : [400, 401, 403, 404, 409, 413, 500, 503];
   for (const s of errors) responses[String(s)] = { description: ERROR_STATUSES[s], content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } };
   return {
     operationId: `${method.toLowerCase()}${path.replace(/[{}]/g, '').split(/[/.-]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,

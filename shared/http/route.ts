@@ -11,6 +11,7 @@ import type { Role } from '../domain/roles';
 import { Id } from '../domain/values';
 import { logger } from '../logger';
 import { observabilityMiddlewares } from '../observability';
+import { PORTAL_ACCESS } from './portal-access';
 import { API, routeOf, type ParamsOf, type Route, type RouteKey, type RouteSpec } from './routes';
 
 /** What the authorizer puts in the request context (functions/auth/authorize-key.ts). */
@@ -18,6 +19,8 @@ export interface AuthContext {
   role: Role;
   projectId?: string;
   apiKeyId: string;
+  /** A portal link's token (shared/billing/portal-token.ts): limited to PORTAL_ACCESS's routes. */
+  portal?: { changes: boolean; expiresAt: number };
 }
 
 export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthContext> | undefined>;
@@ -33,6 +36,8 @@ export interface HttpResult {
   /** Served instead of the JSON body when the client sends `Accept: application/pdf` and the route has pdf: made only then. */
   pdf?: { render: () => Promise<Uint8Array>; filename: string };
   headers?: Record<string, string>;
+  /** Served as it is instead of a JSON body (the portal's page and assets). */
+  text?: { contentType: string; body: string };
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -65,7 +70,27 @@ const ROLES: readonly string[] = ['admin', 'project', 'telephony'];
 export function authOf(event: HttpEvent): AuthContext | null {
   const ctx = event.requestContext.authorizer?.lambda;
   if (!ctx || typeof ctx.role !== 'string' || !ROLES.includes(ctx.role) || typeof ctx.apiKeyId !== 'string') return null;
-  return { role: ctx.role as Role, apiKeyId: ctx.apiKeyId, ...(ctx.projectId ? { projectId: ctx.projectId } : {}) };
+  const out: AuthContext = { role: ctx.role as Role, apiKeyId: ctx.apiKeyId, ...(ctx.projectId ? { projectId: ctx.projectId } : {}) };
+  const portal = (ctx as { portal?: unknown }).portal;
+  if (portal !== undefined) {
+    const expiresAt = Number((ctx as { portalExpiresAt?: unknown }).portalExpiresAt);
+    // A portal context is a project's and nothing else; anything half-formed is no caller at all.
+    if ((portal !== 'read' && portal !== 'change') || !Number.isFinite(expiresAt) || out.role !== 'project' || !out.projectId) return null;
+    out.portal = { changes: portal === 'change', expiresAt };
+  }
+  return out;
+}
+
+/**
+ * A portal token calls only the page's routes, changes only with a link that allows them, and stops
+ * at its expiry even while API Gateway still has the authorizer's answer cached (up to a minute).
+ */
+export function assertPortalAccess(auth: AuthContext, key: string, nowMs: number): void {
+  if (!auth.portal) return;
+  if (auth.portal.expiresAt <= nowMs) throw new Unauthorized();
+  const access = PORTAL_ACCESS.get(key);
+  if (!access) throw new Forbidden(`a portal link may not call ${key}`);
+  if (access === 'change' && !auth.portal.changes) throw new Forbidden('this portal link is read-only');
 }
 
 /**
@@ -254,6 +279,7 @@ export function httpRoute<K extends RouteKey>(key: K) {
           if (op.roles !== 'public') {
             if (!auth) throw new Unauthorized();
             if (!op.roles.includes(auth.role)) throw new Forbidden(`a ${auth.role} key may not call ${key}`);
+            assertPortalAccess(auth, key, Date.now());
           }
           const params = Object.create(null) as Record<string, string>;
           for (const name of paramNames) {
@@ -283,6 +309,7 @@ export function httpRoute<K extends RouteKey>(key: K) {
           if (result.csv !== undefined && op.csv && (headers.accept ?? '').includes('text/csv')) {
             return { statusCode: result.status, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(result.filename ?? 'export.csv'), ...noStore, ...result.headers }, body: result.csv };
           }
+          if (result.text) return { statusCode: result.status, headers: { 'content-type': result.text.contentType, ...noStore, ...result.headers }, body: result.text.body };
           return withHeaders(json(result.status, result.body, result.headers), noStore);
         } catch (error) {
           return withHeaders(errorResponse(error, requestId), noStore);

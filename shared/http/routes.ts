@@ -18,6 +18,7 @@ import { Quote, QuoteRequest } from '../domain/quote';
 import { Statement, StatementList } from '../domain/statement';
 import type { Role } from '../domain/roles';
 import type { TableAccess, TableKey } from '../tables';
+import * as P from './portal-schemas';
 import * as S from './schemas';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -68,6 +69,8 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly secret?: boolean;
   /** The body may be left out (it then reads as `{}`). */
   readonly optionalBody?: boolean;
+  /** Answers these media types instead of JSON (the portal's page and its assets). */
+  readonly contentTypes?: readonly string[];
 }
 
 /** How the twin and the stack wire a route: method, path, function. */
@@ -264,6 +267,24 @@ export const API = {
     name: 'GetStatement', handler: 'get-statement', roles: OWNER, tables: { projects: 'read' },
     summary: 'A monthly statement: JSON, or CSV or PDF with Accept', responses: { 200: Statement }, csv: true, pdf: true,
     files: ['node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf'], bundles: ['shared/http/statement-pdf.ts'],
+  },
+  // issue 23: the customer's billing page (portal links, the page, the price preview it shows)
+  'POST /projects/{projectId}/portal-sessions': {
+    name: 'CreatePortalSession', handler: 'create-portal-session', roles: OWNER, tables: { projects: 'read' },
+    summary: "A signed link to the project's billing page, valid 60 minutes", body: P.CreatePortalSession, optionalBody: true,
+    responses: { 201: P.PortalSessionCreated }, idempotent: true, secret: true,
+  },
+  'GET /projects/{projectId}/products/{productId}/price': {
+    name: 'GetProductPrice', handler: 'get-product-price', roles: OWNER, tables: { projects: 'read', plans: 'read' },
+    summary: "What a product would cost tomorrow with the seats asked (shown before a change is confirmed)", query: P.PriceQuery, responses: { 200: P.ProductPrice },
+  },
+  'GET /portal': {
+    name: 'GetPortalPage', handler: 'get-portal-page', roles: 'public', contentTypes: ['text/html'],
+    summary: 'The billing page (its link carries the session in the URL fragment)', responses: { 200: P.PageText },
+  },
+  'GET /portal/{asset}': {
+    name: 'GetPortalAsset', handler: 'get-portal-asset', roles: 'public', contentTypes: ['text/javascript', 'text/css'],
+    summary: "The billing page's script and stylesheet (bundled at build time)", responses: { 200: P.PageText },
   },
 } as const satisfies Record<string, RouteSpec>;
 

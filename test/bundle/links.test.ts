@@ -17,8 +17,10 @@ import { type BusEvent } from '../../shared/runtime';
 interface Declared { entry: string; events: boolean; queue: boolean; kms: boolean }
 
 type Flags = { events?: boolean; chargeQueue?: boolean; deliveryQueue?: boolean; webhookSecrets?: string };
+/** The portal's signer is KMS too (shared/aws/kms-portal-signer.ts): the route that makes links and the authorizer that checks them. */
+const PORTAL_SIGNERS = new Set(['functions/api/create-portal-session.ts', WORKERS.authorizer.entry]);
 const declaredOf = (entry: string, f: Flags): Declared => ({
-  entry, events: f.events === true, queue: f.chargeQueue === true || f.deliveryQueue === true, kms: f.webhookSecrets !== undefined,
+  entry, events: f.events === true, queue: f.chargeQueue === true || f.deliveryQueue === true, kms: f.webhookSecrets !== undefined || PORTAL_SIGNERS.has(entry),
 });
 const functions: Declared[] = [
   ...ROUTES.map((r) => declaredOf(r.entry, r)),

@@ -915,4 +915,43 @@ export const FUZZ: Record<string, RouteFuzz> = {
     },
     control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/statements/2026-02`, key: w.a.key, headers: { accept: 'text/csv' } }),
   },
+  // issue 23: the portal
+  'POST /projects/{projectId}/portal-sessions': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/portal-sessions`, key: w.a.key, body: { locale: 'en', allowChanges: true, returnUrl: 'https://operator.example/back' } };
+      return [
+        ...authCases(base),
+        ...pathCases('POST', (v) => `/projects/${v}/portal-sessions`, w.admin, { body: {} }),
+        // The body may be left out (an empty one reads as {}), so those two raw bodies succeed.
+        ...bodyCases(base, [
+          { path: 'locale', type: { kind: 'enum', values: ['uk', 'en'] }, required: false },
+          { path: 'allowChanges', type: { kind: 'bool' }, required: false },
+        ]).filter((c) => c.req.rawBody?.trim() !== ''),
+        ...['javascript:alert(1)', 'ftp://x.example/', '/relative', 'https://user:pw@x.example/', `https://x.example/${'a'.repeat(2000)}`, 42, null]
+          .map((v) => ({ name: `returnUrl ${show(v)}`, req: { ...base, body: { returnUrl: v } }, status: 400 })),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/portal-sessions`, key: w.a.key, body: { locale: 'uk' } }),
+  },
+  'GET /projects/{projectId}/products/{productId}/price': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/products/telephony/price`, key: w.a.key, query: { seats: '5' } };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/products/telephony/price`, w.admin),
+        ...pathCases('GET', (v) => `/projects/${w.a.id}/products/${v}/price`, w.admin, {}, ['nope', '..', 'Telephony', ...INJECTIONS]),
+        ...queryCases(base, { seats: ['-1', '10001', 'abc', '1.5', ''] }),
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/products/telephony/price`, key: w.a.key, query: { seats: '5' } }),
+  },
+  'GET /portal': {
+    cases: () => [],
+    control: () => ({ method: 'GET', path: '/portal' }),
+    ignored: (w) => [{ method: 'GET', path: '/portal', query: { token: INJECTIONS[0] }, rawBody: '{', key: w.unknown }],
+  },
+  'GET /portal/{asset}': {
+    cases: (w) => pathCases('GET', (v) => `/portal/${v}`, w.admin, {}, ['app.ts', '..', 'app.js.map', '.env', ...INJECTIONS]),
+    control: () => ({ method: 'GET', path: '/portal/app.js' }),
+  },
 };

@@ -155,6 +155,12 @@ beforeAll(async () => {
   await sample('number (held for the 409)', 'POST', `${A}/numbers`, { key: admin, body: { number: '+380441234001', type: 'local' } });
   await sample('409 number held', 'POST', `${A}/numbers`, { key: admin, body: { number: '+380441234001', type: 'local' } });
   await sample('413 oversize', 'POST', '/projects', { key: admin, body: { name: 'x'.repeat(1_100_000) } });
+  // issue 23
+  await sample('portal link', 'POST', `${A}/portal-sessions`, { key: a.key, body: { locale: 'en', allowChanges: true } });
+  await sample('price tomorrow', 'GET', `${A}/products/telephony/price`, { key: a.key, query: { seats: '6' } });
+  await sample('portal page', 'GET', '/portal');
+  await sample('portal script', 'GET', '/portal/app.js');
+  await sample('portal stylesheet', 'GET', '/portal/app.css');
 });
 
 describe('GET /openapi.json', () => {
@@ -235,7 +241,7 @@ describe('real answers against the document', () => {
         continue;
       }
       if (!media) { problems.push(`${label}: ${contentType} not declared`); continue; }
-      if (contentType === 'text/csv' || contentType === 'application/pdf') {
+      if (contentType === 'text/csv' || contentType === 'application/pdf' || contentType.startsWith('text/')) {
         if (media.schema?.type !== 'string') problems.push(`${label}: ${contentType} not declared as a string`);
         continue;
       }

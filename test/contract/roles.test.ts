@@ -73,6 +73,11 @@ const ROLE_COLUMN: Record<string, Column> = {
   'POST /projects/{projectId}/topups/{topupId}/failed': 'admin',
   'GET /projects/{projectId}/statements': 'owner',
   'GET /projects/{projectId}/statements/{month}': 'owner',
+  // issue 23
+  'POST /projects/{projectId}/portal-sessions': 'owner',
+  'GET /projects/{projectId}/products/{productId}/price': 'owner',
+  'GET /portal': 'public',
+  'GET /portal/{asset}': 'public',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -199,6 +204,11 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
   },
   'GET /projects/{projectId}/statements': async () => ({ method: 'GET', path: `/projects/${w.a.id}/statements` }),
   'GET /projects/{projectId}/statements/{month}': async () => ({ method: 'GET', path: `/projects/${w.a.id}/statements/2026-02` }),
+  // issue 23
+  'POST /projects/{projectId}/portal-sessions': async () => ({ method: 'POST', path: `/projects/${w.a.id}/portal-sessions`, body: { locale: 'en' } }),
+  'GET /projects/{projectId}/products/{productId}/price': async () => ({ method: 'GET', path: `/projects/${w.a.id}/products/telephony/price`, query: { seats: '7' } }),
+  'GET /portal': async () => ({ method: 'GET', path: '/portal' }),
+  'GET /portal/{asset}': async () => ({ method: 'GET', path: '/portal/app.css' }),
 };
 
 /** A's first event and a webhook of A (made in beforeAll). */

@@ -394,6 +394,20 @@ describe('the twin against its own /openapi.json', () => {
     }
   }, 120_000);
 
+  it('makes a portal link whose token reads the page data, and serves the page, as the document says', async () => {
+    const admin = client(twin.adminKey);
+    const id = (await admin.POST('/projects', { body: { name: 'e2e portal' } })).data!.projectId;
+    const link = await admin.POST('/projects/{projectId}/portal-sessions', { params: { path: { projectId: id } }, body: { locale: 'en' } });
+    expect(link.response.status).toBe(201);
+    const portal = client(new URLSearchParams(new URL(link.data!.url).hash.slice(1)).get('token')!);
+    const price = await portal.GET('/projects/{projectId}/products/{productId}/price', { params: { path: { projectId: id, productId: 'telephony' }, query: { seats: '4' } } });
+    expect(price.data!.seats).toBe(4);
+    expect(await status(portal.GET('/projects/{projectId}/events', { params: { path: { projectId: id } } }))).toBe(403);
+    expect(await status(client().GET('/portal', { parseAs: 'text' }))).toBe(200);
+    expect(await status(client().GET('/portal/{asset}', { params: { path: { asset: 'app.css' } }, parseAs: 'text' }))).toBe(200);
+    expect(await status(client().GET('/portal/{asset}', { params: { path: { asset: 'nope.js' } }, parseAs: 'text' }))).toBe(404);
+  });
+
   it('covered every route of the document', () => {
     const ops = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`));
     const seen = new Set(checked.map((c) => c.split(' ').slice(0, 2).join(' ')));

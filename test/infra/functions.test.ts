@@ -22,6 +22,8 @@ const declared: { name: string; decl: Pick<RouteDefinition, 'tables' | 'events' 
 ];
 const queueIds = { charge: logicalId(stack.nightlyBilling.chargeQueue), delivery: logicalId(stack.eventDelivery.deliveryQueue) };
 const keyId = logicalId(stack.eventDelivery.secretKey);
+/** The portal links' HMAC key (lib/constructs/portal-signing.ts), found by its kind. */
+const portalKeyId = Object.entries(template.findResources('AWS::KMS::Key')).find(([, r]) => r.Properties.KeySpec === 'HMAC_256')?.[0] ?? 'none';
 
 const tableIds = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, logicalId(stack.tables.get(k).table)])) as Record<TableKey, string>;
 const grantsOf = (fn: PaygoFunction): Grant[] => grantsOfRole(template, logicalId(fn.executionRole));
@@ -119,10 +121,21 @@ describe('least privilege: each function gets exactly its declared access', () =
     expect(sendsTo.has(queueIds.delivery)).toBe(Boolean(decl.deliveryQueue));
     expect('DELIVERY_QUEUE_URL' in env).toBe(Boolean(decl.deliveryQueue));
     // The API seals secrets and cannot read one back; the delivery opens them and cannot make one.
-    const kms = grantsOf(fn).filter((g) => g.actions.some((a) => a.startsWith('kms:')));
+    const kms = grantsOf(fn).filter((g) => g.actions.some((a) => a.startsWith('kms:')) && !g.resources.includes(portalKeyId));
     expect(kms.flatMap((g) => g.actions)).toEqual(decl.webhookSecrets === 'seal' ? ['kms:Encrypt'] : decl.webhookSecrets === 'open' ? ['kms:Decrypt'] : []);
     for (const g of kms) expect(g.resources).toEqual([keyId]);
     expect('WEBHOOK_SECRET_KEY_ID' in env).toBe(Boolean(decl.webhookSecrets));
+  });
+
+  it('signs portal links only in CreatePortalSession and verifies them only in the authorizer, with nothing else on that key', () => {
+    expect(portalKeyId).not.toBe('none');
+    for (const { name, fn } of declared) {
+      const env = resources[logicalId(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
+      const actions = grantsOf(fn).filter((g) => g.resources.includes(portalKeyId)).flatMap((g) => g.actions);
+      const want = name === 'CreatePortalSession' ? ['kms:GenerateMac'] : name === WORKERS.authorizer.name ? ['kms:VerifyMac'] : [];
+      expect(actions, name).toEqual(want);
+      expect('PORTAL_SIGNING_KEY_ID' in env, name).toBe(want.length > 0);
+    }
   });
 
   it('only the debit reads a stream (Usage), and only the outbox reader the Events one', () => {

@@ -24,6 +24,7 @@ import { recordPayment } from '../../shared/billing/payments';
 import { createProject } from '../../shared/billing/projects';
 import { type ChangeInput, appendChange } from '../../shared/billing/timeline-changes';
 import { storeUsage } from '../../shared/billing/ingest-usage';
+import { hmacSigner, setPortalSigner } from '../../shared/billing/portal-token';
 
 /** A clock the test moves, captured bus events, sent charge and delivery messages, on fresh tables. */
 export async function billingEnv(startIso: string) {
@@ -39,6 +40,7 @@ export async function billingEnv(startIso: string) {
     deliveryQueue: { send: async (e) => { deliveries.push(...e); } },
     secrets: aesGcmSecretBox(randomBytes(32)),
   });
+  setPortalSigner(hmacSigner(randomBytes(32)));
   return {
     ...env,
     published,
