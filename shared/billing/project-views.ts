@@ -16,6 +16,7 @@ import { findProjectItem, getProjectItem, plansOf, type ProjectItem } from '../s
 import { readCurrentTimeline } from '../store/timeline';
 import { listUsagePage, toRatedEvent, type UsagePageQuery } from '../store/usage';
 import { priceSchedule, projectPricesOn } from './prices';
+import { refundedOn } from './refund-usage';
 import type { ChangeAppended } from './timeline-changes';
 
 /** Closed days of telecom history the forecast learns from. */
@@ -68,7 +69,8 @@ export async function ledgerOf(ctx: StoreContext, projectId: string, query: Ledg
 export async function usageOf(ctx: StoreContext, projectId: string, day: BillingDay, query: UsagePageQuery = {}): Promise<{ events: RatedUsageEvent[]; nextCursor: string | null }> {
   await getProjectItem(ctx, projectId, false);
   const page = await listUsagePage(ctx, projectId, day, query);
-  return { events: page.events.map(toRatedEvent), nextCursor: page.nextCursor };
+  const refunded = page.events.length > 0 ? await refundedOn(ctx, projectId, day) : new Set<string>();
+  return { events: page.events.map((e) => (refunded.has(e.eventId) ? { ...toRatedEvent(e), refunded: true as const } : toRatedEvent(e))), nextCursor: page.nextCursor };
 }
 
 /**

@@ -8,6 +8,7 @@
  * Each handler file `functions/api/<handler>.ts` exports `handler`, made with `httpRoute('<key>')`.
  */
 import type { z } from 'zod';
+import { Grant, GrantInput } from '../domain/credits';
 import { AlertRules, AlertRulesInput } from '../domain/events';
 import { Forecast } from '../domain/forecast';
 import { NewPlan, NewVersion, PlanVersion } from '../domain/plan';
@@ -213,6 +214,39 @@ export const API = {
   'POST /admin/billing-runs': {
     name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,
     summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
+  },
+  // issue 18: credits, corrections and top-ups
+  'POST /projects/{projectId}/adjustments': {
+    name: 'CreateAdjustment', handler: 'create-adjustment', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'write', events: 'write' },
+    summary: 'A signed correction of the balance (idempotent by adjustmentId)', body: S.CreateAdjustment, responses: { 200: S.AdjustmentMade, 201: S.AdjustmentMade },
+  },
+  'POST /projects/{projectId}/usage/{eventId}/refund': {
+    name: 'RefundUsage', handler: 'refund-usage', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', usage: 'read', events: 'write' },
+    summary: "A usage event's whole cost back, once", body: S.RefundUsage, responses: { 200: S.UsageRefunded, 201: S.UsageRefunded },
+  },
+  'POST /projects/{projectId}/credits': {
+    name: 'CreateCredit', handler: 'create-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'write', events: 'write' },
+    summary: 'A credit grant that pays for the charges of its days (idempotent by grantId)', body: GrantInput, responses: { 200: Grant, 201: Grant },
+  },
+  'GET /projects/{projectId}/credits': {
+    name: 'ListCredits', handler: 'list-credits', roles: OWNER, tables: { projects: 'read' },
+    summary: "The project's credit grants, newest first", responses: { 200: S.GrantList },
+  },
+  'DELETE /projects/{projectId}/credits/{grantId}': {
+    name: 'VoidCredit', handler: 'void-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', events: 'write' },
+    summary: 'Void a grant: what remains leaves the balance', responses: { 200: Grant },
+  },
+  'PUT /projects/{projectId}/auto-topup': {
+    name: 'PutAutoTopup', handler: 'put-auto-topup', roles: OWNER, tables: { projects: 'readWrite' },
+    summary: 'Set (and enable) or remove the auto top-up rule', body: S.PutAutoTopup, responses: { 200: S.AutoTopupAnswer },
+  },
+  'GET /projects/{projectId}/auto-topup': {
+    name: 'GetAutoTopup', handler: 'get-auto-topup', roles: OWNER, tables: { projects: 'read' },
+    summary: 'The auto top-up rule, what is outstanding and what this month requested', responses: { 200: S.AutoTopupAnswer },
+  },
+  'POST /projects/{projectId}/topups/{topupId}/failed': {
+    name: 'FailTopup', handler: 'fail-topup', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'read', events: 'write' },
+    summary: 'The payment service could not take a requested top-up', body: S.FailTopup, responses: { 200: S.TopupFailedAnswer },
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -5,6 +5,8 @@
  * field is a 400.
  */
 import * as z from 'zod';
+import { Grant } from '../domain/credits';
+import { TopupRuleInput, TopupRuleView } from '../domain/topup';
 import { EVENT_TYPES, EventType, ProjectEvent } from '../domain/events';
 import { LedgerEntry } from '../domain/ledger';
 import { Money, PositiveMoney } from '../domain/money';
@@ -158,3 +160,19 @@ export const DeliveryList = pageOf('deliveries', z.object({
 }));
 export const Redeliver = z.strictObject({ webhookId: Id.optional() });
 export const RedeliveryQueued = z.object({ eventId: z.string(), webhookIds: z.array(z.string()) });
+
+// --- issue 18: credits, corrections and top-ups
+export const CreateAdjustment = z.strictObject({
+  adjustmentId: Id,
+  amount: Money.refine((a) => a !== 0, 'an adjustment moves money: amount must not be 0'),
+  description: displayText(500),
+  date: Day.optional(),
+});
+export const AdjustmentMade = z.object({ adjustmentId: z.string(), amount: Money, description: z.string(), balance: Money });
+export const RefundUsage = z.strictObject({ description: displayText(500).optional(), date: Day.optional() });
+export const UsageRefunded = z.object({ eventId: z.string(), amount: PositiveMoney, balance: Money });
+export const GrantList = z.object({ grants: z.array(Grant) });
+export const PutAutoTopup = TopupRuleInput.nullable().meta({ description: 'the rule, or null to remove it' });
+export const AutoTopupAnswer = TopupRuleView.nullable();
+export const FailTopup = z.strictObject({ reason: displayText(500) });
+export const TopupFailedAnswer = z.object({ topupId: z.string(), status: z.literal('failed') });

@@ -10,7 +10,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, type BillingDay } from '../domain/billing-days';
 import { Conflict, NotFound } from '../domain/errors';
 import { NO_ALERTS, type AlertRules, type AlertState } from '../domain/events';
+import { creditBalanceOf, type ActiveGrant } from '../domain/credits';
 import type { Money } from '../domain/money';
+import type { TopupRule } from '../domain/topup';
 import type { PlanAssignment } from '../domain/plan';
 import { statusFor, type Project, type ProjectStatus } from '../domain/project';
 import type { StoreContext } from './context';
@@ -52,6 +54,12 @@ export interface ProjectItem {
   alerts?: AlertRules;
   /** What alerts remember between moves (shared/domain/events.ts). */
   alertState?: AlertState;
+  /** The credit grants that still pay (at most MAX_ACTIVE_GRANTS), moved with the balance (shared/store/credits.ts). */
+  grants?: ActiveGrant[];
+  /** How many grants the project was ever given: the next one's order. */
+  grantSeq?: number;
+  /** The auto top-up rule and its state (shared/domain/topup.ts); absent: none. */
+  autoTopup?: TopupRule;
 }
 
 export function alertRulesOf(item: Pick<ProjectItem, 'alerts'>): AlertRules {
@@ -68,6 +76,7 @@ export function toProject(item: ProjectItem): Project {
     status: item.status,
     lastChargedDate: item.chargedThrough >= item.billingStartDate ? item.chargedThrough : null,
     billingStartDate: item.billingStartDate,
+    creditBalance: creditBalanceOf(item.grants),
   };
 }
 

@@ -60,6 +60,14 @@ export interface FuzzWorld extends World {
   /** An event of A (its first payment), and a cursor a real listing of A's events returned. */
   eventId: string;
   eventsCursor: string;
+  /** issue 18: a debited usage event of A (refunded by the control), an adjustment and a grant of A already made, a grant the control voids. */
+  refundableEventId: string;
+  seenAdjustmentId: string;
+  seenGrantId: string;
+  spareGrantId: string;
+  /** B's outstanding auto top-up (its failure report is the control) and a top-up of B already paid. */
+  outstandingTopupId: string;
+  paidTopupId: string;
 }
 
 export interface RouteFuzz {
@@ -768,5 +776,121 @@ export const FUZZ: Record<string, RouteFuzz> = {
       ];
     },
     control: (w) => ({ method: 'POST', path: '/admin/billing-runs', key: w.admin, body: { date: '2026-03-09' } }),
+  },
+  // issue 18: credits, corrections and top-ups
+  'POST /projects/{projectId}/adjustments': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/adjustments`, key: w.admin, body: { adjustmentId: 'adj-fuzz-control', amount: -50, description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/adjustments`, w.admin, { body: base.body }),
+        ...bodyCases(base, [
+          { path: 'adjustmentId', type: { kind: 'id' }, required: true },
+          { path: 'amount', type: { kind: 'int', min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'description', type: { kind: 'text', max: 500 }, required: true },
+          { path: 'date', type: { kind: 'date' }, required: false },
+        ]),
+        { name: 'amount 0', req: { ...base, body: { ...(base.body as object), amount: 0 } }, status: 400 },
+        { name: 'a closed day', req: { ...base, body: { ...(base.body as object), date: w.chargedThrough } }, status: 409 },
+        { name: 'a seen adjustmentId with another amount', req: { ...base, body: { adjustmentId: w.seenAdjustmentId, amount: 99, description: 'Seen' } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/adjustments`, key: w.admin, body: { adjustmentId: 'adj-fuzz-control', amount: -50, description: 'Fuzz control' } }),
+  },
+  'POST /projects/{projectId}/usage/{eventId}/refund': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/usage/${w.refundableEventId}/refund`, key: w.admin, body: { description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/usage/${w.refundableEventId}/refund`, w.admin, { body: base.body }),
+        ...pathCases('POST', (v) => `/projects/${w.a.id}/usage/${v}/refund`, w.admin, { body: base.body }, ['ev-missing', '..', ...INJECTIONS]),
+        { name: "A's event through B's path", req: { ...base, path: `/projects/${w.b.id}/usage/${w.refundableEventId}/refund` }, status: 404 },
+        ...bodyCases(base, [
+          { path: 'description', type: { kind: 'text', max: 500 }, required: false },
+          { path: 'date', type: { kind: 'date' }, required: false },
+        ]),
+        { name: 'a closed day', req: { ...base, body: { date: w.chargedThrough } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/usage/${w.refundableEventId}/refund`, key: w.admin, body: { description: 'Fuzz control' } }),
+  },
+  'POST /projects/{projectId}/credits': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/credits`, key: w.admin, body: { grantId: 'grant-fuzz-control', amount: 500, expiresOn: '2026-04-30', description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/credits`, w.admin, { body: base.body }),
+        ...bodyCases(base, [
+          { path: 'grantId', type: { kind: 'id' }, required: true },
+          { path: 'amount', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'effectiveOn', type: { kind: 'date' }, required: false },
+          { path: 'expiresOn', type: { kind: 'date' }, required: false },
+          { path: 'description', type: { kind: 'text', max: 500 }, required: true },
+        ]),
+        { name: 'effectiveOn a closed day', req: { ...base, body: { ...(base.body as object), effectiveOn: w.chargedThrough } }, status: 409 },
+        { name: 'expiresOn before effectiveOn', req: { ...base, body: { ...(base.body as object), effectiveOn: '2026-03-20', expiresOn: '2026-03-19' } }, status: 400 },
+        { name: 'a seen grantId with another amount', req: { ...base, body: { grantId: w.seenGrantId, amount: 99, description: 'Seen' } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/credits`, key: w.admin, body: { grantId: 'grant-fuzz-control', amount: 500, expiresOn: '2026-04-30', description: 'Fuzz control' } }),
+  },
+  'GET /projects/{projectId}/credits': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/credits`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/credits`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/credits`, key: w.a.key }),
+  },
+  'DELETE /projects/{projectId}/credits/{grantId}': {
+    cases: (w) => [
+      ...authCases({ method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.admin }),
+      { name: 'a project key', req: { method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.a.key }, status: 403 },
+      ...pathCases('DELETE', (v) => `/projects/${v}/credits/${w.spareGrantId}`, w.admin),
+      ...pathCases('DELETE', (v) => `/projects/${w.a.id}/credits/${v}`, w.admin, {}, ['grant-missing', '..', ...INJECTIONS]),
+      { name: "A's grant through B's path", req: { method: 'DELETE', path: `/projects/${w.b.id}/credits/${w.spareGrantId}`, key: w.admin }, status: 404 },
+    ],
+    control: (w) => ({ method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.admin }),
+  },
+  'PUT /projects/{projectId}/auto-topup': {
+    cases: (w) => {
+      const base: Req = { method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key, body: { below: 100, amount: 1000, monthlyLimit: 5000 } };
+      return [
+        ...authCases(base),
+        ...pathCases('PUT', (v) => `/projects/${v}/auto-topup`, w.admin, { body: base.body }),
+        // A body of `null` removes the rule (docs/api.md): the one raw body this route takes.
+        ...bodyCases(base, [
+          { path: 'below', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'amount', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'monthlyLimit', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+        ]).filter((c) => c.req.rawBody !== 'null'),
+        { name: 'monthlyLimit below amount', req: { ...base, body: { below: 100, amount: 1000, monthlyLimit: 999 } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key, body: { below: 100, amount: 1000, monthlyLimit: 5000 } }),
+  },
+  'GET /projects/{projectId}/auto-topup': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/auto-topup`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/auto-topup`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key }),
+  },
+  'POST /projects/{projectId}/topups/{topupId}/failed': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.b.id}/topups/${w.outstandingTopupId}/failed`, key: w.admin, body: { reason: 'card declined' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.b.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/topups/${w.outstandingTopupId}/failed`, w.admin, { body: base.body }),
+        ...pathCases('POST', (v) => `/projects/${w.b.id}/topups/${v}/failed`, w.admin, { body: base.body }, ['tu_missing', '..', ...INJECTIONS]),
+        { name: "B's top-up through A's path", req: { ...base, path: `/projects/${w.a.id}/topups/${w.outstandingTopupId}/failed` }, status: 404 },
+        { name: 'a paid top-up', req: { ...base, path: `/projects/${w.b.id}/topups/${w.paidTopupId}/failed` }, status: 409 },
+        ...bodyCases(base, [{ path: 'reason', type: { kind: 'text', max: 500 }, required: true }]),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.b.id}/topups/${w.outstandingTopupId}/failed`, key: w.admin, body: { reason: 'card declined' } }),
   },
 };

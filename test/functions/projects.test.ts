@@ -124,7 +124,7 @@ describe('GET /projects/{projectId}', () => {
     const params = { projectId: made.projectId };
     const asAdmin = await call(getProject, 'GET /projects/{projectId}', { params });
     expect(asAdmin.status).toBe(200);
-    expect(asAdmin.body).toEqual({ projectId: made.projectId, name: 'Seen', currency: 'UAH', balance: 0, creditLimit: 0, status: 'active', lastChargedDate: null, billingStartDate: '2026-03-10' });
+    expect(asAdmin.body).toEqual({ projectId: made.projectId, name: 'Seen', currency: 'UAH', balance: 0, creditLimit: 0, status: 'active', lastChargedDate: null, billingStartDate: '2026-03-10', creditBalance: 0 });
     expect((await call(getProject, 'GET /projects/{projectId}', { params, auth: projectAuth(made.projectId) })).status).toBe(200);
     expect((await call(getProject, 'GET /projects/{projectId}', { params, auth: projectAuth('prj_other') })).status).toBe(403);
     expect((await call(getProject, 'GET /projects/{projectId}', { params, auth: TELEPHONY })).status).toBe(403);
