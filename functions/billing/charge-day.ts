@@ -7,30 +7,18 @@
  * Messages of one project in a batch are merged (the latest date), so the project is charged once
  * rather than by several racing calls; projects are charged a few at a time.
  */
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { closeMonths } from '../../shared/billing/statements';
 import { lastDayOf, monthOf } from '../../shared/domain/statement';
-import { isBillingDay } from '../../shared/domain/billing-days';
 import { DomainError, NotFound } from '../../shared/domain/errors';
+import { ChargeMessage, parseMessage } from '../../shared/domain/messages';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { storeContext } from '../../shared/composition/workers';
 
-const Message = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay) });
-
 /** Projects charged at once: each is a chain of dependent reads and one transaction per day. */
 const CONCURRENCY = 4;
-
-function parse(record: SQSRecord): z.infer<typeof Message> | null {
-  try {
-    const r = Message.safeParse(JSON.parse(record.body));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Charges a batch of charge messages (the undecorated `handler`). */
 export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
@@ -38,7 +26,7 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const failed: string[] = [];
   const byProject = new Map<string, { date: string; messageIds: string[] }>();
   for (const record of event.Records) {
-    const m = parse(record);
+    const m = parseMessage(ChargeMessage, record.body);
     if (!m) {
       // Malformed: retrying cannot fix it, but failing it sends it to the DLQ, where an alarm sees it.
       logger.error('malformed charge message', { messageId: record.messageId });

@@ -7,20 +7,14 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { deliverBatch } from '../../shared/billing/deliver-webhooks';
 import type { DeliveryMessage } from '../../shared/billing/deliver-webhooks';
+import { DeliveryMessage as DeliveryMessageSchema, parseMessage } from '../../shared/domain/messages';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
+/** A message as the delivery queue carries it (shared/domain/messages.ts), or null. */
 function messageOf(body: string): DeliveryMessage | null {
-  try {
-    const m = JSON.parse(body) as Record<string, unknown>;
-    if (typeof m.projectId !== 'string' || typeof m.webhookId !== 'string') return null;
-    if (m.kind === 'drain') return m as DeliveryMessage;
-    const ok = m.kind === 'redeliver' && typeof m.eventId === 'string' && Number.isSafeInteger(m.sequence) && Number.isSafeInteger(m.attempt) && Number.isSafeInteger(m.dueAt);
-    return ok ? (m as DeliveryMessage) : null;
-  } catch {
-    return null;
-  }
+  return parseMessage(DeliveryMessageSchema, body);
 }
 
 export async function deliverQueued(event: SQSEvent, ctx: StoreContext = storeContext()): Promise<SQSBatchResponse> {

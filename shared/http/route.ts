@@ -240,18 +240,27 @@ async function onceper(op: Route, auth: AuthContext | null, headers: Record<stri
   if (claim.kind === 'replay') {
     return { status: claim.answer.status, ...(claim.answer.body !== undefined ? { body: JSON.parse(claim.answer.body) as unknown } : {}), headers: { 'idempotent-replayed': 'true' } };
   }
+  // Keeping or giving back the key is bookkeeping: if it fails, the create's own answer still stands
+  // (a repeat then finds the claim unanswered and runs again, as after a crash).
+  const settle = async (what: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (e) {
+      logger.warn(`idempotency record not ${what}`, { routeKey: op.key, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
   let result: HttpResult;
   try {
     result = await run();
   } catch (e) {
-    await port.release(scope, claim.token);
+    await settle('given back', () => port.release(scope, claim.token));
     throw e;
   }
   if (result.status >= 200 && result.status < 300) {
     const kept = op.secret ? withoutSecrets(result.body) : result.body;
-    await port.complete(scope, claim.token, { status: result.status, ...(kept !== undefined ? { body: JSON.stringify(kept) } : {}) });
+    await settle('stored', () => port.complete(scope, claim.token, { status: result.status, ...(kept !== undefined ? { body: JSON.stringify(kept) } : {}) }));
   } else {
-    await port.release(scope, claim.token);
+    await settle('given back', () => port.release(scope, claim.token));
   }
   return result;
 }

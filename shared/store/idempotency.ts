@@ -2,11 +2,13 @@
  * Idempotency records of creates (docs/api.md "Idempotency of every create"), in the Projects table:
  * `idempotency#<sha256 of scope and key>` / `idempotency`, deleted by TTL 24 hours on.
  *
- * A request claims its key first (a conditional put of a `pending` record with a lease); the answer
- * is stored on it once the create succeeded. A repeat with the same fingerprint then answers the
- * stored answer; another fingerprint is a conflict; a repeat while the first is still being answered
- * is told so. A claim whose holder died (the lease ran out without an answer) may be taken over by a
- * repeat of the same request; a failed request gives its claim back, so a retry runs again.
+ * A request claims its key first (a conditional put of a `pending` record); the answer is stored on
+ * it once the create succeeded. A repeat with the same fingerprint then answers the stored answer;
+ * another fingerprint is a conflict. A claim still without an answer (its holder crashed, or its
+ * answer was lost) is taken over by a repeat of the same request, which then runs: a client told
+ * "outcome unknown" must be able to carry on. A create whose id is random may then run twice when two
+ * identical requests race; POST /projects derives its id from the key, so it cannot. A failed request
+ * gives its claim back, so a retry runs again.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
@@ -16,7 +18,7 @@ import { isConditionFailed, withRetries } from './transactions';
 
 /** How long a stored answer is kept. */
 export const IDEMPOTENCY_TTL_S = 24 * 3600;
-/** How long a claim holds without an answer: longer than any API function may run. */
+/** Kept on a claim for operators reading the table: when its holder would have been done. */
 export const CLAIM_LEASE_MS = 120_000;
 /** An answer larger than this is stored compressed (a plan's tariff); DynamoDB items stop at 400 KB. */
 const COMPRESS_OVER = 8_192;
@@ -60,10 +62,11 @@ export async function claimIdempotencyKey(ctx: StoreContext, scope: string, requ
     await withRetries(() => ctx.doc.send(new PutCommand({
       TableName: ctx.tables.projects,
       Item: item,
-      // New, expired (TTL deletes late), or an abandoned claim of the same request.
-      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :nowS OR (#state = :pending AND leaseUntil < :nowMs AND fingerprint = :fp) OR #token = :token',
+      // New, expired (TTL deletes late), a claim of the same request still without an answer (its
+      // holder crashed or lost the answer: the client's repeat carries on), or our own put repeated.
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :nowS OR (#state = :pending AND fingerprint = :fp) OR #token = :token',
       ExpressionAttributeNames: { '#state': 'state', '#token': 'token' },
-      ExpressionAttributeValues: { ':nowS': Math.floor(nowMs / 1000), ':pending': 'pending', ':nowMs': nowMs, ':fp': fingerprint, ':token': token },
+      ExpressionAttributeValues: { ':nowS': Math.floor(nowMs / 1000), ':pending': 'pending', ':fp': fingerprint, ':token': token },
     })));
     return { kind: 'claimed', token };
   } catch (e) {
@@ -74,7 +77,8 @@ export async function claimIdempotencyKey(ctx: StoreContext, scope: string, requ
   // Gone between the put and the read (given back): the request may claim again.
   if (!stored) return claimIdempotencyKey(ctx, scope, request, token);
   if (stored.fingerprint !== fingerprint) return { kind: 'conflict' };
-  if (stored.state === 'pending') return { kind: 'inProgress' };
+  // Pending with our fingerprint passes the condition: seen here only if it changed in between.
+  if (stored.state === 'pending') return claimIdempotencyKey(ctx, scope, request, token);
   const body = stored.bodyGz ? gunzipSync(stored.bodyGz).toString('utf8') : stored.body;
   return { kind: 'replay', answer: { status: stored.status ?? 200, ...(body !== undefined ? { body } : {}) } };
 }

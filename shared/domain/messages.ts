@@ -1,0 +1,30 @@
+/**
+ * One zod schema per queue message (as Powertools' parser has one per event source): the consumer
+ * parses what it receives with the same shape the sender's type says, and a message that does not
+ * parse is not guessed at.
+ */
+import * as z from 'zod';
+import { isBillingDay } from './billing-days';
+
+/** The charge queue: charge `projectId` through `date` (functions/billing/charge-day.ts). */
+export const ChargeMessage = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay, 'a YYYY-MM-DD billing day') });
+export type ChargeMessage = z.infer<typeof ChargeMessage>;
+
+const safeInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** The webhook delivery queue: drain an endpoint, or deliver one event again (functions/webhooks/deliver-webhooks.ts). */
+export const DeliveryMessage = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('drain'), projectId: z.string(), webhookId: z.string() }),
+  z.object({ kind: z.literal('redeliver'), projectId: z.string(), webhookId: z.string(), eventId: z.string(), sequence: safeInt, attempt: safeInt, dueAt: safeInt }),
+]);
+export type DeliveryMessage = z.infer<typeof DeliveryMessage>;
+
+/** Parses a queue message's body with `schema`; null when it is not JSON or not that message. */
+export function parseMessage<S extends z.ZodType>(schema: S, body: string): z.output<S> | null {
+  try {
+    const r = schema.safeParse(JSON.parse(body));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
