@@ -512,7 +512,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Deliver an event again, to one webhook or to every one that takes it
+         * Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour)
          * @description Roles: admin, project
          */
         post: operations["postProjectsProjectIdEventsEventIdRedeliver"];
@@ -1100,6 +1100,23 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "webhook.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The webhook.disabled event */
+        post: operations["onWebhookDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1212,7 +1229,7 @@ export interface components {
             productId?: string;
             number?: string;
         };
-        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"] | components["schemas"]["AdjustmentMadeEvent"] | components["schemas"]["UsageRefundedEvent"] | components["schemas"]["CreditGrantedEvent"] | components["schemas"]["CreditExpiredEvent"] | components["schemas"]["CreditVoidedEvent"] | components["schemas"]["TopupRequestedEvent"] | components["schemas"]["TopupFailedEvent"] | components["schemas"]["TopupLimitReachedEvent"] | components["schemas"]["TopupDisabledEvent"];
+        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"] | components["schemas"]["AdjustmentMadeEvent"] | components["schemas"]["UsageRefundedEvent"] | components["schemas"]["CreditGrantedEvent"] | components["schemas"]["CreditExpiredEvent"] | components["schemas"]["CreditVoidedEvent"] | components["schemas"]["TopupRequestedEvent"] | components["schemas"]["TopupFailedEvent"] | components["schemas"]["TopupLimitReachedEvent"] | components["schemas"]["TopupDisabledEvent"] | components["schemas"]["WebhookDisabledEvent"];
         PaymentReceivedEvent: {
             /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
             eventId: string;
@@ -1649,6 +1666,25 @@ export interface components {
                 failures: number;
             };
         };
+        WebhookDisabledEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "webhook.disabled";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                webhookId: string;
+                /** @enum {string} */
+                reason: "gone" | "failing";
+            };
+        };
         AlertRules: {
             balanceBelow: number[] | null;
             runwayDays: number | null;
@@ -1657,7 +1693,7 @@ export interface components {
         Webhook: {
             webhookId: string;
             url: string;
-            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled")[];
+            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled")[];
             description?: string;
             /** @enum {string} */
             status: "enabled" | "disabled";
@@ -1744,6 +1780,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getOpenapiJson: {
@@ -1785,6 +1830,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1870,6 +1924,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1986,6 +2049,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getPlans: {
@@ -2083,12 +2155,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postPlans: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2195,6 +2279,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getPlansPlanId: {
@@ -2282,12 +2375,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postPlansPlanIdVersions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 planId: string;
             };
@@ -2400,6 +2505,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deletePlansPlanIdVersionsVersion: {
@@ -2484,12 +2598,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postApiKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2581,6 +2707,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteApiKeysApiKeyId: {
@@ -2664,12 +2799,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjects: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2689,35 +2836,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a project and its key */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        projectId: string;
-                        name: string;
-                        currency: string;
-                        /** @description integer minor units (kopecks, cents) */
-                        balance: number;
-                        /** @description integer minor units (kopecks, cents) */
-                        creditLimit: number;
-                        /** @enum {string} */
-                        status: "active" | "blocked";
-                        lastChargedDate: string | null;
-                        /**
-                         * Format: date
-                         * @example 2026-01-31
-                         */
-                        billingStartDate: string;
-                        /** @description the part of `balance` that is what the project's active credit grants have left */
-                        creditBalance: number;
-                        apiKey?: string;
-                        apiKeyId: string;
-                    };
-                };
-            };
             /** @description Create a project and its key */
             201: {
                 headers: {
@@ -2810,6 +2928,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectId: {
@@ -2888,6 +3015,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3009,6 +3145,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     putProjectsProjectIdPlan: {
@@ -3112,6 +3257,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdProducts: {
@@ -3203,6 +3357,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3330,6 +3493,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdNumbers: {
@@ -3435,6 +3607,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteProjectsProjectIdNumbersNumber: {
@@ -3514,6 +3695,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3624,6 +3814,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postUsage: {
@@ -3709,6 +3908,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3813,6 +4021,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdLedger: {
@@ -3900,6 +4117,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4016,6 +4242,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdForecast: {
@@ -4123,6 +4358,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdEvents: {
@@ -4130,7 +4374,7 @@ export interface operations {
             query?: {
                 after?: string;
                 limit?: number;
-                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled";
+                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled";
             };
             header?: never;
             path: {
@@ -4149,6 +4393,8 @@ export interface operations {
                     "application/json": {
                         events: components["schemas"]["Event"][];
                         nextCursor: string | null;
+                        /** @description a cursor after the last event of the page (on the last page, after the last event there is): ask again with it later for newer events; null only while the project has no event */
+                        resumeAfter: string | null;
                     };
                 };
             };
@@ -4215,6 +4461,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdEventsEventIdRedeliver: {
@@ -4235,7 +4490,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Deliver an event again, to one webhook or to every one that takes it */
+            /** @description Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -4301,8 +4556,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4388,6 +4661,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4491,6 +4773,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdWebhooks: {
@@ -4578,12 +4869,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdWebhooks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 projectId: string;
             };
@@ -4594,7 +4897,7 @@ export interface operations {
                 "application/json": {
                     url: string;
                     /** @description the event types it receives; @default all, those added later too */
-                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled")[];
+                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled")[];
                     description?: string;
                 };
             };
@@ -4609,7 +4912,7 @@ export interface operations {
                     "application/json": {
                         webhookId: string;
                         url: string;
-                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled")[];
+                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled")[];
                         description?: string;
                         /** @enum {string} */
                         status: "enabled" | "disabled";
@@ -4674,6 +4977,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4758,6 +5070,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4864,6 +5185,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postAdminBillingRuns: {
@@ -4958,6 +5288,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5087,6 +5426,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdUsageEventIdRefund: {
@@ -5205,6 +5553,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdCredits: {
@@ -5285,6 +5642,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5405,6 +5771,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteProjectsProjectIdCreditsGrantId: {
@@ -5491,6 +5866,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getProjectsProjectIdAutoTopup: {
@@ -5569,6 +5953,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5672,6 +6065,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     postProjectsProjectIdTopupsTopupIdFailed: {
@@ -5761,6 +6163,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6471,6 +6882,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TopupDisabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookDisabledEvent"];
             };
         };
         responses: {

@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'spend_cap.reached', 'product.changed', 'number.added', 'number.removed', 'plan.changed',
   'adjustment.made', 'usage.refunded', 'credit.granted', 'credit.expired', 'credit.voided',
   'topup.requested', 'topup.failed', 'topup.limit_reached', 'topup.disabled',
+  'webhook.disabled',
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;
@@ -53,6 +54,8 @@ export const EVENT_DATA = {
   'topup.failed': z.object({ topupId: z.string(), amount: PositiveMoney, reason: z.string() }),
   'topup.limit_reached': z.object({ month: z.string(), monthlyLimit: Money }),
   'topup.disabled': z.object({ failures: z.number().int() }),
+  /** `reason`: `gone` (the receiver answered 410) or `failing` (5 days of failures in a row). */
+  'webhook.disabled': z.object({ webhookId: z.string(), reason: z.enum(['gone', 'failing']) }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

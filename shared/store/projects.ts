@@ -18,6 +18,7 @@ import { statusFor, type Project, type ProjectStatus } from '../domain/project';
 import type { StoreContext } from './context';
 import { chargeShardOf, keys } from './keys';
 import type { TransactItem } from './transactions';
+import { projectionOf, readAll } from './pager';
 
 export interface ProjectItem {
   pk: string;
@@ -193,4 +194,22 @@ export function alertStateUpdate(ctx: StoreContext, item: ProjectItem, state: Al
       ExpressionAttributeValues: { ':state': state, ':seq': events.eventSeq, ':next': item.version + 1, ':version': item.version },
     },
   };
+}
+
+/**
+ * The ids of the projects that are, were or will be on `planId` (with their assignments). A scan of
+ * the project items: withdrawing a version is a rare admin act, and no index is kept for it.
+ */
+export async function projectsOnPlan(ctx: StoreContext, planId: string): Promise<{ projectId: string; plans: PlanAssignment[] }[]> {
+  const items = await readAll(ctx.doc, {
+    Scan: {
+      TableName: ctx.tables.projects,
+      FilterExpression: '#sk = :project',
+      ExpressionAttributeValues: { ':project': 'project' },
+      ...projectionOf('sk', 'projectId', 'plans', 'billingStartDate'),
+    },
+  });
+  return (items as unknown as Pick<ProjectItem, 'projectId' | 'plans' | 'billingStartDate'>[])
+    .map((i) => ({ projectId: i.projectId, plans: plansOf(i) }))
+    .filter((p) => p.plans.some((a) => a.planId === planId));
 }

@@ -95,6 +95,12 @@ export const INJECTIONS = [
 
 const WRONG_TYPES: readonly unknown[] = [null, true, [], {}];
 
+/**
+ * The names every JavaScript object provides (issue 19 §1): as a number type, a product or plan id,
+ * a path segment or a query field they must be simply unknown (4xx), never found on a prototype.
+ */
+export const LANGUAGE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'] as const;
+
 type Kind =
   | { kind: 'id' }
   | { kind: 'posInt'; max?: number }
@@ -139,12 +145,12 @@ function badValues(t: Kind): unknown[] {
     case 'date': return [...BAD_DATES];
     case 'instant': return [...BAD_INSTANTS];
     case 'e164': return [...BAD_E164];
-    case 'enum': return ['nope', t.values[0]!.toUpperCase(), '', 1, ` ${t.values[0]}`];
+    case 'enum': return ['nope', t.values[0]!.toUpperCase(), '', 1, ` ${t.values[0]}`, ...LANGUAGE_NAMES];
     case 'bool': return ['true', 1, 0, 'yes'];
-    case 'text': return ['', '   ', 'x'.repeat(t.max + 1), TEN_K, 123];
-    case 'currency': return ['uah', 'UA', 'UAHX', 'USD', 980, 'U$D'];
-    case 'slug': return ['', 'Nope', 'a b', '-x', '1x', 'x'.repeat(t.max + 1), 1, ...INJECTIONS];
-    case 'isoCode': return ['uah', 'UA', 'UAHX', 980, 'U$D'];
+    case 'text': return ['', '   ', 'x'.repeat(t.max + 1), TEN_K, 123, 'evil\u202Egnp.exe', 'two\r\nlines', 'zero\u200Bwidth'];
+    case 'currency': return ['uah', 'UA', 'UAHX', 'USD', 980, 'U$D', 'ZZZ'];
+    case 'slug': return ['', 'Nope', 'a b', '-x', '1x', 'x'.repeat(t.max + 1), 1, ...INJECTIONS, ...LANGUAGE_NAMES];
+    case 'isoCode': return ['uah', 'UA', 'UAHX', 980, 'U$D', 'ZZZ', 'XXX'];
   }
 }
 
@@ -196,7 +202,7 @@ export function bodyCases(base: Req, fields: readonly Field[], maxBody = 1_048_5
 }
 
 /** A path template's parameter replaced by hostile values (the other parameters stay valid). */
-export function pathCases(method: Method, template: (v: string) => string, key: string, extra: Partial<Req> = {}, values: readonly string[] = ['prj_missing', '..', '.', ...INJECTIONS, '%', 'a/b']): FuzzCase[] {
+export function pathCases(method: Method, template: (v: string) => string, key: string, extra: Partial<Req> = {}, values: readonly string[] = ['prj_missing', '..', '.', ...INJECTIONS, '%', 'a/b', ...LANGUAGE_NAMES]): FuzzCase[] {
   return values.map((v) => ({ name: `path ${show(v)}`, req: { method, path: template(encodeURIComponent(v)), key, ...extra } }));
 }
 
@@ -211,7 +217,10 @@ export function authCases(req: Req): FuzzCase[] {
 
 /** Query parameters: each replaced by bad values, unknown ones added. */
 export function queryCases(base: Req, params: Record<string, readonly unknown[]>): FuzzCase[] {
-  const out: FuzzCase[] = [{ name: 'unknown query parameter', req: { ...base, query: { ...base.query, projectId: 'prj_other' } }, status: 400 }];
+  const out: FuzzCase[] = [
+    { name: 'unknown query parameter', req: { ...base, query: { ...base.query, projectId: 'prj_other' } }, status: 400 },
+    ...LANGUAGE_NAMES.map((n) => ({ name: `query field ${n}`, req: { ...base, query: { ...base.query, [n]: '1' } }, status: 400 })),
+  ];
   for (const [name, values] of Object.entries(params)) {
     for (const v of values) out.push({ name: `?${name}=${show(v)}`, req: { ...base, query: { ...base.query, [name]: String(v) } } });
   }
@@ -258,6 +267,10 @@ function versionRuleCases(base: Req): FuzzCase[] {
     withPrices((b) => { delete (b.products as P[])[0]!.extraSeatMonthlyPrice; }, 'seats priced by half'),
     withPrices((b) => { (b.products as P[])[1]!.productId = 'Call Tracking'; }, 'a productId that is no slug'),
     withPrices((b) => { (b.numbers as Record<string, unknown>)['toll free'] = 1; }, 'a number type that is no slug'),
+    ...LANGUAGE_NAMES.map((n) => withPrices((b) => { Object.defineProperty(b.numbers, n, { value: 1, enumerable: true, configurable: true, writable: true }); }, `number type ${n}`)),
+    ...LANGUAGE_NAMES.map((n) => withPrices((b) => { (b.products as P[]).push({ ...(b.products as P[])[1]!, productId: n }); }, `product ${n}`)),
+    withPrices((b) => { (b.products as P[])[1]!.name = 'evil\u202Egnp.exe'; }, 'a product name with a right-to-left override'),
+    withPrices((b) => { (b.products as P[])[1]!.name = 'two\r\nlines'; }, 'a product name with CR LF'),
     withPrices((b) => { b.products = []; }, 'no products'),
     withPrices((b) => { (b.tariff as { sms: unknown[] }).sms = []; }, 'no sms rates'),
     withPrices((b) => { (b.products as P[])[2]!.included = Array.from({ length: 21 }, (_, i) => `item ${i}`); }, 'more than 20 included lines'),
@@ -388,6 +401,13 @@ export const FUZZ: Record<string, RouteFuzz> = {
         { name: 'products missing', req: { ...base, body: { seats: 5 } }, status: 400 },
         { name: 'numbers.premium (unknown type)', req: { ...base, body: { ...(base.body as object), numbers: { premium: 1 } } }, status: 400 },
         { name: 'an unknown plan', req: { ...base, body: { ...(base.body as object), planId: 'gold' } }, status: 404 },
+        ...LANGUAGE_NAMES.flatMap((n) => [
+          { name: `numbers.${n}`, req: { ...base, body: undefined, rawBody: `{"products":["telephony"],"numbers":{${JSON.stringify(n)}:1}}` }, status: 400 },
+          { name: `products = [${n}]`, req: { ...base, body: { ...(base.body as object), products: [n] } }, status: 400 },
+          { name: `planId ${n}`, req: { ...base, body: { ...(base.body as object), planId: n } }, status: 400 },
+        ]),
+        // A project key sees only plans its project is on: another customer's offer is not found.
+        { name: 'a plan its project is not on, with a project key', req: { ...base, key: w.a.key, body: { ...(base.body as object), planId: w.unusedPlanId } }, status: 404 },
         { name: 'a day before any version', req: { ...base, body: { ...(base.body as object), date: '1999-12-31' } }, status: 404 },
         ...BAD_DATES.map((d) => ({ name: `date = ${show(d)}`, req: { ...base, body: { ...(base.body as object), date: d } }, status: 400 })),
         { name: 'numbers = "x"', req: { ...base, body: { ...(base.body as object), numbers: 'x' } } },

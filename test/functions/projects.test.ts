@@ -43,7 +43,8 @@ describe('POST /projects', () => {
     const first = await call(createProject, 'POST /projects', { body: { name: 'Idem' }, headers });
     const again = await call(createProject, 'POST /projects', { body: { name: 'Idem' }, headers });
     expect(first.status).toBe(201);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201); // the first answer, its status too
+    expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.projectId).toBe(first.body.projectId);
     expect(again.body.apiKeyId).toBe(first.body.apiKeyId);
     expect(again.body.apiKey).toBeUndefined(); // never stored in clear, so never shown twice
