@@ -8,7 +8,6 @@
  * disables the rule), `topup.failed` (and `topup.disabled`), and, when the balance is still below the
  * rule's `below`, the next request at once: all conditioned on the project's version.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict, NotFound } from '../domain/errors';
 import { draft, type EventDraft } from '../domain/events';
 import { MAX_TOPUP_FAILURES, viewOf, type TopupRule, type TopupRuleInput, type TopupRuleView } from '../domain/topup';
@@ -18,7 +17,8 @@ import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { keys } from '../store/keys';
 import { findPayment } from '../store/payments';
 import { getProjectItem } from '../store/projects';
-import { isConditionFailed, withRetries } from '../store/transactions';
+import { isConditionFailed } from '../store/transactions';
+import { findTopupFailure, putTopupRule } from '../store/corrections';
 import { moveBalance } from './money-move';
 
 const monthOf = (ctx: StoreContext) => todayOf(ctx).slice(0, 7);
@@ -44,13 +44,7 @@ export async function putAutoTopup(ctx: StoreContext, projectId: string, input: 
       ...(was?.limitReachedMonth !== undefined ? { limitReachedMonth: was.limitReachedMonth } : {}),
     };
     try {
-      await withRetries(() => ctx.doc.send(new UpdateCommand({
-        TableName: ctx.tables.projects,
-        Key: keys.project(projectId),
-        UpdateExpression: 'SET autoTopup = :rule, version = :next',
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':rule': rule, ':next': project.version + 1, ':version': project.version },
-      })));
+      await putTopupRule(ctx, project, rule);
       return rule.removed ? null : viewOf(rule, monthOf(ctx));
     } catch (e) {
       // Another move of the project committed in between (or our own, whose answer was lost: the
@@ -62,13 +56,11 @@ export async function putAutoTopup(ctx: StoreContext, projectId: string, input: 
 
 export interface TopupFailed { topupId: string; status: 'failed' }
 
-interface FailureRecord { topupId: string; reason: string }
-
 export async function failTopup(ctx: StoreContext, projectId: string, topupId: string, reason: string): Promise<TopupFailed> {
   if (!Id.safeParse(topupId).success) throw new NotFound(`top-up ${topupId.slice(0, 140)}`);
   return optimisticCommit<TopupFailed>(ctx.doc, `failure of top-up ${topupId}`, async ({ attemptId }) => {
     const project = await getProjectItem(ctx, projectId);
-    const seen = (await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.topup(projectId, topupId), ConsistentRead: true })))).Item as FailureRecord | undefined;
+    const seen = await findTopupFailure(ctx, projectId, topupId);
     if (seen) {
       if (seen.reason !== reason) throw new Conflict('idempotency_conflict', `top-up ${topupId} was already reported failed with another reason`);
       return { done: { topupId, status: 'failed' as const } };

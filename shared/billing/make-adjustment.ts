@@ -6,7 +6,6 @@
  * charge of its date: the credit grants that may pay for that day pay it first (shared/domain/credits.ts),
  * and what they paid is recorded on that day.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BillingDay } from '../domain/billing-days';
 import { addDraws, drawCharge, type DrawsByDay } from '../domain/credits';
 import { Conflict } from '../domain/errors';
@@ -15,23 +14,16 @@ import { entryIds, type LedgerEntry } from '../domain/ledger';
 import type { Money } from '../domain/money';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
+import { findAdjustment, type AdjustmentRecord } from '../store/corrections';
 import { drawsAdds, grantsOf } from '../store/credits';
 import { keys } from '../store/keys';
 import { ledgerPut } from '../store/ledger';
 import { getProjectItem } from '../store/projects';
-import { withRetries } from '../store/transactions';
 import { correctionDay, moveBalance } from './money-move';
 
 export interface AdjustmentInput { adjustmentId: string; amount: Money; description: string; date?: BillingDay }
 export interface AdjustmentResult { adjustmentId: string; amount: Money; description: string; balance: Money }
 export type AdjustmentOutcome = { status: 201 | 200; body: AdjustmentResult };
-
-interface AdjustmentRecord { adjustmentId: string; amount: Money; description: string; date: BillingDay; balanceAfter: Money; attemptId?: string }
-
-async function findAdjustment(ctx: StoreContext, projectId: string, adjustmentId: string): Promise<AdjustmentRecord | null> {
-  const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.adjustment(projectId, adjustmentId), ConsistentRead: true })));
-  return (out.Item as AdjustmentRecord | undefined) ?? null;
-}
 
 function replay(seen: AdjustmentRecord, input: AdjustmentInput): AdjustmentOutcome {
   if (seen.amount !== input.amount || seen.description !== input.description || (input.date !== undefined && input.date !== seen.date)) {

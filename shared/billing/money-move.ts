@@ -12,6 +12,7 @@ import type { Money } from '../domain/money';
 import { topupDecision, type TopupRule } from '../domain/topup';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { eventWrites, type EventWrites } from '../store/events';
+import { topupIdOf } from '../store/keys';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, type ProjectItem } from '../store/projects';
 import type { TransactItem } from '../store/transactions';
 
@@ -25,7 +26,7 @@ export function correctionDay(project: ProjectItem, date: BillingDay | undefined
 /** The top-up decision of a move (shared/domain/topup.ts), with the SET that stores the rule's new state. */
 export function topupFor(ctx: StoreContext, project: ProjectItem, after: Money, version: number, settledRule?: TopupRule): { drafts: EventDraft[]; set: string[]; values: Record<string, unknown>; rule: TopupRule | undefined } {
   const decided = topupDecision(settledRule ?? project.autoTopup, {
-    projectId: project.projectId, before: project.balance, after, version, settled: settledRule !== undefined, month: todayOf(ctx).slice(0, 7), nowIso: nowIso(ctx),
+    projectId: project.projectId, before: project.balance, after, topupId: topupIdOf(project.projectId, version), settled: settledRule !== undefined, month: todayOf(ctx).slice(0, 7), nowIso: nowIso(ctx),
   });
   const store = decided.changed || settledRule !== undefined;
   return { drafts: decided.drafts, rule: decided.rule, set: store ? ['autoTopup = :autoTopup'] : [], values: store ? { ':autoTopup': decided.rule } : {} };

@@ -5,7 +5,6 @@
  * `refund#<eventId>` (type usage_refund, dated `date`), the balance move (paid money, never credit),
  * `usage.refunded` and the alerts it crosses. The event keeps its cost and its day's telecom total.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BillingDay } from '../domain/billing-days';
 import { Conflict, NotFound } from '../domain/errors';
 import { draft } from '../domain/events';
@@ -13,48 +12,18 @@ import { entryIds, type LedgerEntry } from '../domain/ledger';
 import type { Money } from '../domain/money';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
+import { findRefund, findUsageItem, type RefundRecord } from '../store/corrections';
 import { readDebitMarks } from '../store/debit-marks';
 import { keys } from '../store/keys';
+export { refundedOn } from '../store/corrections';
 import { ledgerPut } from '../store/ledger';
 import { getProjectItem } from '../store/projects';
-import { withRetries } from '../store/transactions';
-import type { UsageItem } from '../store/usage';
 import { Id } from '../domain/values';
 import { correctionDay, moveBalance } from './money-move';
 
 export interface RefundInput { description?: string; date?: BillingDay }
 export interface RefundResult { eventId: string; amount: Money; balance: Money }
 export type RefundOutcome = { status: 201 | 200; body: RefundResult };
-
-interface RefundRecord { eventId: string; amount: Money; date: BillingDay; description?: string; balanceAfter: Money }
-
-async function findUsageItem(ctx: StoreContext, eventId: string): Promise<UsageItem | null> {
-  const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.usage, Key: keys.usage(eventId), ConsistentRead: true })));
-  return (out.Item as UsageItem | undefined) ?? null;
-}
-
-async function findRefund(ctx: StoreContext, projectId: string, day: BillingDay, eventId: string): Promise<RefundRecord | null> {
-  const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.refund(projectId, day, eventId), ConsistentRead: true })));
-  return (out.Item as RefundRecord | undefined) ?? null;
-}
-
-/** The ids of the events of `day` (their own day) that were refunded: one query of the day's refund records. */
-export async function refundedOn(ctx: StoreContext, projectId: string, day: BillingDay): Promise<Set<string>> {
-  const out = new Set<string>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await withRetries(() => ctx.doc.send(new QueryCommand({
-      TableName: ctx.tables.projects,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':prefix': keys.refundDayPrefix(day) },
-      ProjectionExpression: 'eventId',
-      ...(start ? { ExclusiveStartKey: start } : {}),
-    })));
-    for (const i of page.Items ?? []) out.add(String(i.eventId));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
 
 function replay(seen: RefundRecord, input: RefundInput): RefundOutcome {
   if ((input.date !== undefined && input.date !== seen.date) || (input.description !== undefined && input.description !== seen.description)) {

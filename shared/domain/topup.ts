@@ -5,7 +5,6 @@
  * crossing requests one top-up however the move is retried, at most one is outstanding, and the
  * month's requests never pass the limit.
  */
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { draft, type EventDraft } from './events';
 import { Money, PositiveMoney } from './money';
@@ -60,18 +59,13 @@ export function viewOf(rule: TopupRule, month: string): TopupRuleView {
   };
 }
 
-/** The top-up id of the request made by the write that gives `projectId` version `version`: one cause, one id. */
-export function topupIdOf(projectId: string, version: number): string {
-  return `tu_${createHash('sha256').update(`${projectId}\u0000topup\u0000${version}`).digest('base64url').slice(0, 24)}`;
-}
-
 export interface TopupMove {
   projectId: string;
   /** The balance before and after the move. */
   before: Money;
   after: Money;
-  /** The version the move's write gives the project. */
-  version: number;
+  /** The id a request made by this move gets (unique per project and version: ../store/keys.ts topupIdOf). */
+  topupId: string;
   /** This write settles the outstanding top-up (paid or failed): the next may be requested at once. */
   settled: boolean;
   month: string;
@@ -96,7 +90,7 @@ export function topupDecision(rule: TopupRule | undefined, move: TopupMove): { r
       changed: true,
     };
   }
-  const topupId = topupIdOf(move.projectId, move.version);
+  const topupId = move.topupId;
   return {
     rule: { ...rule, month: move.month, requestedThisMonth: requested + rule.amount, outstanding: { topupId, amount: rule.amount, requestedAt: move.nowIso } },
     drafts: [draft('topup.requested', { topupId, amount: rule.amount, balance: move.after, below: rule.below }, `topup#${topupId}`)],

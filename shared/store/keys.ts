@@ -66,6 +66,11 @@ export const keys = {
   }),
 };
 
+/** The id of the auto top-up requested by the write that gives `projectId` version `version`: one cause, one id. */
+export function topupIdOf(projectId: string, version: number): string {
+  return `tu_${createHash('sha256').update(`${projectId}\u0000topup\u0000${version}`).digest('base64url').slice(0, 24)}`;
+}
+
 /** SHA-256 of an API key: the only form a key is ever stored in. */
 export function hashApiKey(apiKey: string): string {
   return createHash('sha256').update(apiKey).digest('hex');

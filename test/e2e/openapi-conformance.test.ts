@@ -407,6 +407,37 @@ describe('the twin against its own /openapi.json', () => {
     expect(await status(client().GET('/portal/{asset}', { params: { path: { asset: 'app.css' } }, parseAs: 'text' }))).toBe(200);
     expect(await status(client().GET('/portal/{asset}', { params: { path: { asset: 'nope.js' } }, parseAs: 'text' }))).toBe(404);
   });
+  // issue 18: credits, corrections and top-ups through the typed client.
+  it('corrects money: an adjustment, a refund, a grant listed and voided, an auto top-up requested and failed', async () => {
+    const admin = client(twin.adminKey);
+    const created = await admin.POST('/projects', { body: { name: 'Corrections Co' } });
+    const id = created.data!.projectId;
+    const project = client(created.data!.apiKey);
+    const own = { params: { path: { projectId: id } } };
+    expect(await status(admin.POST('/projects/{projectId}/payments', { ...own, body: { paymentId: `pay-${id}`, amount: 10_000 } }))).toBe(201);
+    const adj = await admin.POST('/projects/{projectId}/adjustments', { ...own, body: { adjustmentId: `adj-${id}`, amount: 2_500, description: 'Goodwill' } });
+    expect(adj.data).toEqual({ adjustmentId: `adj-${id}`, amount: 2_500, description: 'Goodwill', balance: 12_500 });
+    const tel = await admin.POST('/api-keys', { body: { role: 'telephony' } });
+    const sms = { eventId: `sms-${id}`, projectId: id, kind: 'sms' as const, destination: '+380501234567', occurredAt: new Date(Date.now() - 60_000).toISOString(), segments: 1 };
+    expect(await status(client(tel.data!.apiKey).POST('/usage', { body: { events: [sms] } }))).toBe(202);
+    await waitFor(async () => (await project.GET('/projects/{projectId}', own)).data!.balance < 12_500);
+    const refund = await admin.POST('/projects/{projectId}/usage/{eventId}/refund', { params: { path: { projectId: id, eventId: sms.eventId } }, body: {} });
+    expect(refund.response.status).toBe(201);
+    expect(refund.data!.balance).toBe(12_500);
+    const grant = await admin.POST('/projects/{projectId}/credits', { ...own, body: { grantId: `g-${id}`, amount: 5_000, description: 'Trial' } });
+    expect(grant.data).toMatchObject({ grantId: `g-${id}`, remaining: 5_000, status: 'active', expiresOn: null });
+    expect((await project.GET('/projects/{projectId}/credits', own)).data!.grants).toHaveLength(1);
+    expect((await project.GET('/projects/{projectId}', own)).data!.creditBalance).toBe(5_000);
+    const voided = await admin.DELETE('/projects/{projectId}/credits/{grantId}', { params: { path: { projectId: id, grantId: `g-${id}` } } });
+    expect(voided.data).toMatchObject({ status: 'voided', remaining: 0 });
+    const rule = await project.PUT('/projects/{projectId}/auto-topup', { ...own, body: { below: 10_000, amount: 20_000, monthlyLimit: 60_000 } });
+    expect(rule.data).toEqual({ below: 10_000, amount: 20_000, monthlyLimit: 60_000, status: 'active', outstanding: null, requestedThisMonth: 0 });
+    expect(await status(admin.POST('/projects/{projectId}/adjustments', { ...own, body: { adjustmentId: `charge-${id}`, amount: -5_000, description: 'Manual charge' } }))).toBe(201);
+    const read = await project.GET('/projects/{projectId}/auto-topup', own);
+    const topupId = read.data!.outstanding!.topupId;
+    const failed = await admin.POST('/projects/{projectId}/topups/{topupId}/failed', { params: { path: { projectId: id, topupId } }, body: { reason: 'card declined' } });
+    expect(failed.data).toEqual({ topupId, status: 'failed' });
+  }, 60_000);
 
   it('covered every route of the document', () => {
     const ops = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m.toUpperCase()} ${p}`));
