@@ -54,11 +54,12 @@ export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent
     return r;
   };
   // Each event is rated with the prices of its own billing day; that cost is final.
-  const rated: RatedUsageEvent[] = [];
+  const rated: Array<RatedUsageEvent & { prefix: string }> = [];
   for (const e of events) {
     const day = billingDayOf(e.occurredAt, ctx.zone);
     const rater = await raterOfDay(planOn(plans.get(e.projectId)!, day), day);
-    rated.push({ ...e, cost: rater.rate(e) });
+    // The prefix is stored with the event: the usage report groups by it, and no later tariff can tell it.
+    rated.push({ ...e, ...rater.rated(e) });
   }
   return storeUsage(ctx, rated);
 }
@@ -94,7 +95,7 @@ export function usageWrites(c: Config = config()): UsageWrites {
  * duplicates, so nothing is ever stored twice. Every item carries this call's attemptId, so an event
  * whose first write committed but whose answer was lost still counts as accepted by this call.
  */
-export async function storeUsage(ctx: StoreContext, events: readonly RatedUsageEvent[], opts: { writes?: UsageWrites } = {}): Promise<IngestResult> {
+export async function storeUsage(ctx: StoreContext, events: ReadonlyArray<RatedUsageEvent & { prefix?: string }>, opts: { writes?: UsageWrites } = {}): Promise<IngestResult> {
   const receivedAt = nowIso(ctx);
   const attemptId = randomUUID();
   const seen = new Set<string>();
