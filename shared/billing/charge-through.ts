@@ -19,6 +19,9 @@
  * with more numbers held than fit is charged one line per number type (domain/charge-day.ts fitLines).
  *
  * After the last day, runway.low is decided on the forecast (./alerts.ts).
+ * After each day, and after a run that found nothing left to charge (a retry after a crash), the
+ * usage report's aggregates of the closed days are written, outside the money transaction
+ * (./usage-aggregates.ts: a recount, idempotent).
  */
 import { addDays, billingDayOf, endOfDay, type BillingDay } from '../domain/billing-days';
 import { chargeTotal, closingLines, costOf, telecomDailyLine } from '../domain/charge-day';
@@ -36,6 +39,7 @@ import { readTimeline, snapshotPut } from '../store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { evaluateRunway } from './alerts';
 import { projectPricesOn } from './prices';
+import { aggregateClosedDays } from './usage-aggregates';
 
 /** Items of a day's transaction besides the product, number and discount lines and the events. */
 const FIXED_ITEMS = 4;
@@ -111,6 +115,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
         result: { after: { ...moved, eventSeq: events.eventSeq }, day: charged },
       };
     });
+    await aggregateClosedDays(ctx, step.after);
     if (!step.day) {
       await evaluateRunway(ctx, projectId, step.after);
       return { projectId, chargedThrough: step.after.chargedThrough, days };

@@ -112,7 +112,7 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
             set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : [])],
             values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}) },
           }),
-          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events)),
+          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events, chunk.late.get(day))),
           ...events.puts,
         ],
         receipt: debitMarkRef(ctx, chunk.events[0]!.eventId),

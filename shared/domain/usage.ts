@@ -94,6 +94,11 @@ export interface DebitChunk<E extends DebitableEvent> {
   perDay: Map<BillingDay, { total: Money; events: number }>;
   /** The balance change: minus the chunk's total cost. */
   delta: Money;
+  /**
+   * Per counted day, the late events in it (counted on a later day than their own, which was closed)
+   * by their own day: the close of the counted day re-aggregates those days for the usage report.
+   */
+  late: Map<BillingDay, Map<BillingDay, number>>;
 }
 
 /**
@@ -103,6 +108,7 @@ export interface DebitChunk<E extends DebitableEvent> {
  */
 export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], chargedThrough: BillingDay, maxItems: number, perDayItems = 1): DebitChunk<E> {
   const perDay = new Map<BillingDay, { total: Money; events: number }>();
+  const late = new Map<BillingDay, Map<BillingDay, number>>();
   const events: E[] = [];
   for (const e of pending) {
     const day = countedDay(e.day, chargedThrough);
@@ -112,6 +118,11 @@ export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], 
     events.push(e);
     const t = perDay.get(day) ?? { total: 0, events: 0 };
     perDay.set(day, { total: t.total + e.cost, events: t.events + 1 });
+    if (day !== e.day) {
+      const l = late.get(day) ?? new Map<BillingDay, number>();
+      l.set(e.day, (l.get(e.day) ?? 0) + 1);
+      late.set(day, l);
+    }
   }
-  return { events, perDay, delta: -sum(events.map((e) => e.cost)) };
+  return { events, perDay, delta: -sum(events.map((e) => e.cost)), late };
 }

@@ -38,15 +38,25 @@ export function telecomUnchanged(ctx: StoreContext, projectId: string, day: Bill
   };
 }
 
-/** The Update that adds `total` over `events` events to a day's running total. */
-export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number): TransactItem {
+/** The attribute of a telecom item counting the late events of `eventDay` in it (see telecomAdd). */
+export const LATE_ATTRIBUTE_PREFIX = 'late#';
+
+/**
+ * The Update that adds `total` over `events` events to a day's running total, and, per own day of
+ * its late events (`late`: events whose own day was closed, counted on this day), their number in
+ * `late#<own day>`, so the close of this day knows which closed days' usage aggregates to redo
+ * (shared/billing/usage-aggregates.ts) without reading any event. One attribute per own day: at
+ * most a few, as late events are rare and come from recent days.
+ */
+export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number, late?: ReadonlyMap<BillingDay, number>): TransactItem {
+  const lateDays = [...(late ?? [])];
   return {
     Update: {
       TableName: ctx.tables.projects,
       Key: keys.telecom(projectId, day),
-      UpdateExpression: 'ADD #total :total, #events :events',
-      ExpressionAttributeNames: { '#total': 'total', '#events': 'events' },
-      ExpressionAttributeValues: { ':total': total, ':events': events },
+      UpdateExpression: ['ADD #total :total, #events :events', ...lateDays.map((_, i) => `#l${i} :l${i}`)].join(', '),
+      ExpressionAttributeNames: { '#total': 'total', '#events': 'events', ...Object.fromEntries(lateDays.map(([d], i) => [`#l${i}`, `${LATE_ATTRIBUTE_PREFIX}${d}`])) },
+      ExpressionAttributeValues: { ':total': total, ':events': events, ...Object.fromEntries(lateDays.map(([, n], i) => [`:l${i}`, n])) },
     },
   };
 }
