@@ -57,6 +57,8 @@ const ROLE_COLUMN: Record<string, Column> = {
   'DELETE /projects/{projectId}/webhooks/{webhookId}': 'owner',
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': 'owner',
   'POST /admin/billing-runs': 'admin',
+  'GET /projects/{projectId}/reports/usage': 'owner',
+  'GET /projects/{projectId}/reports/spend': 'owner',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -153,6 +155,8 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
     return { method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${made.body.webhookId}` };
   },
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': async () => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks/${webhookOfA}/deliveries` }),
+  'GET /projects/{projectId}/reports/usage': async () => ({ method: 'GET', path: `/projects/${w.a.id}/reports/usage`, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'country' } }),
+  'GET /projects/{projectId}/reports/spend': async () => ({ method: 'GET', path: `/projects/${w.a.id}/reports/spend`, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'day' } }),
 };
 
 /** A's first event and a webhook of A (made in beforeAll). */
