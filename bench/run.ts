@@ -16,6 +16,7 @@ import { benchIngest } from './ingest';
 import { killAllNow } from './harness';
 import { benchNightly } from './nightly';
 import { benchRating } from './rating';
+import { benchReports } from './reports';
 import { benchTariff } from './tariff';
 
 const benches: Array<[name: string, run: () => Promise<string>]> = [
@@ -27,6 +28,7 @@ const benches: Array<[name: string, run: () => Promise<string>]> = [
   ['api', benchApi],
   ['ingest', benchIngest],
   ['forecast', benchForecast],
+  ['reports', benchReports],
 ];
 
 async function main(): Promise<void> {
