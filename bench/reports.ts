@@ -4,7 +4,8 @@
  * the nightly close wrote, against reading and grouping the same events (every day's events from the
  * usage index, folded and grouped by the same code), in one run.
  *
- * Setup (not timed): the events are rated with the standard tariff and written straight into the
+ * Setup (not timed): the events are rated with the standard tariff (prefix and country as POST /usage
+ * keeps them) and written straight into the
  * usage table with BatchWrite, with each day's running telecom total as the debit would leave it;
  * then the real nightly path closes the 365 days (charge-through.ts, one call catching up day by day,
  * each day's aggregate written after its close). The two answers are checked equal before timing.
@@ -17,7 +18,8 @@ import { chargeThrough } from '../shared/billing/charge-through';
 import { createProject } from '../shared/billing/projects';
 import { usageReportOf, type UsageReportSources } from '../shared/billing/reports';
 import { mapLimit } from '../shared/concurrency';
-import { addDays, daysFromTo, startOfDay } from '../shared/domain/billing-days';
+import { addDays, daysFromTo, hoursInDay, startOfDay } from '../shared/domain/billing-days';
+import { countryOf } from '../shared/domain/country';
 import { DEFAULT_PLAN } from '../shared/domain/default-plan';
 import { raterFor } from '../shared/domain/rating';
 import type { UsageEvent } from '../shared/domain/usage';
@@ -61,11 +63,11 @@ export async function benchReports(): Promise<string> {
         const e: UsageEvent = {
           eventId: `bench-${day}-${i}`, projectId: p, kind: sms ? 'sms' : 'outgoing_call',
           destination: DESTINATIONS[Math.floor(rand() * DESTINATIONS.length)]!,
-          occurredAt: utcIso(startOfDay(day, ZONE) + Math.floor(rand() * 86_000_000)),
+          occurredAt: utcIso(startOfDay(day, ZONE) + Math.floor(rand() * (hoursInDay(day, ZONE) * 3_600_000 - 1))),
           ...(sms ? { segments: 1 + Math.floor(rand() * 3) } : { durationSec: Math.floor(rand() * 600) }),
           tags: { employee: EMPLOYEES[Math.floor(rand() * EMPLOYEES.length)]! },
         };
-        const rated = { ...e, ...rater.rated(e) };
+        const rated = { ...e, ...rater.rated(e), country: countryOf(e.destination) };
         total += rated.cost;
         items.push(usageItemOf(ZONE, rated, receivedAt) as unknown as Record<string, unknown>);
       }
@@ -81,8 +83,7 @@ export async function benchReports(): Promise<string> {
     const dims = parseGroupBy(q.groupBy);
     const fromEvents = async () => {
       const days = daysFromTo(q.from, q.to);
-      const countries = new Map<string, string>();
-      const cells = await mapLimit(days, 8, async (day) => foldDay(await readDayEvents(ctx, p, day), countries).cells);
+      const cells = await mapLimit(days, 8, async (day) => foldDay(await readDayEvents(ctx, p, day)).cells);
       return usageReport(q.from, q.to, dims, days.map((day, i) => [day, cells[i]! as readonly Cell[]] as const));
     };
     const sources: UsageReportSources = { aggregated: 0, fromEvents: 0 };

@@ -50,8 +50,7 @@ export async function usageReportOf(ctx: StoreContext, projectId: string, q: Usa
     if (agg && agg.cells !== null && !stale.has(day)) cells.set(day, decodeCells(agg.cells));
     else fromEvents.push(day);
   }
-  const countries = new Map<string, string>();
-  const folded = await mapLimit(fromEvents, EVENT_DAYS_IN_FLIGHT, async (day) => foldDay(await readDayEvents(ctx, projectId, day), countries).cells);
+  const folded = await mapLimit(fromEvents, EVENT_DAYS_IN_FLIGHT, async (day) => foldDay(await readDayEvents(ctx, projectId, day)).cells);
   fromEvents.forEach((day, i) => cells.set(day, folded[i]!));
   if (sources) { sources.aggregated += days.length - fromEvents.length; sources.fromEvents += fromEvents.length; }
   return usageReport(q.from, q.to, dims, days.map((d) => [d, cells.get(d)!] as const));

@@ -7,7 +7,6 @@
  * Tags are client-named: they live in arrays of [key, value] pairs and groups in Maps keyed by a
  * JSON encoding, never as plain-object keys.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { daysBetween, type BillingDay } from './billing-days';
 import { DomainError, ValidationFailed } from './errors';
 import type { Money } from './money';
@@ -42,6 +41,8 @@ export interface ReportEvent {
   durationSec?: number;
   cost: Money;
   prefix?: string;
+  /** ISO 3166-1 alpha-2, looked up when the event was accepted (domain/country.ts). */
+  country?: string;
   /** Sorted by key. */
   tagPairs?: readonly (readonly [string, string])[];
 }
@@ -57,14 +58,6 @@ export interface Cell {
   amount: Money;
 }
 
-/** ISO 3166-1 alpha-2 of a destination's number; "ZZ" when the number belongs to no country. */
-export function countryOf(destination: string): string {
-  try {
-    return parsePhoneNumberFromString(destination)?.country ?? 'ZZ';
-  } catch {
-    return 'ZZ';
-  }
-}
 
 /** Kept tag values per key: the `limit` with the most events, ties by value. */
 function keptValues(events: readonly ReportEvent[], limit: number): Map<string, Set<string>> {
@@ -84,12 +77,12 @@ function keptValues(events: readonly ReportEvent[], limit: number): Map<string, 
   return kept;
 }
 
-function cellsWith(events: readonly ReportEvent[], limit: number, countries: Map<string, string>): Cell[] {
+function cellsWith(events: readonly ReportEvent[], limit: number): Cell[] {
   const kept = keptValues(events, limit);
   const cells = new Map<string, Cell>();
   for (const e of events) {
-    let country = countries.get(e.destination);
-    if (country === undefined) { country = countryOf(e.destination); countries.set(e.destination, country); }
+    // Events stored before the country was kept have none: "ZZ", as for a number of no country.
+    const country = e.country ?? 'ZZ';
     const tags = (e.tagPairs ?? []).map(([k, v]) => [k, kept.get(k)!.has(v) ? v : OTHER] as const);
     const prefix = e.prefix ?? null;
     const key = JSON.stringify([e.kind, country, prefix, tags]);
@@ -121,12 +114,12 @@ export interface DayCells {
 
 /**
  * A day's events as cells, tags folded as MAX_TAG_VALUES_PER_DAY says, folded further while the
- * encoding is over MAX_AGGREGATE_BYTES. `countries` caches lookups across days.
+ * encoding is over MAX_AGGREGATE_BYTES.
  */
-export function foldDay(events: readonly ReportEvent[], countries = new Map<string, string>()): DayCells {
+export function foldDay(events: readonly ReportEvent[]): DayCells {
   let cells: Cell[] = [];
   for (const limit of FOLD_STEPS) {
-    cells = cellsWith(events, limit, countries);
+    cells = cellsWith(events, limit);
     const encoded = encodeCells(cells);
     if (new TextEncoder().encode(encoded).length <= MAX_AGGREGATE_BYTES) return { cells, encoded, count: events.length };
   }

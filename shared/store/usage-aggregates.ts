@@ -36,7 +36,7 @@ export async function readDayEvents(ctx: Pick<StoreContext, 'doc' | 'tables'>, p
       IndexName: USAGE_TIME_INDEX,
       KeyConditionExpression: 'projectDay = :pd',
       ExpressionAttributeValues: { ':pd': keys.projectDay(projectId, day) },
-      ...projectionOf('kind', 'destination', 'durationSec', 'cost', 'prefix', 'tagPairs'),
+      ...projectionOf('kind', 'destination', 'durationSec', 'cost', 'prefix', 'country', 'tagPairs'),
     },
   });
   return items as unknown as ReportEvent[];

@@ -33,6 +33,8 @@ export interface UsageItem extends Omit<RatedUsageEvent, 'tags'> {
   receivedAt: string;
   /** The tariff prefix that rated it (absent on events stored before it was kept). */
   prefix?: string;
+  /** ISO 3166-1 alpha-2 of the destination, or "ZZ" (domain/country.ts; absent on events stored before it was kept). */
+  country?: string;
   /** The ingest round that stored the item (shared/store/commit.ts receipts). */
   attemptId?: string;
 }
@@ -48,13 +50,14 @@ export function timeKeyOf(occurredAt: string, eventId: string): string {
   return `${utcIso(Date.parse(occurredAt))}#${eventId}`;
 }
 
-export function usageItemOf(zone: string, event: RatedUsageEvent & { prefix?: string }, receivedAt: string, attemptId?: string): UsageItem {
+export function usageItemOf(zone: string, event: RatedUsageEvent & { prefix?: string; country?: string }, receivedAt: string, attemptId?: string): UsageItem {
   const day = billingDayOf(event.occurredAt, zone);
   return {
     ...keys.usage(event.eventId),
     ...withoutTags(toRatedEvent(event)),
     ...(event.tags !== undefined ? { tagPairs: tagEntries(event.tags) } : {}),
     ...(event.prefix !== undefined ? { prefix: event.prefix } : {}),
+    ...(event.country !== undefined ? { country: event.country } : {}),
     day,
     projectDay: keys.projectDay(event.projectId, day),
     timeKey: timeKeyOf(event.occurredAt, event.eventId),

@@ -21,7 +21,7 @@ import { addDays, billingDayOf, startOfDay } from '../../shared/domain/billing-d
 import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { raterFor } from '../../shared/domain/rating';
 import { tagValue, type UsageEvent } from '../../shared/domain/usage';
-import { countryOf } from '../../shared/domain/usage-report';
+import { countryOf } from '../../shared/domain/country';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
 import { readAggregatesMark } from '../../shared/store/usage-aggregates';
@@ -63,7 +63,7 @@ let run = 0;
 async function post(projectId: string, events: UsageEvent[]): Promise<void> {
   const ctx = storeContext();
   const rater = raterFor(DEFAULT_PLAN.tariff);
-  const rated = events.map((e) => ({ ...e, ...rater.rated(e) }));
+  const rated = events.map((e) => ({ ...e, ...rater.rated(e), country: countryOf(e.destination) }));
   await storeUsage(ctx, rated);
   await debitProject(ctx, projectId, rated.map((e) => usageItemOf(ZONE, e, new Date(ctx.now()).toISOString())));
 }
