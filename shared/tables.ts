@@ -6,7 +6,8 @@
  * Projects: pk/sk. Items: the project (`project#<id>` / `project`), its timeline changes
  *   (`change#<at>#<seq>`), daily sessions (`sessions#<date>`), open telecom totals (`telecom#<date>`),
  *   API keys (`apikey#<sha256>` / `apikey`, and `apikeyid#<id>` / `apikeyid` pointing at the hash),
- *   number holdings (`number#<E164>` / `number`: which project holds a number when).
+ *   number holdings (`number#<E164>` / `number`: which project holds a number when), the usage
+ *   report's aggregates (`usage-agg#<date>`, and `usage-aggs`, the last closed day aggregated).
  *   GSI `byChargedThrough`: pk `chargeShard` (`shard#0`..`shard#N`), sk `chargedThrough` (date):
  *   the nightly fan-out queries `chargedThrough < date` per shard instead of scanning every item.
  * Ledger: pk `project#<id>`, sk `<date>#<entryId>`: append-only entries, read by date range.

@@ -7,7 +7,7 @@ import { ProductId } from './plan';
 import { Money } from './money';
 import { Day } from './values';
 
-export const LedgerType = z.enum(['payment', 'product_daily', 'number_daily', 'discount', 'telecom_daily', 'adjustment']);
+export const LedgerType = z.enum(['payment', 'product_daily', 'number_daily', 'discount', 'telecom_daily', 'adjustment', 'usage_refund', 'credit_granted', 'credit_expired', 'credit_voided']);
 export type LedgerType = z.infer<typeof LedgerType>;
 
 export const LedgerEntry = z.object({

@@ -26,8 +26,8 @@ function periodOf(day: BillingDay, by: SpendPeriod): string {
 
 /** Adds one entry's amount to its figure; entries of no figure (payments, credits) add nothing. */
 function add(f: SpendFigures, e: Pick<LedgerEntry, 'type' | 'amount'>): void {
-  // Types arrive as stored strings: later ledger types (credits) are simply not spend figures.
-  switch (e.type as string) {
+  // Payments and credit grants, expiries and voids are not spend.
+  switch (e.type) {
     case 'product_daily': f.products -= e.amount; break;
     case 'number_daily': f.numbers -= e.amount; break;
     case 'discount': f.discount += e.amount; break;

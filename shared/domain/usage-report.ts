@@ -95,14 +95,33 @@ function cellsWith(events: readonly ReportEvent[], limit: number): Cell[] {
   return [...cells].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
 }
 
-/** The stored form of a day's cells: one JSON string, compact and measurable. */
+/**
+ * The stored form of a day's cells: one JSON string, compact and measurable. Every text (kind,
+ * country, prefix, tag keys and values) is written once in `t` and cells refer to it by index, so a
+ * day of many cells that share a few names stays small (a year of a busy project is read in one go).
+ */
 export function encodeCells(cells: readonly Cell[]): string {
-  return JSON.stringify(cells.map((c) => [c.kind, c.country, c.prefix, c.tags, c.count, c.durationSec, c.amount]));
+  const texts: string[] = [];
+  const index = new Map<string, number>();
+  const ref = (text: string): number => {
+    let i = index.get(text);
+    if (i === undefined) { i = texts.length; texts.push(text); index.set(text, i); }
+    return i;
+  };
+  const rows = cells.map((c) => [ref(c.kind), ref(c.country), c.prefix === null ? -1 : ref(c.prefix),
+    c.tags.map(([k, v]) => [ref(k), v === OTHER ? -1 : ref(v)]), c.count, c.durationSec, c.amount]);
+  return JSON.stringify({ t: texts, c: rows });
 }
 
 export function decodeCells(encoded: string): Cell[] {
-  const rows = JSON.parse(encoded) as [UsageKind, string, string | null, [string, TagCellValue][], number, number, number][];
-  return rows.map(([kind, country, prefix, tags, count, durationSec, amount]) => ({ kind, country, prefix, tags, count, durationSec, amount }));
+  const { t, c } = JSON.parse(encoded) as { t: string[]; c: [number, number, number, [number, number][], number, number, number][] };
+  return c.map(([kind, country, prefix, tags, count, durationSec, amount]) => ({
+    kind: t[kind] as UsageKind,
+    country: t[country]!,
+    prefix: prefix === -1 ? null : t[prefix]!,
+    tags: tags.map(([k, v]) => [t[k]!, v === -1 ? OTHER : t[v]!] as const),
+    count, durationSec, amount,
+  }));
 }
 
 export interface DayCells {
@@ -192,7 +211,8 @@ export function usageReport(from: BillingDay, to: BillingDay, dims: readonly Dim
   for (const [day, cells] of days) {
     for (const c of cells) {
       const values = dims.map((d) => valueOf(d, day, c));
-      const key = JSON.stringify(values);
+      // Control characters never occur in a value (tag values are printable), so they can delimit.
+      const key = values.map((v) => (v === null ? '\u0000' : v === OTHER ? '\u0001' : v)).join('\u0002');
       let g = groups.get(key);
       if (!g) {
         if (groups.size >= MAX_REPORT_ROWS) throw new TooManyGroups();
