@@ -27,6 +27,7 @@ import { keys } from '../../shared/store/keys';
 import { readAggregatesMark } from '../../shared/store/usage-aggregates';
 import { usageItemOf } from '../../shared/store/usage';
 import { billingEnv, linesOf, newProject } from '../support/billing';
+import { faultyDoc } from '../support/faulty-doc';
 import type { HttpEvent } from '../../shared/http/route';
 import { apiEvent, call, projectAuth } from '../support/http';
 import type { Context } from 'aws-lambda';
@@ -154,6 +155,33 @@ describe('reports tie out with the events and the ledger', () => {
     expect([r2.total.count, r2.total.amount, after.aggregated]).toEqual([2, 200, 1]);
     // The late event's money is in the day that counted it.
     expect((await linesOf(p, '2026-03-02')).find((l) => l.type === 'telecom_daily')!.amount).toBe(-100);
+  });
+});
+
+describe('the aggregate step under crashes', () => {
+  it('a crash after the close leaves the day to the events, and the next run (a retry) writes its aggregate', async () => {
+    const ctx = storeContext();
+    const p = await newProject({ billingStartDate: START, name: `reports-crash-${++run}` });
+    env.at('2026-03-01T12:00:00Z');
+    await post(p, [{ eventId: `x1-${p}`, projectId: p, kind: 'sms', destination: '+380671234567', occurredAt: '2026-03-01T10:00:00Z', segments: 3, tags: { employee: 'olena' } }]);
+    env.at('2026-03-02T00:10:00Z');
+    // The money transaction commits; the aggregate's write is "lost" (written, the answer an error) then refused outright.
+    let puts = 0;
+    const crashing = storeContext({ doc: faultyDoc(ctx.doc, (cmd) => {
+      if (cmd.name !== 'PutCommand' || !String(cmd.input.Item?.sk).startsWith(keys.usageAggregatePrefix)) return undefined;
+      return ++puts === 1 ? { after: new Error('lost answer') } : { before: new Error('crash') };
+    }) });
+    await expect(chargeThrough(crashing, p, START)).rejects.toThrow();
+    expect((await linesOf(p, START)).find((l) => l.type === 'telecom_daily')!.amount).toBe(-360);
+    expect(await readAggregatesMark(ctx, p)).toBeNull();
+    const sources: UsageReportSources = { aggregated: 0, fromEvents: 0 };
+    expect((await usageReportOf(ctx, p, { from: START, to: START, groupBy: 'tag:employee' }, sources)).total.amount).toBe(360);
+    expect(sources.fromEvents).toBe(1);
+    // The queue's retry: nothing left to charge, the aggregate written, the same answer from it.
+    expect((await chargeThrough(ctx, p, START)).days).toEqual([]);
+    const after: UsageReportSources = { aggregated: 0, fromEvents: 0 };
+    const r = await usageReportOf(ctx, p, { from: START, to: START, groupBy: 'tag:employee' }, after);
+    expect([r.rows, after.aggregated]).toEqual([[{ group: { 'tag:employee': 'olena' }, count: 1, durationSec: 0, amount: 360 }], 1]);
   });
 });
 
