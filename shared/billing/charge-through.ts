@@ -115,7 +115,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
         result: { after: { ...moved, eventSeq: events.eventSeq }, day: charged },
       };
     });
-    await aggregateClosedDays(ctx, step.after);
+    await aggregateClosedDays(ctx, step.after, step.day?.date);
     if (!step.day) {
       await evaluateRunway(ctx, projectId, step.after);
       return { projectId, chargedThrough: step.after.chargedThrough, days };

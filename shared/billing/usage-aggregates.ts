@@ -24,9 +24,9 @@ import type { ProjectItem } from '../store/projects';
 import { advanceAggregatesMark, putAggregate, readAggregatesMark, readDayEvents, readTelecomCounts } from '../store/usage-aggregates';
 
 /**
- * Closed days aggregated by one run at most: a project that has never been aggregated (before this
- * existed) is caught up over a few nights rather than in one long run; until then its older days
- * are answered from the events.
+ * Closed days aggregated by one run at most, so a run that catches up many days (a project whose
+ * aggregation stopped for a while) stays short; the rest follow on the next nights, and until then
+ * those days are answered from the events.
  */
 export const MAX_AGGREGATE_DAYS_PER_RUN = 62;
 
@@ -38,12 +38,18 @@ export class AggregateBehind extends Busy {
   }
 }
 
-/** Writes the aggregates of the closed days after the mark, up to `project.chargedThrough`; returns the days done. */
-export async function aggregateClosedDays(ctx: StoreContext, project: Pick<ProjectItem, 'projectId' | 'chargedThrough' | 'billingStartDate'>): Promise<BillingDay[]> {
+/**
+ * Writes the aggregates of the closed days after the mark, up to `project.chargedThrough`; returns
+ * the days done. Without a mark yet, it starts at `closedNow` (the day this run has just closed: a
+ * new project's first day) or else at the last closed day: a project closed before aggregates
+ * existed is not read back through its whole history in one night; its older days are answered from
+ * their events.
+ */
+export async function aggregateClosedDays(ctx: StoreContext, project: Pick<ProjectItem, 'projectId' | 'chargedThrough'>, closedNow?: BillingDay): Promise<BillingDay[]> {
   const { projectId, chargedThrough } = project;
   const mark = await readAggregatesMark(ctx, projectId);
   const done: BillingDay[] = [];
-  for (let day = mark === null ? project.billingStartDate : addDays(mark, 1); day <= chargedThrough && done.length < MAX_AGGREGATE_DAYS_PER_RUN; day = addDays(day, 1)) {
+  for (let day = mark === null ? closedNow ?? chargedThrough : addDays(mark, 1); day <= chargedThrough && done.length < MAX_AGGREGATE_DAYS_PER_RUN; day = addDays(day, 1)) {
     const telecom = await readTelecomCounts(ctx, projectId, day);
     const late = telecom?.late ?? new Map<BillingDay, number>();
     const lateEvents = [...late.values()].reduce((a, b) => a + b, 0);
