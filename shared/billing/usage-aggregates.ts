@@ -17,9 +17,10 @@
  * every moment, aggregates or not.
  */
 import { addDays, type BillingDay } from '../domain/billing-days';
-import { Busy } from '../domain/errors';
 import { foldDay } from '../domain/usage-report';
+import { logger } from '../logger';
 import type { StoreContext } from '../store/context';
+import { sleep } from '../store/transactions';
 import type { ProjectItem } from '../store/projects';
 import { advanceAggregatesMark, putAggregate, readAggregatesMark, readDayEvents, readTelecomCounts } from '../store/usage-aggregates';
 
@@ -30,13 +31,9 @@ import { advanceAggregatesMark, putAggregate, readAggregatesMark, readDayEvents,
  */
 export const MAX_AGGREGATE_DAYS_PER_RUN = 62;
 
-/** The events of a day are not all visible in the usage index yet (it is eventually consistent on DynamoDB). */
-export class AggregateBehind extends Busy {
-  constructor(day: BillingDay) {
-    super(`usage aggregate of ${day}`);
-    this.message = `the usage index does not show every event of ${day} yet; the run retries`;
-  }
-}
+/** Reads of a day's events before giving its aggregate up: the index lags the table by well under a second. */
+const INDEX_READS = 3;
+const INDEX_WAIT_MS = 250;
 
 /**
  * Writes the aggregates of the closed days after the mark, up to `project.chargedThrough`; returns
@@ -62,9 +59,25 @@ export async function aggregateClosedDays(ctx: StoreContext, project: Pick<Proje
   return done;
 }
 
+/**
+ * Writes `day`'s aggregate from its stored events. `atLeast`: how many of them the day's own telecom
+ * total counted, all stored before they were debited; the usage index (eventually consistent on
+ * DynamoDB) showing fewer is lag, so it is read again. Still behind after a few reads (or a total
+ * that does not match the events, which nothing should ever make), the aggregate is not written and
+ * the report keeps answering that day from its events: slower, never wrong. The night goes on.
+ */
 async function aggregateDay(ctx: StoreContext, projectId: string, day: BillingDay, closedOn: BillingDay, atLeast: number): Promise<void> {
-  const events = await readDayEvents(ctx, projectId, day);
-  if (events.length < atLeast) throw new AggregateBehind(day);
-  const folded = foldDay(events);
-  await putAggregate(ctx, projectId, { day, events: folded.count, cells: folded.encoded }, closedOn);
+  for (let read = 1; ; read++) {
+    const events = await readDayEvents(ctx, projectId, day);
+    if (events.length >= atLeast) {
+      const folded = foldDay(events);
+      await putAggregate(ctx, projectId, { day, events: folded.count, cells: folded.encoded }, closedOn);
+      return;
+    }
+    if (read >= INDEX_READS) {
+      logger.warn('usage aggregate not written: the usage index shows fewer events than the day counted', { projectId, day, shown: events.length, counted: atLeast });
+      return;
+    }
+    await sleep(INDEX_WAIT_MS * read);
+  }
 }
