@@ -8,7 +8,7 @@
  *   - redoing the aggregation (a retry after a crash) changes nothing.
  */
 import fc from 'fast-check';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as getUsageReport } from '../../functions/api/get-usage-report';
 import { handler as getSpendReport } from '../../functions/api/get-spend-report';
@@ -24,7 +24,7 @@ import { tagValue, type UsageEvent } from '../../shared/domain/usage';
 import { countryOf } from '../../shared/domain/country';
 import { storeContext } from '../../shared/store/context';
 import { keys } from '../../shared/store/keys';
-import { readAggregatesMark } from '../../shared/store/usage-aggregates';
+import { readAggregate, readAggregatesMark } from '../../shared/store/usage-aggregates';
 import { usageItemOf } from '../../shared/store/usage';
 import { billingEnv, linesOf, newProject } from '../support/billing';
 import { faultyDoc } from '../support/faulty-doc';
@@ -182,6 +182,22 @@ describe('the aggregate step under crashes', () => {
     const after: UsageReportSources = { aggregated: 0, fromEvents: 0 };
     const r = await usageReportOf(ctx, p, { from: START, to: START, groupBy: 'tag:employee' }, after);
     expect([r.rows, after.aggregated]).toEqual([[{ group: { 'tag:employee': 'olena' }, count: 1, durationSec: 0, amount: 360 }], 1]);
+  });
+});
+
+describe('an index that does not show what the day counted', () => {
+  it('leaves the aggregate unwritten and the day to its events, and the night goes on', async () => {
+    const ctx = storeContext();
+    const p = await newProject({ billingStartDate: START, name: `reports-behind-${++run}` });
+    // A running total that counts 5 events none of which the index shows (as if it lagged).
+    await env.doc.send(new PutCommand({ TableName: env.tables.PROJECTS_TABLE, Item: { ...keys.telecom(p, START), total: 0, events: 5 } }));
+    env.at('2026-03-02T00:10:00Z');
+    expect((await chargeThrough(ctx, p, START)).days).toHaveLength(1);
+    expect(await readAggregatesMark(ctx, p)).toBe(START);
+    expect(await readAggregate(ctx, p, START)).toBeNull();
+    const sources: UsageReportSources = { aggregated: 0, fromEvents: 0 };
+    await usageReportOf(ctx, p, { from: START, to: START, groupBy: 'day' }, sources);
+    expect(sources).toEqual({ aggregated: 0, fromEvents: 1 });
   });
 });
 
