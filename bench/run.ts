@@ -11,6 +11,7 @@ import { warnIfNotLambdaNode } from '../local/node-runtime';
 import { benchApi } from './api';
 import { benchBundle } from './bundle';
 import { benchDebit } from './debit';
+import { benchDebitCredits } from './debit-credits';
 import { benchForecast } from './forecast';
 import { benchIngest } from './ingest';
 import { killAllNow } from './harness';
@@ -23,6 +24,7 @@ const benches: Array<[name: string, run: () => Promise<string>]> = [
   ['rating', benchRating],
   ['tariff', benchTariff],
   ['debit', benchDebit],
+  ['debit-credits', benchDebitCredits],
   ['nightly', benchNightly],
   ['bundle', benchBundle],
   ['api', benchApi],

@@ -11,10 +11,10 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { isBillingDay } from '../../shared/domain/billing-days';
-import { NotFound } from '../../shared/domain/errors';
+import { DomainError, NotFound } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/workers';
 
 const Message = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay) });
 
@@ -65,7 +65,15 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
           logger.warn('charge message for an unknown project', { projectId });
           continue;
         }
-        logger.error('charge failed', { projectId, date, error: e instanceof Error ? e.message : String(e) });
+        if (e instanceof DomainError) {
+          // The project's stored data cannot be charged (a day no price covers): retries will not
+          // change that. It fails alone (partial batch) into the DLQ, whose alarm fires; this record
+          // and metric tell the operator which project and why. Nothing is charged wrongly meanwhile.
+          logger.error('day cannot be charged', { unchargeable: true, projectId, date, code: e.code, error: e.message });
+          metrics.addMetric('ProjectsUnchargeable', MetricUnit.Count, 1);
+        } else {
+          logger.error('charge failed', { projectId, date, error: e instanceof Error ? e.message : String(e) });
+        }
         failed.push(...messageIds);
       }
     }

@@ -19,4 +19,9 @@ export type LedgerEntry = z.infer<typeof LedgerEntry>;
 /** Entry ids of movements made outside the nightly charge (charge-day.ts makes the charge's own). */
 export const entryIds = {
   payment: (paymentId: string) => `payment#${paymentId}`,
+  adjustment: (adjustmentId: string) => `adjustment#${adjustmentId}`,
+  refund: (eventId: string) => `refund#${eventId}`,
+  creditGranted: (grantId: string) => `credit#${grantId}`,
+  creditExpired: (grantId: string) => `credit_expired#${grantId}`,
+  creditVoided: (grantId: string) => `credit_voided#${grantId}`,
 };
