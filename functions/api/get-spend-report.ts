@@ -6,7 +6,7 @@
 import { spendReportOf } from '../../shared/billing/reports';
 import { spendReportCsv } from '../../shared/http/report-csv';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('GET /projects/{projectId}/reports/spend').handler(async ({ params, query }) => {
   const report = await spendReportOf(storeContext(), params.projectId, query);

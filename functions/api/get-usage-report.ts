@@ -6,7 +6,7 @@
 import { usageReportOf } from '../../shared/billing/reports';
 import { usageReportCsv } from '../../shared/http/report-csv';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('GET /projects/{projectId}/reports/usage').handler(async ({ params, query }) => {
   const report = await usageReportOf(storeContext(), params.projectId, query);
