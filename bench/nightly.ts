@@ -32,6 +32,7 @@ import { note, putAll, runAlone, timeMs, whole, withDynamo } from './harness';
 import { projectsToChargePage } from '../shared/store/charge-index';
 import { utcIso } from '../shared/domain/timeline-snapshot';
 import { mapLimit } from '../shared/concurrency';
+import { usageItemOf } from '../shared/store/usage';
 
 const PROJECTS = Number(process.env.BENCH_NIGHTLY_PROJECTS ?? 2_000);
 const HISTORY_DAYS = 30;
@@ -84,7 +85,7 @@ function changesOf(kind: Kind, p: number, night: BillingDay = NIGHT): TimelineCh
 }
 
 /** Every item of one project, as the store would have left it after charging through D-1. */
-function projectItems(kind: Kind, p: number, night: BillingDay = NIGHT, prefix = 'prj_bench'): { projectId: string; items: Record<string, unknown>[] } {
+function projectItems(kind: Kind, p: number, night: BillingDay = NIGHT, prefix = 'prj_bench'): { projectId: string; items: Record<string, unknown>[]; usage: Record<string, unknown>[] } {
   const projectId = `${prefix}_${kind}_${p}`;
   const changes = changesOf(kind, p, night);
   const billingStartDate = kind === 'history1' ? night : addDays(night, -(HISTORY_DAYS - 1));
@@ -111,9 +112,13 @@ function projectItems(kind: Kind, p: number, night: BillingDay = NIGHT, prefix =
     timelineRev: changes.length,
     createdAt,
   });
-  // Some usage was debited on D: its open telecom total.
+  // Some usage was debited on D: its 17 events (the close aggregates them for the usage report) and their open telecom total.
+  const usage = Array.from({ length: 17 }, (_, i) => usageItemOf(ZONE, {
+    eventId: `${projectId}-ev${i}`, projectId, kind: 'outgoing_call', destination: '+380441234567', occurredAt: at(night, 10, i),
+    durationSec: 250, cost: i === 16 ? 200 + p : 250, prefix: '38044', country: 'UA',
+  }, createdAt) as unknown as Record<string, unknown>);
   items.push({ ...keys.telecom(projectId, night), total: 4_200 + p, events: 17 });
-  return { projectId, items };
+  return { projectId, items, usage };
 }
 
 function sqsEvent(projectIds: readonly string[], date: BillingDay): SQSEvent {
@@ -191,8 +196,10 @@ async function monthCloseRatio(d: Parameters<Parameters<typeof withDynamo>[1]>[0
   for (const [which, night] of [['close', MONTH_END], ['ordinary', MONTH_ORDINARY]] as const) {
     const projects: Record<string, unknown>[] = [];
     const ledger: Record<string, unknown>[] = [];
+    const usage: Record<string, unknown>[] = [];
     for (let p = 0; p < MONTH_PROJECTS; p++) {
-      const { projectId, items } = projectItems('history30', p, night, `prj_month_${which}`);
+      const { projectId, items, usage: events } = projectItems('history30', p, night, `prj_month_${which}`);
+      usage.push(...events);
       ids[which].push(projectId);
       // Its January is stated already: February is the month this night may close.
       projects.push(...items.map((i) => (i.sk === 'project' ? { ...i, statementsThrough: '2026-01' } : i)));
@@ -202,6 +209,8 @@ async function monthCloseRatio(d: Parameters<Parameters<typeof withDynamo>[1]>[0
     }
     await putAll(d.doc, d.tables.PROJECTS_TABLE, projects);
     await putAll(d.doc, d.tables.LEDGER_TABLE, ledger);
+    // The night's telecom total counts these events: the close aggregates them (reports) as on a real night.
+    await putAll(d.doc, d.tables.USAGE_TABLE, usage, 8);
   }
   const warm = 20;
   await chargeNight(ids.close.slice(0, warm), MONTH_END);
@@ -236,12 +245,15 @@ export async function benchNightly(): Promise<string> {
     const setupMs = await timeMs(async () => {
       for (const kind of ['history30', 'history1'] as const) {
         const all: Record<string, unknown>[] = [];
+        const usage: Record<string, unknown>[] = [];
         for (let p = 0; p < PROJECTS; p++) {
-          const { projectId, items } = projectItems(kind, p);
-          ids[kind].push(projectId);
-          all.push(...items);
+          const made = projectItems(kind, p);
+          ids[kind].push(made.projectId);
+          all.push(...made.items);
+          usage.push(...made.usage);
         }
         await putAll(d.doc, d.tables.PROJECTS_TABLE, all);
+        await putAll(d.doc, d.tables.USAGE_TABLE, usage, 8);
       }
     });
     note(`nightly: setup ${(setupMs / 1000).toFixed(0)} s (${PROJECTS} projects of each kind written directly)`);

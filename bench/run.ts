@@ -17,6 +17,7 @@ import { benchIngest } from './ingest';
 import { killAllNow } from './harness';
 import { benchNightly } from './nightly';
 import { benchRating } from './rating';
+import { benchReports } from './reports';
 import { benchTariff } from './tariff';
 
 const benches: Array<[name: string, run: () => Promise<string>]> = [
@@ -29,6 +30,7 @@ const benches: Array<[name: string, run: () => Promise<string>]> = [
   ['api', benchApi],
   ['ingest', benchIngest],
   ['forecast', benchForecast],
+  ['reports', benchReports],
 ];
 
 async function main(): Promise<void> {

@@ -872,6 +872,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{projectId}/reports/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events, seconds and cost grouped by 1 or 2 of day, month, kind, country, prefix, tag:<key>, over up to 366 days
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdReportsUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/reports/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Products, numbers, discount, telecom, adjustments, refunds and total per day or month, over up to 366 days
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdReportsSpend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "payment.received": {
@@ -1345,6 +1385,15 @@ export interface components {
             occurredAt: string;
             durationSec?: number;
             segments?: number;
+            /**
+             * @example {
+             *       "employee": "olena",
+             *       "campaign": "google-ads"
+             *     }
+             */
+            tags?: {
+                [key: string]: string;
+            };
         };
         LedgerEntry: {
             entryId: string;
@@ -1966,6 +2015,84 @@ export interface components {
                 /** @description integer minor units (kopecks, cents) */
                 included: number;
             }[];
+        };
+        UsageReport: {
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            to: string;
+            groupBy: string[];
+            rows: {
+                count: number;
+                durationSec: number;
+                /** @description integer minor units (kopecks, cents) */
+                amount: number;
+                group: {
+                    [key: string]: string | null | {
+                        /** @constant */
+                        other: true;
+                    };
+                };
+            }[];
+            total: {
+                count: number;
+                durationSec: number;
+                /** @description integer minor units (kopecks, cents) */
+                amount: number;
+            };
+        };
+        SpendReport: {
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            to: string;
+            /** @enum {string} */
+            groupBy: "day" | "month";
+            rows: {
+                /** @description integer minor units (kopecks, cents) */
+                products: number;
+                /** @description integer minor units (kopecks, cents) */
+                numbers: number;
+                /** @description integer minor units (kopecks, cents) */
+                discount: number;
+                /** @description integer minor units (kopecks, cents) */
+                telecom: number;
+                /** @description integer minor units (kopecks, cents) */
+                adjustments: number;
+                /** @description integer minor units (kopecks, cents) */
+                refunds: number;
+                /** @description integer minor units (kopecks, cents) */
+                total: number;
+                period: string;
+            }[];
+            total: {
+                /** @description integer minor units (kopecks, cents) */
+                products: number;
+                /** @description integer minor units (kopecks, cents) */
+                numbers: number;
+                /** @description integer minor units (kopecks, cents) */
+                discount: number;
+                /** @description integer minor units (kopecks, cents) */
+                telecom: number;
+                /** @description integer minor units (kopecks, cents) */
+                adjustments: number;
+                /** @description integer minor units (kopecks, cents) */
+                refunds: number;
+                /** @description integer minor units (kopecks, cents) */
+                total: number;
+            };
         };
     };
     responses: never;
@@ -4407,6 +4534,9 @@ export interface operations {
                             segments?: number;
                             /** @description integer minor units (kopecks, cents) */
                             cost: number;
+                            tags?: {
+                                [key: string]: string;
+                            };
                             /**
                              * @description present when the event was refunded (its cost still counts on its day)
                              * @constant
@@ -6905,6 +7035,204 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdReportsUsage: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                groupBy: string;
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events, seconds and cost grouped by 1 or 2 of day, month, kind, country, prefix, tag:<key>, over up to 366 days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy or past its time: the outcome is unknown, send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdReportsSpend: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                groupBy: "day" | "month";
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Products, numbers, discount, telecom, adjustments, refunds and total per day or month, over up to 366 days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,7 +7,8 @@
  *   (`change#<at>#<seq>`), daily sessions (`sessions#<date>`), telecom totals per day with each kind's
  *   part (`telecom#<date>`, kept after the day closes), monthly statements (`statement#<YYYY-MM>`),
  *   API keys (`apikey#<sha256>` / `apikey`, and `apikeyid#<id>` / `apikeyid` pointing at the hash),
- *   number holdings (`number#<E164>` / `number`: which project holds a number when).
+ *   number holdings (`number#<E164>` / `number`: which project holds a number when), the usage
+ *   report's aggregates (`usage-agg#<date>`, and `usage-aggs`, the last closed day aggregated).
  *   GSI `byChargedThrough`: pk `chargeShard` (`shard#0`..`shard#N`), sk `chargedThrough` (date):
  *   the nightly fan-out queries `chargedThrough < date` per shard instead of scanning every item.
  * Ledger: pk `project#<id>`, sk `<date>#<entryId>`: append-only entries, read by date range.

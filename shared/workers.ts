@@ -12,7 +12,7 @@ export const WORKERS = {
   /** Reads usage from the stream only, so it needs no access to the Usage table: it never changes a usage item. */
   debit: { name: 'DebitUsage', entry: 'functions/usage/debit-usage.ts', tables: { projects: 'readWrite', ledger: 'readWrite', events: 'write' } },
   fanOut: { name: 'FanOutDays', entry: 'functions/billing/fan-out-days.ts', tables: { projects: 'read' }, chargeQueue: true },
-  chargeDay: { name: 'ChargeDay', entry: 'functions/billing/charge-day.ts', tables: { projects: 'readWrite', ledger: 'readWrite', plans: 'read', events: 'write' } },
+  chargeDay: { name: 'ChargeDay', entry: 'functions/billing/charge-day.ts', tables: { projects: 'readWrite', ledger: 'readWrite', plans: 'read', events: 'write', usage: 'read' } },
   /** Writes plan `standard`'s version 1 into a new deployment's Plans table; never overwrites it. */
   seedPlans: { name: 'SeedPlans', entry: 'functions/billing/seed-plans.ts', tables: { plans: 'readWrite' } },
   /** The outbox reader: the Events stream → the operator's bus and the webhook delivery queue. */

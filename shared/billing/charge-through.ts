@@ -26,6 +26,9 @@
  * next run and a repeat expires nothing twice.
  *
  * After the last day, runway.low is decided on the forecast (./alerts.ts).
+ * After each day, and after a run that found nothing left to charge (a retry after a crash), the
+ * usage report's aggregates of the closed days are written, outside the money transaction
+ * (./usage-aggregates.ts: a recount, idempotent).
  */
 import { addDays, billingDayOf, endOfDay, type BillingDay } from '../domain/billing-days';
 import { chargeTotal, closingLines, costOf, telecomDailyLine } from '../domain/charge-day';
@@ -46,6 +49,7 @@ import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { evaluateRunway } from './alerts';
 import { moveBalance, topupFor } from './money-move';
 import { projectPricesOn } from './prices';
+import { aggregateClosedDays } from './usage-aggregates';
 
 /**
  * Items of a day's transaction besides the product, number and discount lines and the alert events:
@@ -168,6 +172,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       };
     });
     if (step.expired) continue;
+    await aggregateClosedDays(ctx, step.after, step.day?.date);
     if (!step.day) {
       await evaluateRunway(ctx, projectId, step.after);
       return { projectId, chargedThrough: step.after.chargedThrough, days };

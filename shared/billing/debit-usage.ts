@@ -143,7 +143,7 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
             set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : []), ...topup.set],
             values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
           }),
-          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events, kindsCountedOn(chunk.events, day, project.chargedThrough))),
+          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events, kindsCountedOn(chunk.events, day, project.chargedThrough), chunk.late.get(day))),
           ...(drew ? drawsAdds(ctx, projectId, drawn.byDay) : []),
           ...events.puts,
         ],

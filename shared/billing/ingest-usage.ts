@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { config, type Config } from '../config';
 import { mapLimit } from '../concurrency';
 import { billingDayOf, startOfDay } from '../domain/billing-days';
+import { countryOf } from '../domain/country';
 import { DomainError, ValidationFailed } from '../domain/errors';
 import { planOn, type PlanAssignment } from '../domain/plan';
 import { raterFor, type Rater } from '../domain/rating';
@@ -54,11 +55,13 @@ export async function acceptUsage(ctx: StoreContext, events: readonly UsageEvent
     return r;
   };
   // Each event is rated with the prices of its own billing day; that cost is final.
-  const rated: RatedUsageEvent[] = [];
+  const rated: Array<RatedUsageEvent & { prefix: string; country: string }> = [];
   for (const e of events) {
     const day = billingDayOf(e.occurredAt, ctx.zone);
     const rater = await raterOfDay(planOn(plans.get(e.projectId)!, day), day);
-    rated.push({ ...e, cost: rater.rate(e) });
+    // The prefix and the country are stored with the event: the usage report groups by them, no
+    // later tariff can tell the prefix, and only this function needs the phone-number metadata.
+    rated.push({ ...e, ...rater.rated(e), country: countryOf(e.destination) });
   }
   return storeUsage(ctx, rated);
 }
@@ -94,7 +97,7 @@ export function usageWrites(c: Config = config()): UsageWrites {
  * duplicates, so nothing is ever stored twice. Every item carries this call's attemptId, so an event
  * whose first write committed but whose answer was lost still counts as accepted by this call.
  */
-export async function storeUsage(ctx: StoreContext, events: readonly RatedUsageEvent[], opts: { writes?: UsageWrites } = {}): Promise<IngestResult> {
+export async function storeUsage(ctx: StoreContext, events: ReadonlyArray<RatedUsageEvent & { prefix?: string; country?: string }>, opts: { writes?: UsageWrites } = {}): Promise<IngestResult> {
   const receivedAt = nowIso(ctx);
   const attemptId = randomUUID();
   const seen = new Set<string>();

@@ -197,6 +197,11 @@ export class Rater {
    * destination; a call needs `durationSec`, a message `segments`.
    */
   rate(event: RatableEvent): Money {
+    return this.rated(event).cost;
+  }
+
+  /** The cost of one usage event and the tariff prefix that rated it (the usage report's `prefix`). */
+  rated(event: RatableEvent): { cost: Money; prefix: string } {
     switch (event.kind) {
       case 'outgoing_call':
       case 'forwarded_call': {
@@ -204,12 +209,13 @@ export class Rater {
         assertDuration(durationSec);
         // The destination is still checked for an unanswered call: an unknown one is rejected either way.
         const rate = this.callRate(event.destination);
-        return durationSec === 0 ? 0 : callCost(rate, durationSec);
+        return { cost: durationSec === 0 ? 0 : callCost(rate, durationSec), prefix: rate.prefix };
       }
       case 'sms': {
         const { segments } = event;
         assertSegments(segments);
-        return smsCost(this.smsRate(event.destination), segments);
+        const rate = this.smsRate(event.destination);
+        return { cost: smsCost(rate, segments), prefix: rate.prefix };
       }
       default:
         throw new ValidationFailed(`unknown usage kind ${String((event as { kind: unknown }).kind)}`);

@@ -10,6 +10,41 @@ import { E164, Id, Instant } from './values';
 export const UsageKind = z.enum(['outgoing_call', 'forwarded_call', 'sms']);
 export type UsageKind = z.infer<typeof UsageKind>;
 
+/** At most this many tags on one event (docs/api.md "Reports"). */
+export const MAX_TAGS = 5;
+export const TagKey = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a tag key is a lowercase letter then up to 31 of a-z, 0-9, _');
+/**
+ * 1 to 64 printable characters (code points): no control, format, surrogate, private-use or
+ * unassigned characters, no line or paragraph separators, so a value prints as one line in a CSV.
+ */
+export const TagValue = z.string().regex(/^[^\p{C}\p{Zl}\p{Zp}]{1,64}$/u, 'a tag value is 1 to 64 printable characters');
+/**
+ * Client-named keys: JSON.parse makes them own properties, and everything that reads them goes
+ * through `tagEntries`/`tagValue` (Object.hasOwn), never `tags[key]` on a plain object, so a key such
+ * as `constructor` is just a name. The key pattern already refuses `__proto__`.
+ */
+export const Tags = z.preprocess((value, ctx) => {
+  // zod drops an own `__proto__` key silently; refuse it instead of storing less than was sent.
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+    ctx.addIssue({ code: 'custom', message: 'a tag key is a lowercase letter then up to 31 of a-z, 0-9, _', input: value });
+  }
+  return value;
+}, z.record(TagKey, TagValue))
+  .refine((t) => Object.keys(t).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`)
+  .meta({ example: { employee: 'olena', campaign: 'google-ads' } });
+export type Tags = z.infer<typeof Tags>;
+
+/** The tags as [key, value] pairs sorted by key (own properties only). */
+export function tagEntries(tags: Tags | undefined): [string, string][] {
+  if (!tags) return [];
+  return Object.keys(tags).filter((k) => Object.hasOwn(tags, k)).sort().map((k) => [k, String(tags[k])]);
+}
+
+/** A tag's value, or undefined (own properties only: `constructor` is not a tag unless sent). */
+export function tagValue(tags: Tags | undefined, key: string): string | undefined {
+  return tags && Object.hasOwn(tags, key) ? String(tags[key]) : undefined;
+}
+
 /** An event as posted: strict, so an unknown field is a 400. */
 export const UsageEvent = z.strictObject({
   eventId: Id,
@@ -19,6 +54,7 @@ export const UsageEvent = z.strictObject({
   occurredAt: Instant,
   durationSec: z.number().int().min(0).max(86_400).optional(),
   segments: z.number().int().min(1).max(1_000).optional(),
+  tags: Tags.optional(),
 }).superRefine((e, ctx) => {
   if (e.kind === 'sms') {
     if (e.segments === undefined) ctx.addIssue({ code: 'custom', path: ['segments'], message: 'an sms carries segments (>= 1)' });
@@ -34,6 +70,7 @@ export type UsageEvent = z.infer<typeof UsageEvent>;
 export const RatedUsageEvent = z.object({
   eventId: z.string(), projectId: z.string(), kind: UsageKind, destination: z.string(), occurredAt: z.string(),
   durationSec: z.number().int().optional(), segments: z.number().int().optional(), cost: Money,
+  tags: z.record(z.string(), z.string()).optional(),
   refunded: z.literal(true).optional().meta({ description: 'present when the event was refunded (its cost still counts on its day)' }),
 });
 export type RatedUsageEvent = z.infer<typeof RatedUsageEvent>;
@@ -58,6 +95,11 @@ export interface DebitChunk<E extends DebitableEvent> {
   perDay: Map<BillingDay, { total: Money; events: number }>;
   /** The balance change: minus the chunk's total cost. */
   delta: Money;
+  /**
+   * Per counted day, the late events in it (counted on a later day than their own, which was closed)
+   * by their own day: the close of the counted day re-aggregates those days for the usage report.
+   */
+  late: Map<BillingDay, Map<BillingDay, number>>;
 }
 
 /**
@@ -67,6 +109,7 @@ export interface DebitChunk<E extends DebitableEvent> {
  */
 export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], chargedThrough: BillingDay, maxItems: number, perDayItems = 1): DebitChunk<E> {
   const perDay = new Map<BillingDay, { total: Money; events: number }>();
+  const late = new Map<BillingDay, Map<BillingDay, number>>();
   const events: E[] = [];
   for (const e of pending) {
     const day = countedDay(e.day, chargedThrough);
@@ -76,6 +119,11 @@ export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], 
     events.push(e);
     const t = perDay.get(day) ?? { total: 0, events: 0 };
     perDay.set(day, { total: t.total + e.cost, events: t.events + 1 });
+    if (day !== e.day) {
+      const l = late.get(day) ?? new Map<BillingDay, number>();
+      l.set(e.day, (l.get(e.day) ?? 0) + 1);
+      late.set(day, l);
+    }
   }
-  return { events, perDay, delta: -sum(events.map((e) => e.cost)) };
+  return { events, perDay, delta: -sum(events.map((e) => e.cost)), late };
 }

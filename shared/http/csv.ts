@@ -8,13 +8,13 @@
  * amount stays a number a spreadsheet can add up (`-1234`).
  */
 import type { LedgerEntry } from '../domain/ledger';
-import type { RatedUsageEvent } from '../domain/usage';
+import { tagEntries, type RatedUsageEvent, type Tags } from '../domain/usage';
 
 /** A cell: text is neutralised, numbers and booleans are not; undefined is an empty cell. */
 export type Cell = string | number | boolean | undefined;
 
 export const CSV_HEADER = ['entryId', 'date', 'type', 'description', 'amount', 'balanceEffect', 'productId', 'number'] as const;
-export const USAGE_CSV_HEADER = ['eventId', 'projectId', 'kind', 'destination', 'occurredAt', 'durationSec', 'segments', 'cost'] as const;
+export const USAGE_CSV_HEADER = ['eventId', 'projectId', 'kind', 'destination', 'occurredAt', 'durationSec', 'segments', 'cost', 'tags'] as const;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -41,5 +41,11 @@ export function toCsv(entries: readonly LedgerEntry[]): string {
 
 /** Rated usage events as CSV. */
 export function usageCsv(events: readonly RatedUsageEvent[]): string {
-  return csvTable(USAGE_CSV_HEADER, events.map((e) => [e.eventId, e.projectId, e.kind, e.destination, e.occurredAt, e.durationSec, e.segments, e.cost]));
+  return csvTable(USAGE_CSV_HEADER, events.map((e) => [e.eventId, e.projectId, e.kind, e.destination, e.occurredAt, e.durationSec, e.segments, e.cost, tagsCell(e.tags)]));
+}
+
+/** An event's tags as one cell: a JSON object sorted by key, empty without tags. */
+function tagsCell(tags: Tags | undefined): string | undefined {
+  const entries = tagEntries(tags);
+  return entries.length === 0 ? undefined : JSON.stringify(Object.fromEntries(entries));
 }

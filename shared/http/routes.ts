@@ -20,6 +20,7 @@ import type { Role } from '../domain/roles';
 import type { TableAccess, TableKey } from '../tables';
 import * as P from './portal-schemas';
 import * as S from './schemas';
+import * as R from './report-schemas';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -285,6 +286,17 @@ export const API = {
   'GET /portal/{asset}': {
     name: 'GetPortalAsset', handler: 'get-portal-asset', roles: 'public', contentTypes: ['text/javascript', 'text/css'],
     summary: "The billing page's script and stylesheet (bundled at build time)", responses: { 200: P.PageText },
+  },
+  // issue 22: reports (usage by dimension, spend by period)
+  'GET /projects/{projectId}/reports/usage': {
+    name: 'GetUsageReport', handler: 'get-usage-report', roles: OWNER, tables: { projects: 'read', usage: 'read' },
+    summary: 'Events, seconds and cost grouped by 1 or 2 of day, month, kind, country, prefix, tag:<key>, over up to 366 days',
+    query: R.UsageReportQuery, responses: { 200: R.UsageReport }, csv: true,
+  },
+  'GET /projects/{projectId}/reports/spend': {
+    name: 'GetSpendReport', handler: 'get-spend-report', roles: OWNER, tables: { projects: 'read', ledger: 'read' },
+    summary: 'Products, numbers, discount, telecom, adjustments, refunds and total per day or month, over up to 366 days',
+    query: R.SpendReportQuery, responses: { 200: R.SpendReport }, csv: true,
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -21,6 +21,11 @@ export const keys = {
   /** A project's statement of a calendar month (shared/store/statements.ts): sorted by month. */
   statement: (projectId: string, month: string) => ({ pk: `project#${projectId}`, sk: `statement#${month}` }),
   statementPrefix: 'statement#',
+  /** The usage report's aggregate of one closed day, by the events' own day (shared/store/usage-aggregates.ts). */
+  usageAggregate: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `usage-agg#${date}` }),
+  usageAggregatePrefix: 'usage-agg#',
+  /** The last closed day whose usage aggregates are written. */
+  usageAggregatesMark: (projectId: string) => ({ pk: `project#${projectId}`, sk: 'usage-aggs' }),
   /** Who holds a phone number when (shared/store/numbers.ts): one item per number across projects. */
   number: (e164: string) => ({ pk: `number#${e164}`, sk: 'number' }),
   apiKey: (keyHash: string) => ({ pk: `apikey#${keyHash}`, sk: 'apikey' }),

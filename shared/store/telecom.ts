@@ -59,12 +59,18 @@ export function kindsCountedOn(events: readonly { day: BillingDay; kind: UsageKi
   return out;
 }
 
+/** The attribute of a telecom item counting the late events of `eventDay` in it (see telecomAdd). */
+export const LATE_ATTRIBUTE_PREFIX = 'late#';
+
 /**
  * The Update that adds `total` over `events` events to a day's running total, and each kind's part
  * to the day's per-kind counters. The nightly charge never deletes the item of a day it closes (it only
  * checks that it did not grow), so a closed day's counters stay readable for its month's statement.
+ * `late` (per own day of its late events: events whose own day was closed, counted on this day) adds their
+ * number in `late#<own day>`, so the close of this day knows which closed days' usage aggregates to redo
+ * (shared/billing/usage-aggregates.ts) without reading any event: at most a few, as late events are rare.
  */
-export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number, kinds: ReadonlyMap<UsageKind, KindAdd> = new Map()): TransactItem {
+export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number, kinds: ReadonlyMap<UsageKind, KindAdd> = new Map(), late?: ReadonlyMap<BillingDay, number>): TransactItem {
   const names: Record<string, string> = { '#total': 'total', '#events': 'events' };
   const values: Record<string, unknown> = { ':total': total, ':events': events };
   const adds = ['#total :total', '#events :events'];
@@ -77,6 +83,13 @@ export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay
     values[`:kc${i}`] = add.count;
     adds.push(`#ka${i} :ka${i}`, `#kc${i} :kc${i}`);
     i++;
+  }
+  let j = 0;
+  for (const [d, n] of late ?? []) {
+    names[`#l${j}`] = `${LATE_ATTRIBUTE_PREFIX}${d}`;
+    values[`:l${j}`] = n;
+    adds.push(`#l${j} :l${j}`);
+    j++;
   }
   return {
     Update: {

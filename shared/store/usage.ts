@@ -10,15 +10,20 @@ import { mapLimit } from '../concurrency';
 import { billingDayOf, isBillingDay, type BillingDay } from '../domain/billing-days';
 import { Busy, DomainError, ValidationFailed } from '../domain/errors';
 import { utcIso } from '../domain/timeline-snapshot';
-import type { RatedUsageEvent } from '../domain/usage';
+import { tagEntries, type RatedUsageEvent, type Tags } from '../domain/usage';
 import { RECEIPT_ATTRIBUTE, receiptIsOurs } from './commit';
 import type { StoreContext } from './context';
 import { keys } from './keys';
 import { batchGetAll, projectionOf, readAll } from './pager';
 import { backoffMs, isConditionFailed, MAX_TRANSACTION_ITEMS, sleep, transact, TRANSIENT_REASONS, withRetries, type TransactItem } from './transactions';
 
-/** A rated event as stored, keyed by its eventId. */
-export interface UsageItem extends RatedUsageEvent {
+/**
+ * A rated event as stored, keyed by its eventId. Its tags are stored as `[key, value]` pairs, never
+ * as a map: the marshaller reads `value.constructor` of a map, so a tag named `constructor` would
+ * break the write (and client-chosen names are never plain-object keys here).
+ */
+export interface UsageItem extends Omit<RatedUsageEvent, 'tags'> {
+  tagPairs?: [string, string][];
   pk: string;
   /** The billing day of occurredAt. */
   day: BillingDay;
@@ -26,6 +31,10 @@ export interface UsageItem extends RatedUsageEvent {
   /** `<occurredAt as fixed-width UTC>#<eventId>`: the sort key of a day's listing (byProjectDayTime). */
   timeKey: string;
   receivedAt: string;
+  /** The tariff prefix that rated it (absent on events stored before it was kept). */
+  prefix?: string;
+  /** ISO 3166-1 alpha-2 of the destination, or "ZZ" (domain/country.ts; absent on events stored before it was kept). */
+  country?: string;
   /** The ingest round that stored the item (shared/store/commit.ts receipts). */
   attemptId?: string;
 }
@@ -41,11 +50,14 @@ export function timeKeyOf(occurredAt: string, eventId: string): string {
   return `${utcIso(Date.parse(occurredAt))}#${eventId}`;
 }
 
-export function usageItemOf(zone: string, event: RatedUsageEvent, receivedAt: string, attemptId?: string): UsageItem {
+export function usageItemOf(zone: string, event: RatedUsageEvent & { prefix?: string; country?: string }, receivedAt: string, attemptId?: string): UsageItem {
   const day = billingDayOf(event.occurredAt, zone);
   return {
     ...keys.usage(event.eventId),
-    ...toRatedEvent(event),
+    ...withoutTags(toRatedEvent(event)),
+    ...(event.tags !== undefined ? { tagPairs: tagEntries(event.tags) } : {}),
+    ...(event.prefix !== undefined ? { prefix: event.prefix } : {}),
+    ...(event.country !== undefined ? { country: event.country } : {}),
     day,
     projectDay: keys.projectDay(event.projectId, day),
     timeKey: timeKeyOf(event.occurredAt, event.eventId),
@@ -246,8 +258,21 @@ export async function listUsagePage(ctx: StoreContext, projectId: string, day: B
   };
 }
 
+function withoutTags(e: RatedUsageEvent): Omit<RatedUsageEvent, 'tags'> {
+  const { tags: _, ...rest } = e;
+  return rest;
+}
+
+/** The tags of a stored item (or of an event not stored yet). */
+export function tagsOf(item: { tags?: Tags; tagPairs?: [string, string][] }): Tags | undefined {
+  // fromEntries defines own properties: a pair named `constructor` or `__proto__` stays data.
+  if (item.tagPairs !== undefined) return Object.fromEntries(item.tagPairs);
+  return item.tags;
+}
+
 /** The API's view of a stored event (UsageEvent plus cost): only its own fields, none of the item's. */
-export function toRatedEvent(item: RatedUsageEvent): RatedUsageEvent {
+export function toRatedEvent(item: Omit<RatedUsageEvent, 'tags'> & { tags?: Tags; tagPairs?: [string, string][] }): RatedUsageEvent {
+  const tags = tagsOf(item);
   return {
     eventId: item.eventId,
     projectId: item.projectId,
@@ -257,5 +282,6 @@ export function toRatedEvent(item: RatedUsageEvent): RatedUsageEvent {
     ...(item.durationSec !== undefined ? { durationSec: item.durationSec } : {}),
     ...(item.segments !== undefined ? { segments: item.segments } : {}),
     cost: item.cost,
+    ...(tags !== undefined ? { tags } : {}),
   };
 }

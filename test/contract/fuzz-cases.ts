@@ -954,4 +954,35 @@ export const FUZZ: Record<string, RouteFuzz> = {
     cases: (w) => pathCases('GET', (v) => `/portal/${v}`, w.admin, {}, ['app.ts', '..', 'app.js.map', '.env', ...INJECTIONS]),
     control: () => ({ method: 'GET', path: '/portal/app.js' }),
   },
+  // issue 22: reports
+  'GET /projects/{projectId}/reports/usage': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/reports/usage`, key: w.a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'day,country' } };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/reports/usage`, w.admin, { query: base.query }),
+        ...queryCases(base, {
+          from: [...BAD_DATES.filter((v) => typeof v === 'string'), '2026-03-11', '2025-03-09'],
+          to: ['2026-13-01', '2026-02-30', '26-1-1', '2026-02-28'],
+          groupBy: ['', ',', 'day,', 'day,kind,country', 'day,day', 'week', 'tag:', 'tag:Employee', 'tag:__proto__', `tag:${'a'.repeat(33)}`, 'x'.repeat(201), INJECTIONS[1]],
+        }),
+        { name: 'groupBy missing', req: { ...base, query: { from: '2026-03-01', to: '2026-03-10' } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/reports/usage`, key: w.a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'tag:employee,prefix' } }),
+  },
+  'GET /projects/{projectId}/reports/spend': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: `/projects/${w.a.id}/reports/spend`, key: w.a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'day' } };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/projects/${v}/reports/spend`, w.admin, { query: base.query }),
+        ...queryCases(base, {
+          from: [...BAD_DATES.filter((v) => typeof v === 'string'), '2026-03-11', '2025-03-09'],
+          groupBy: ['', 'week', 'day,month', 'DAY', INJECTIONS[1]],
+        }),
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/reports/spend`, key: w.a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'month' } }),
+  },
 };

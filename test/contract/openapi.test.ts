@@ -91,6 +91,9 @@ beforeAll(async () => {
   await sample('ledger', 'GET', `${A}/ledger`, { key: a.key });
   await sample('ledger csv', 'GET', `${A}/ledger`, { key: a.key, headers: { accept: 'text/csv' } });
   await sample('usage list', 'GET', `${A}/usage`, { key: a.key, query: { date: '2026-03-10' } });
+  await sample('usage report', 'GET', `${A}/reports/usage`, { key: a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'day,country' } });
+  await sample('usage report csv', 'GET', `${A}/reports/usage`, { key: a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'kind' }, headers: { accept: 'text/csv' } });
+  await sample('spend report', 'GET', `${A}/reports/spend`, { key: a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'month' } });
   await sample('products', 'GET', `${A}/products`, { key: a.key });
   await sample('forecast', 'GET', `${A}/forecast`, { key: a.key });
   await sample('project', 'GET', A, { key: a.key });

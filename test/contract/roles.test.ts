@@ -78,6 +78,9 @@ const ROLE_COLUMN: Record<string, Column> = {
   'GET /projects/{projectId}/products/{productId}/price': 'owner',
   'GET /portal': 'public',
   'GET /portal/{asset}': 'public',
+  // issue 22
+  'GET /projects/{projectId}/reports/usage': 'owner',
+  'GET /projects/{projectId}/reports/spend': 'owner',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -209,6 +212,9 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
   'GET /projects/{projectId}/products/{productId}/price': async () => ({ method: 'GET', path: `/projects/${w.a.id}/products/telephony/price`, query: { seats: '7' } }),
   'GET /portal': async () => ({ method: 'GET', path: '/portal' }),
   'GET /portal/{asset}': async () => ({ method: 'GET', path: '/portal/app.css' }),
+  // issue 22
+  'GET /projects/{projectId}/reports/usage': async () => ({ method: 'GET', path: `/projects/${w.a.id}/reports/usage`, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'country' } }),
+  'GET /projects/{projectId}/reports/spend': async () => ({ method: 'GET', path: `/projects/${w.a.id}/reports/spend`, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'day' } }),
 };
 
 /** A's first event and a webhook of A (made in beforeAll). */

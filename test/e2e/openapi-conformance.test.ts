@@ -174,6 +174,10 @@ describe('the twin against its own /openapi.json', () => {
     expect(auth.data!.allowed).toBe(true);
     expect(await status(project.GET('/projects/{projectId}/usage', { params: { path: { projectId: id }, query: { date: today } } }))).toBe(200);
     expect(await status(project.GET('/projects/{projectId}/usage', { params: { path: { projectId: id }, query: { date: '2026-02-30' } } }))).toBe(400);
+    const report = await project.GET('/projects/{projectId}/reports/usage', { params: { path: { projectId: id }, query: { from: addDays(today, -1), to: today, groupBy: 'country,kind' } } });
+    expect(report.response.status).toBe(200);
+    expect(await status(project.GET('/projects/{projectId}/reports/usage', { params: { path: { projectId: id }, query: { from: today, to: today, groupBy: 'weekday' } } }))).toBe(400);
+    expect((await project.GET('/projects/{projectId}/reports/spend', { params: { path: { projectId: id }, query: { from: addDays(today, -1), to: today, groupBy: 'day' } } })).response.status).toBe(200);
 
     const run = await admin.POST('/admin/billing-runs', { body: { date: addDays(today, -1) } });
     expect(run.response.status).toBe(202);

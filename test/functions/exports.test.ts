@@ -64,7 +64,7 @@ describe('GET /projects/{projectId}/usage pages like the ledger', () => {
   it('answers the same page as CSV, saved as a file, with the next cursor in a header', async () => {
     const p = await newProject({ billingStartDate: '2026-03-01' });
     await call(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [
-      { eventId: 'csv-1', projectId: p, kind: 'outgoing_call', destination: '+380441234567', occurredAt: '2026-03-10T09:00:00+02:00', durationSec: 90 },
+      { eventId: 'csv-1', projectId: p, kind: 'outgoing_call', destination: '+380441234567', occurredAt: '2026-03-10T09:00:00+02:00', durationSec: 90, tags: { employee: 'olena', campaign: '=1+2' } },
       { eventId: 'csv-2', projectId: p, kind: 'sms', destination: '+380671234567', occurredAt: '2026-03-10T08:00:00Z', segments: 2 },
     ] } });
     const res = await raw(listUsage, USAGE, { auth: projectAuth(p), params: { projectId: p }, query: { date: '2026-03-10', limit: '1' }, headers: { accept: 'text/csv' } });
@@ -72,8 +72,8 @@ describe('GET /projects/{projectId}/usage pages like the ledger', () => {
     expect(res.headers?.['content-disposition']).toBe(`attachment; filename="usage-${p}-2026-03-10.csv"`);
     expect(res.headers?.['x-next-cursor']).toEqual(expect.any(String));
     expect(res.body!.split('\r\n')).toEqual([
-      'eventId,projectId,kind,destination,occurredAt,durationSec,segments,cost',
-      `csv-1,${p},outgoing_call,'+380441234567,2026-03-10T09:00:00+02:00,90,,90`,
+      'eventId,projectId,kind,destination,occurredAt,durationSec,segments,cost,tags',
+      `csv-1,${p},outgoing_call,'+380441234567,2026-03-10T09:00:00+02:00,90,,90,"{""campaign"":""=1+2"",""employee"":""olena""}"`,
       '',
     ]);
   });

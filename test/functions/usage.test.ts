@@ -93,6 +93,16 @@ describe('POST /usage', () => {
       ['destination not E.164', { body: { events: [e(1, { destination: '0441234567' })] } }],
       ['instant without offset', { body: { events: [e(1, { occurredAt: '2026-03-10T10:00:00' })] } }],
       ['valid events before a bad one', { body: { events: [e(1), e(2), e(3, { segments: 2 })] } }],
+      ['six tags', { body: { events: [e(1, { tags: { a: '1', b: '2', c: '3', d: '4', e: '5', f: '6' } })] } }],
+      ['a tag key with a capital', { body: { events: [e(1, { tags: { Employee: 'olena' } })] } }],
+      ['a tag key starting with a digit', { body: { events: [e(1, { tags: { '1x': 'a' } })] } }],
+      ['a tag key of 33 characters', { body: { events: [e(1, { tags: { ['k'.repeat(33)]: 'a' } })] } }],
+      ['a tag key __proto__', { rawBody: JSON.stringify({ events: [e(1)] }).replace('"durationSec"', '"tags":{"__proto__":"x"},"durationSec"') }],
+      ['an empty tag value', { body: { events: [e(1, { tags: { employee: '' } })] } }],
+      ['a tag value of 65 characters', { body: { events: [e(1, { tags: { employee: 'o'.repeat(65) } })] } }],
+      ['a tag value with a line break', { body: { events: [e(1, { tags: { employee: 'a\nb' } })] } }],
+      ['a tag value that is a number', { body: { events: [e(1, { tags: { employee: 5 } })] } }],
+      ['tags that are a list', { body: { events: [e(1, { tags: ['employee'] })] } }],
     ];
     for (const [what, opts] of cases) {
       const res = await call(postUsage, 'POST /usage', { auth: TELEPHONY, ...opts });
@@ -100,6 +110,24 @@ describe('POST /usage', () => {
       expect(res.body.error.message, what).toBeTypeOf('string');
     }
     expect(await stored(p)).toHaveLength(0);
+  });
+
+  it('stores up to 5 tags with the event and the prefix that rated it, and lists the tags back', async () => {
+    const p = await newProject();
+    const tags = { employee: 'olena', campaign: 'google-ads', constructor: 'Ї 64'.padEnd(64, 'ї'), x: '1', y_2: 'two words' };
+    const res = await post({ events: [
+      { eventId: `tag-${p}`, projectId: p, kind: 'outgoing_call', destination: '+380441234567', occurredAt: '2026-03-10T10:00:00Z', durationSec: 10, tags },
+      { eventId: `untagged-${p}`, projectId: p, kind: 'sms', destination: '+380671234567', occurredAt: '2026-03-10T10:01:00Z', segments: 1 },
+    ] });
+    expect(res.body).toEqual({ accepted: 2, duplicates: 0 });
+    const items = await stored(p);
+    const tagged = items.find((i) => i.eventId === `tag-${p}`)!;
+    // Stored as pairs, sorted by key: a map attribute named `constructor` would break the marshaller.
+    expect(tagged.tagPairs).toEqual(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : 1)));
+    expect(tagged.prefix).toMatch(/^380/);
+    const listed = await call(listUsage, 'GET /projects/{projectId}/usage', { auth: projectAuth(p), params: { projectId: p }, query: { date: '2026-03-10' } });
+    expect(listed.body.events[0].tags).toEqual(tags);
+    expect(listed.body.events[1]).not.toHaveProperty('tags');
   });
 
   it('takes 500 events in one request', async () => {
