@@ -7,6 +7,7 @@ import {
   GraphWidget,
   MathExpression,
   Metric,
+  TextWidget,
   TreatMissingData,
   type IAlarm,
   type IAlarmAction,
@@ -246,6 +247,21 @@ export class PaygoAlarms extends Construct {
         width: 8,
       }),
       ...scheduleGraphs,
+    );
+    // Is last night done? The same facts as GET /admin/billing-runs/{date}, as the functions publish them.
+    const runMetric = (metricName: string, label: string): Metric => new Metric({
+      namespace: 'paygo', metricName, dimensionsMap: { service: 'paygo' }, statistic: 'Sum', period: Duration.hours(1), label,
+    });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Billing runs: projects queued, charged, failed (per hour)',
+        left: [runMetric('ProjectsEnqueued', 'queued (fan-out)'), runMetric('ProjectsCharged', 'charged'), runMetric('ChargeMessagesFailed', 'failed attempts')],
+        width: 16,
+      }),
+      new TextWidget({
+        markdown: 'A run is complete when every project queued is charged: `GET /admin/billing-runs/{date}` (admin key) lists the failed ones by id. See docs/operations.md.',
+        width: 8,
+      }),
     );
   }
 

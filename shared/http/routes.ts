@@ -207,8 +207,13 @@ export const API = {
     summary: "A webhook's delivery attempts, newest first", query: S.DeliveriesQuery, responses: { 200: S.DeliveryList },
   },
   'POST /admin/billing-runs': {
-    name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,
+    name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'readWrite' }, chargeQueue: true,
     summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
+  },
+  // issue 20: is last night done?
+  'GET /admin/billing-runs/{date}': {
+    name: 'GetBillingRun', handler: 'get-billing-run', roles: ADMIN, tables: { projects: 'read' },
+    summary: "A day's billing run: projects queued, charged, failed (with ids), and whether it is complete", responses: { 200: S.BillingRun },
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -151,3 +151,15 @@ export const DeliveryList = z.object({
 });
 export const Redeliver = z.strictObject({ webhookId: Id.optional() });
 export const RedeliveryQueued = z.object({ eventId: z.string(), webhookIds: z.array(z.string()) });
+
+// --- issue 20: is last night done?
+export const BillingRun = z.object({
+  date: Day,
+  queued: z.number().int().min(0).meta({ description: 'Projects the fan-out sent to the charge queue for the day' }),
+  charged: z.number().int().min(0).meta({ description: 'Projects charged through the day' }),
+  failed: z.array(z.object({ projectId: z.string(), error: z.string(), at: z.string() }))
+    .meta({ description: 'Projects whose last charge attempt failed and that are not charged yet (retried from the queue, then its DLQ)' }),
+  pending: z.number().int().min(0).meta({ description: 'Queued projects neither charged nor failed yet' }),
+  fanOutComplete: z.boolean().meta({ description: 'The fan-out read every project due' }),
+  complete: z.boolean().meta({ description: 'The fan-out finished and every project it sent is charged' }),
+});

@@ -749,4 +749,15 @@ export const FUZZ: Record<string, RouteFuzz> = {
     },
     control: (w) => ({ method: 'POST', path: '/admin/billing-runs', key: w.admin, body: { date: '2026-03-09' } }),
   },
+  // issue 20: is last night done?
+  'GET /admin/billing-runs/{date}': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: '/admin/billing-runs/2026-03-09', key: w.admin };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/admin/billing-runs/${v}`, w.admin, {}, ['2026-3-9', '2026-02-30', 'yesterday', '..', ...INJECTIONS]),
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: '/admin/billing-runs/2026-03-09', key: w.admin }),
+  },
 };

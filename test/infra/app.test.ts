@@ -20,6 +20,13 @@ describe('cdk-nag AwsSolutionsChecks (as bin/paygo.ts applies it)', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  it('and with an account and region, as `cdk synth`/`deploy` set them (ARNs then resolve differently)', () => {
+    const app = testApp();
+    new Paygo(app, 'Paygo', { env: { account: '123456789012', region: 'eu-central-1' } });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('would fail the synth on a finding (the check is live, not vacuous)', () => {
     const app = testApp();
     const paygo = new Paygo(app, 'Paygo');
