@@ -630,6 +630,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/billing-runs/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A day's billing run: projects queued, charged, failed (with ids), and whether it is complete
+         * @description Roles: admin
+         */
+        get: operations["getAdminBillingRunsDate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "payment.received": {
@@ -1231,6 +1251,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1238,6 +1269,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1279,6 +1321,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1286,6 +1339,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1364,6 +1428,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1371,6 +1446,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1473,6 +1559,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1480,6 +1577,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1570,6 +1678,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1577,6 +1696,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1682,6 +1812,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1689,6 +1830,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1769,6 +1921,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1776,6 +1939,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1887,6 +2061,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1894,6 +2079,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -1971,6 +2167,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -1978,6 +2185,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2068,6 +2286,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2075,6 +2304,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2151,6 +2391,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2158,6 +2409,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2293,6 +2555,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2300,6 +2573,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2378,6 +2662,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2385,6 +2680,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2492,6 +2798,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2499,6 +2816,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2595,6 +2923,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2602,6 +2941,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2693,6 +3043,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2700,6 +3061,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2813,6 +3185,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2820,6 +3203,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -2918,6 +3312,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2925,6 +3330,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3004,6 +3420,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3011,6 +3438,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3107,6 +3545,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3114,6 +3563,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3199,6 +3659,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3206,6 +3677,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3296,6 +3778,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3303,6 +3796,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3390,6 +3894,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3397,6 +3912,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3494,6 +4020,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3501,6 +4038,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3601,6 +4149,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3608,6 +4167,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3693,6 +4263,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3700,6 +4281,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3788,6 +4380,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3795,6 +4398,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3873,6 +4487,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3880,6 +4505,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -3969,6 +4605,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3976,6 +4623,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -4056,6 +4714,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4063,6 +4732,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -4159,6 +4839,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4166,6 +4857,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -4243,6 +4945,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4250,6 +4963,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -4342,6 +5066,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4349,6 +5084,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };
@@ -4443,6 +5189,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4450,6 +5207,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getAdminBillingRunsDate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A day's billing run: projects queued, charged, failed (with ids), and whether it is complete */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @example 2026-01-31
+                         */
+                        date: string;
+                        /** @description Projects the fan-out sent to the charge queue for the day */
+                        queued: number;
+                        /** @description Projects charged through the day */
+                        charged: number;
+                        /** @description Projects whose last charge attempt failed and that are not charged yet (retried from the queue, then its DLQ) */
+                        failed: {
+                            projectId: string;
+                            error: string;
+                            at: string;
+                        }[];
+                        /** @description Queued projects neither charged nor failed yet */
+                        pending: number;
+                        /** @description The fan-out read every project due */
+                        fanOutComplete: boolean;
+                        /** @description The fan-out finished and every project it sent is charged */
+                        complete: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | {
+                        message: string;
+                    };
                 };
             };
         };

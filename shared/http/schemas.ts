@@ -67,7 +67,7 @@ export const SessionsRecorded = z.object({ date: Day, count: z.number().int() })
 
 // --- usage
 export const PostUsage = z.strictObject({ events: z.array(UsageEvent).min(1).max(500) });
-export const UsageAccepted = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
+export const UsageAccepted = z.object({ accepted: z.number().int().min(0), duplicates: z.number().int().min(0) });
 export const UsageList = z.object({ events: z.array(RatedUsageEvent), nextCursor: z.string().nullable() });
 export const UsageQuery = z.strictObject({
   date: Day,
@@ -104,7 +104,7 @@ export const PlanMoved = z.object({ planId: z.string(), effectiveFrom: Day });
 export const CreateBillingRun = z.strictObject({ date: Day });
 export const BillingRunStarted = z.object({
   date: Day,
-  projects: z.number().int(),
+  projects: z.number().int().min(0),
   /** true when the run stopped early; posting the same date again carries on. */
   incomplete: z.boolean().optional(),
 });
