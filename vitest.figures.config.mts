@@ -10,6 +10,8 @@ export const FIGURE_TESTS = ['test/exactly-once/burst.test.ts'];
 export default defineConfig({
   test: {
     include: FIGURE_TESTS,
+    // The JSON log lines of passing tests are dropped (test/support/quiet-logs.ts).
+    setupFiles: ['test/support/quiet-logs.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     maxWorkers: 1,
