@@ -78,7 +78,8 @@ describe('the README', () => {
   let outDir: string;
   beforeAll(() => {
     outDir = mkdtempSync(path.join(tmpdir(), 'paygo-stacks-'));
-    const app = testApp({}, { outdir: outDir });
+    // As the CLI synthesises: with the CDKMetadata resource (one per stack, counted by CloudFormation too).
+    const app = testApp({}, { outdir: outDir, analyticsReporting: true });
     new Paygo(app, 'Paygo');
     app.synth();
   });
