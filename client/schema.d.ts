@@ -1251,16 +1251,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1277,9 +1273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1321,16 +1315,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1347,9 +1337,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1428,16 +1416,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1454,9 +1438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1559,16 +1541,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1585,9 +1563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1678,16 +1654,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1704,9 +1676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1812,16 +1782,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1838,9 +1804,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1921,16 +1885,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1947,9 +1907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2061,16 +2019,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2087,9 +2041,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2167,16 +2119,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2193,9 +2141,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2286,16 +2232,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2312,9 +2254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2391,16 +2331,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2417,9 +2353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2555,16 +2489,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2581,9 +2511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2662,16 +2590,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2688,9 +2612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2798,16 +2720,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2824,9 +2742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2923,16 +2839,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -2949,9 +2861,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3043,16 +2953,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3069,9 +2975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3185,16 +3089,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3211,9 +3111,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3312,16 +3210,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3338,9 +3232,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3420,16 +3312,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3446,9 +3334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3545,16 +3431,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3571,9 +3453,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3659,16 +3539,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3685,9 +3561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3778,16 +3652,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3804,9 +3674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3894,16 +3762,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -3920,9 +3784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4020,16 +3882,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4046,9 +3904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4149,16 +4005,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4175,9 +4027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4263,16 +4113,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4289,9 +4135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4380,16 +4224,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4406,9 +4246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4487,16 +4325,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4513,9 +4347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4605,16 +4437,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4631,9 +4459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4714,16 +4540,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4740,9 +4562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4839,16 +4659,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4865,9 +4681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4945,16 +4759,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4971,9 +4781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5066,16 +4874,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -5092,9 +4896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5189,16 +4991,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -5215,9 +5013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5318,16 +5114,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Throttled by API Gateway (on AWS: the account or stage request rate); the request did not run: send it again after a pause */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -5344,9 +5136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
