@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * alone: on the main run it shares the two cores with another test file, and its figure then says
  * more about that file than about the twin. It still asserts exactness as any test does.
  */
-export const FIGURE_TESTS = ['test/exactly-once/burst.test.ts'];
+export const FIGURE_TESTS = ['test/exactly-once/burst.test.ts', 'test/readme/readme-blocks.test.ts'];
 
 export default defineConfig({
   test: {
