@@ -17,7 +17,7 @@ import { isBillingDay } from '../../shared/domain/billing-days';
 import { NotFound } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { recordCharged, recordFailed } from '../../shared/store/billing-runs';
+import { recordRunCharged as recordCharged, recordRunFailed as recordFailed } from '../../shared/billing/billing-runs';
 import { storeContext } from '../../shared/store/context';
 
 const Message = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay) });

@@ -42,3 +42,6 @@ export async function billingRunOf(ctx: Pick<StoreContext, 'doc' | 'tables'>, da
     complete: facts.fanOutDone && pending === 0 && failed.length === 0,
   };
 }
+
+/** The charge-day worker's marks for GET /admin/billing-runs/{date}: charged through a day, or its last failure. */
+export { recordCharged as recordRunCharged, recordFailed as recordRunFailed } from '../store/billing-runs';
