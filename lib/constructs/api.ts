@@ -162,7 +162,7 @@ export class PaygoRoutes extends Construct {
       if (!route.auth) {
         Validations.of(routeResource).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by contract (docs/api.md): health check / OpenAPI document, no project data.`,
+          reason: `${route.method} ${route.path} is declared public (roles: 'public' in shared/http/routes.ts, docs/api.md): it takes no API key by contract.`,
         });
       }
       const alarm = new Alarm(this, `${route.name}Errors`, {
