@@ -64,6 +64,17 @@ describe('stacks along lifecycles', () => {
   });
 });
 
+describe('the event archive (replays: npm run ops -- replay-events)', () => {
+  it('archives every event of the paygo bus for 90 days, in the data stack', () => {
+    const archives = Object.values(templates.get('PaygoData')!.findResources('AWS::Events::Archive'));
+    expect(archives).toHaveLength(1);
+    const archive = archives[0]!.Properties as Record<string, any>;
+    expect(archive.RetentionDays).toBe(90);
+    expect(archive.SourceArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] });
+    expect(archive.EventPattern).toEqual({ account: [{ Ref: 'AWS::AccountId' }] });
+  });
+});
+
 describe('route groups (lib/route-groups.ts)', () => {
   it('put every route in exactly one stack, by a rule on the route (so new routes land without an edit)', () => {
     const groups = groupRoutes(ROUTES);
