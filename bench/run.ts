@@ -12,6 +12,7 @@ import { warnIfNotLambdaNode } from '../local/node-runtime';
 import { benchApi } from './api';
 import { benchBundle } from './bundle';
 import { benchDebit } from './debit';
+import { benchDebitCredits } from './debit-credits';
 import { benchForecast } from './forecast';
 import { benchIngest } from './ingest';
 import { killAllNow } from './harness';
@@ -23,6 +24,7 @@ export const benches: Array<[name: string, run: () => Promise<string>, about: st
   ['rating', benchRating, 'rating usage events against a tariff (pure CPU)'],
   ['tariff', benchTariff, 'loading and matching a large tariff deck'],
   ['debit', benchDebit, 'the real-time debit of stream batches (DynamoDB Local)'],
+  ['debit-credits', benchDebitCredits, 'the debit of projects with credit grants (DynamoDB Local)'],
   ['nightly', benchNightly, 'the nightly charge of many projects (DynamoDB Local)'],
   ['bundle', benchBundle, 'Lambda bundle sizes and cold-start import time'],
   ['api', benchApi, 'requests per second through the twin (DynamoDB Local)'],

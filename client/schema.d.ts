@@ -512,7 +512,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Deliver an event again, to one webhook or to every one that takes it
+         * Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour)
          * @description Roles: admin, project
          */
         post: operations["postProjectsProjectIdEventsEventIdRedeliver"];
@@ -624,6 +624,134 @@ export interface paths {
          * @description Roles: admin
          */
         post: operations["postAdminBillingRuns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A signed correction of the balance (idempotent by adjustmentId)
+         * @description Roles: admin
+         */
+        post: operations["postProjectsProjectIdAdjustments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/usage/{eventId}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A usage event's whole cost back, once
+         * @description Roles: admin
+         */
+        post: operations["postProjectsProjectIdUsageEventIdRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's credit grants, newest first
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdCredits"];
+        put?: never;
+        /**
+         * A credit grant that pays for the charges of its days (idempotent by grantId)
+         * @description Roles: admin
+         */
+        post: operations["postProjectsProjectIdCredits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/credits/{grantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Void a grant: what remains leaves the balance
+         * @description Roles: admin
+         */
+        delete: operations["deleteProjectsProjectIdCreditsGrantId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/auto-topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The auto top-up rule, what is outstanding and what this month requested
+         * @description Roles: admin, project
+         */
+        get: operations["getProjectsProjectIdAutoTopup"];
+        /**
+         * Set (and enable) or remove the auto top-up rule
+         * @description Roles: admin, project
+         */
+        put: operations["putProjectsProjectIdAutoTopup"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/topups/{topupId}/failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The payment service could not take a requested top-up
+         * @description Roles: admin
+         */
+        post: operations["postProjectsProjectIdTopupsTopupIdFailed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -839,6 +967,176 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "adjustment.made": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The adjustment.made event */
+        post: operations["onAdjustmentMade"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "usage.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The usage.refunded event */
+        post: operations["onUsageRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credit.granted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The credit.granted event */
+        post: operations["onCreditGranted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credit.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The credit.expired event */
+        post: operations["onCreditExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credit.voided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The credit.voided event */
+        post: operations["onCreditVoided"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The topup.requested event */
+        post: operations["onTopupRequested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The topup.failed event */
+        post: operations["onTopupFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.limit_reached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The topup.limit_reached event */
+        post: operations["onTopupLimitReached"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The topup.disabled event */
+        post: operations["onTopupDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The webhook.disabled event */
+        post: operations["onWebhookDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -909,6 +1207,8 @@ export interface components {
              * @example 2026-01-31
              */
             billingStartDate: string;
+            /** @description the part of `balance` that is what the project's active credit grants have left */
+            creditBalance: number;
         };
         ProductView: {
             productId: string;
@@ -941,7 +1241,7 @@ export interface components {
              */
             date: string;
             /** @enum {string} */
-            type: "payment" | "product_daily" | "number_daily" | "discount" | "telecom_daily" | "adjustment";
+            type: "payment" | "product_daily" | "number_daily" | "discount" | "telecom_daily" | "adjustment" | "usage_refund" | "credit_granted" | "credit_expired" | "credit_voided";
             description: string;
             /** @description integer minor units (kopecks, cents) */
             amount: number;
@@ -949,7 +1249,7 @@ export interface components {
             productId?: string;
             number?: string;
         };
-        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"];
+        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"] | components["schemas"]["AdjustmentMadeEvent"] | components["schemas"]["UsageRefundedEvent"] | components["schemas"]["CreditGrantedEvent"] | components["schemas"]["CreditExpiredEvent"] | components["schemas"]["CreditVoidedEvent"] | components["schemas"]["TopupRequestedEvent"] | components["schemas"]["TopupFailedEvent"] | components["schemas"]["TopupLimitReachedEvent"] | components["schemas"]["TopupDisabledEvent"] | components["schemas"]["WebhookDisabledEvent"];
         PaymentReceivedEvent: {
             /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
             eventId: string;
@@ -969,6 +1269,8 @@ export interface components {
                 amount: number;
                 /** @description integer minor units (kopecks, cents) */
                 balance: number;
+                /** @description present when the payment settles an auto top-up */
+                topupId?: string;
             };
         };
         DayChargedEvent: {
@@ -1199,6 +1501,210 @@ export interface components {
                 effectiveFrom: string;
             };
         };
+        AdjustmentMadeEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "adjustment.made";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                adjustmentId: string;
+                /** @description integer minor units (kopecks, cents) */
+                amount: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
+        UsageRefundedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "usage.refunded";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                eventId: string;
+                /** @description integer minor units, > 0 */
+                amount: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
+        CreditGrantedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "credit.granted";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                grantId: string;
+                /** @description integer minor units, > 0 */
+                amount: number;
+                expiresOn: string | null;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
+        CreditExpiredEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "credit.expired";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                grantId: string;
+                /** @description integer minor units (kopecks, cents) */
+                amount: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
+        CreditVoidedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "credit.voided";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                grantId: string;
+                /** @description integer minor units (kopecks, cents) */
+                amount: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
+        TopupRequestedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "topup.requested";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                topupId: string;
+                /** @description integer minor units, > 0 */
+                amount: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+                /** @description integer minor units (kopecks, cents) */
+                below: number;
+            };
+        };
+        TopupFailedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "topup.failed";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                topupId: string;
+                /** @description integer minor units, > 0 */
+                amount: number;
+                reason: string;
+            };
+        };
+        TopupLimitReachedEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "topup.limit_reached";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                month: string;
+                /** @description integer minor units (kopecks, cents) */
+                monthlyLimit: number;
+            };
+        };
+        TopupDisabledEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "topup.disabled";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                failures: number;
+            };
+        };
+        WebhookDisabledEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "webhook.disabled";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                webhookId: string;
+                /** @enum {string} */
+                reason: "gone" | "failing";
+            };
+        };
         AlertRules: {
             balanceBelow: number[] | null;
             runwayDays: number | null;
@@ -1207,10 +1713,44 @@ export interface components {
         Webhook: {
             webhookId: string;
             url: string;
-            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled")[];
             description?: string;
             /** @enum {string} */
             status: "enabled" | "disabled";
+        };
+        Grant: {
+            grantId: string;
+            /** @description integer minor units, > 0 */
+            amount: number;
+            /** @description integer minor units (kopecks, cents) */
+            remaining: number;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            effectiveOn: string;
+            expiresOn: string | null;
+            description: string;
+            /** @enum {string} */
+            status: "active" | "used" | "expired" | "voided";
+        };
+        AutoTopup: {
+            /** @description integer minor units (kopecks, cents) */
+            below: number;
+            /** @description integer minor units, > 0 */
+            amount: number;
+            /** @description integer minor units, > 0 */
+            monthlyLimit: number;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            outstanding: {
+                topupId: string;
+                /** @description integer minor units, > 0 */
+                amount: number;
+                requestedAt: string;
+            } | null;
+            /** @description integer minor units (kopecks, cents) */
+            requestedThisMonth: number;
         };
     };
     responses: never;
@@ -1684,7 +2224,10 @@ export interface operations {
     postPlans: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1915,7 +2458,10 @@ export interface operations {
     postPlansPlanIdVersions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 planId: string;
             };
@@ -2149,7 +2695,10 @@ export interface operations {
     postApiKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2361,7 +2910,10 @@ export interface operations {
     postProjects: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2381,33 +2933,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a project and its key */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        projectId: string;
-                        name: string;
-                        currency: string;
-                        /** @description integer minor units (kopecks, cents) */
-                        balance: number;
-                        /** @description integer minor units (kopecks, cents) */
-                        creditLimit: number;
-                        /** @enum {string} */
-                        status: "active" | "blocked";
-                        lastChargedDate: string | null;
-                        /**
-                         * Format: date
-                         * @example 2026-01-31
-                         */
-                        billingStartDate: string;
-                        apiKey?: string;
-                        apiKeyId: string;
-                    };
-                };
-            };
             /** @description Create a project and its key */
             201: {
                 headers: {
@@ -2430,6 +2955,8 @@ export interface operations {
                          * @example 2026-01-31
                          */
                         billingStartDate: string;
+                        /** @description the part of `balance` that is what the project's active credit grants have left */
+                        creditBalance: number;
                         apiKey?: string;
                         apiKeyId: string;
                     };
@@ -3822,6 +4349,11 @@ export interface operations {
                             segments?: number;
                             /** @description integer minor units (kopecks, cents) */
                             cost: number;
+                            /**
+                             * @description present when the event was refunded (its cost still counts on its day)
+                             * @constant
+                             */
+                            refunded?: true;
                         }[];
                         nextCursor: string | null;
                     };
@@ -4037,7 +4569,7 @@ export interface operations {
             query?: {
                 after?: string;
                 limit?: number;
-                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed";
+                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled";
             };
             header?: never;
             path: {
@@ -4056,6 +4588,8 @@ export interface operations {
                     "application/json": {
                         events: components["schemas"]["Event"][];
                         nextCursor: string | null;
+                        /** @description a cursor after the last event of the page (on the last page, after the last event there is): ask again with it later for newer events; null only while the project has no event */
+                        resumeAfter: string | null;
                     };
                 };
             };
@@ -4158,7 +4692,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Deliver an event again, to one webhook or to every one that takes it */
+            /** @description Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -4570,7 +5104,10 @@ export interface operations {
     postProjectsProjectIdWebhooks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 projectId: string;
             };
@@ -4581,7 +5118,7 @@ export interface operations {
                 "application/json": {
                     url: string;
                     /** @description the event types it receives; @default all, those added later too */
-                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled")[];
                     description?: string;
                 };
             };
@@ -4596,7 +5133,7 @@ export interface operations {
                     "application/json": {
                         webhookId: string;
                         url: string;
-                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed")[];
+                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled")[];
                         description?: string;
                         /** @enum {string} */
                         status: "enabled" | "disabled";
@@ -4934,6 +5471,937 @@ export interface operations {
                         date: string;
                         projects: number;
                         incomplete?: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdAdjustments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    adjustmentId: string;
+                    /** @description integer minor units (kopecks, cents) */
+                    amount: number;
+                    description: string;
+                    /**
+                     * Format: date
+                     * @example 2026-01-31
+                     */
+                    date?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A signed correction of the balance (idempotent by adjustmentId) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        adjustmentId: string;
+                        /** @description integer minor units (kopecks, cents) */
+                        amount: number;
+                        description: string;
+                        /** @description integer minor units (kopecks, cents) */
+                        balance: number;
+                    };
+                };
+            };
+            /** @description A signed correction of the balance (idempotent by adjustmentId) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        adjustmentId: string;
+                        /** @description integer minor units (kopecks, cents) */
+                        amount: number;
+                        description: string;
+                        /** @description integer minor units (kopecks, cents) */
+                        balance: number;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdUsageEventIdRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    /**
+                     * Format: date
+                     * @example 2026-01-31
+                     */
+                    date?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A usage event's whole cost back, once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eventId: string;
+                        /** @description integer minor units, > 0 */
+                        amount: number;
+                        /** @description integer minor units (kopecks, cents) */
+                        balance: number;
+                    };
+                };
+            };
+            /** @description A usage event's whole cost back, once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eventId: string;
+                        /** @description integer minor units, > 0 */
+                        amount: number;
+                        /** @description integer minor units (kopecks, cents) */
+                        balance: number;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdCredits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's credit grants, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        grants: components["schemas"]["Grant"][];
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdCredits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    grantId: string;
+                    /** @description integer minor units, > 0 */
+                    amount: number;
+                    /**
+                     * Format: date
+                     * @example 2026-01-31
+                     */
+                    effectiveOn?: string;
+                    /**
+                     * Format: date
+                     * @example 2026-01-31
+                     */
+                    expiresOn?: string;
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A credit grant that pays for the charges of its days (idempotent by grantId) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"];
+                };
+            };
+            /** @description A credit grant that pays for the charges of its days (idempotent by grantId) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteProjectsProjectIdCreditsGrantId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                grantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Void a grant: what remains leaves the balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdAutoTopup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The auto top-up rule, what is outstanding and what this month requested */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoTopup"] | null;
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putProjectsProjectIdAutoTopup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a top-up is requested when a movement takes the balance from >= below to < below */
+                    below: number;
+                    /** @description integer minor units, > 0 */
+                    amount: number;
+                    /** @description the top-ups requested in a calendar month add up to at most this; >= amount */
+                    monthlyLimit: number;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Set (and enable) or remove the auto top-up rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoTopup"] | null;
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdTopupsTopupIdFailed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                topupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The payment service could not take a requested top-up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        topupId: string;
+                        /** @constant */
+                        status: "failed";
                     };
                 };
             };
@@ -5518,6 +6986,366 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PlanChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onAdjustmentMade: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustmentMadeEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUsageRefunded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UsageRefundedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCreditGranted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditGrantedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCreditExpired: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditExpiredEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCreditVoided: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditVoidedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupRequested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupRequestedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupFailedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupLimitReached: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupLimitReachedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopupDisabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookDisabledEvent"];
             };
         };
         responses: {

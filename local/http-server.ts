@@ -261,8 +261,9 @@ export function buildEvent(req: IncomingMessage, p: RequestParts): APIGatewayPro
 /** Query parameters as API Gateway gives them: decoded (`+` is a space), repeats joined with commas. */
 export function parseQuery(raw: string): Record<string, string> | undefined {
   if (raw === '') return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(raw)) out[k] = k in out ? `${out[k]},${v}` : v;
+  // Query names are the client's: `?constructor=1` must be one more unknown name, not a lookup.
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of new URLSearchParams(raw)) out[k] = Object.hasOwn(out, k) ? `${out[k]},${v}` : v;
   return Object.keys(out).length ? out : undefined;
 }
 

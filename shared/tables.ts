@@ -49,6 +49,8 @@ export const TABLES = {
     envVar: 'PROJECTS_TABLE',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
+    // Idempotency records of creates (`idempotency#<hash>` / `idempotency`) expire after 24 hours.
+    ttlAttribute: 'expiresAt',
     globalSecondaryIndexes: [
       { indexName: 'byChargedThrough', partitionKey: { name: 'chargeShard', type: 'S' }, sortKey: { name: 'chargedThrough', type: 'S' } },
     ],

@@ -19,7 +19,8 @@ export const WORKERS = {
   /** The outbox reader: the Events stream → the operator's bus and the webhook delivery queue. */
   relayEvents: { name: 'RelayEvents', entry: 'functions/events/relay-events.ts', tables: { webhooks: 'read' }, events: true, deliveryQueue: true },
   /** One attempt per message: reads the event and the endpoint, signs, POSTs, logs, queues the retry. */
-  deliverWebhooks: { name: 'DeliverWebhooks', entry: 'functions/webhooks/deliver-webhooks.ts', tables: { events: 'read', webhooks: 'readWrite' }, deliveryQueue: true, webhookSecrets: 'open' },
+  // Projects and events written too: disabling an endpoint writes its webhook.disabled event (issue 19).
+  deliverWebhooks: { name: 'DeliverWebhooks', entry: 'functions/webhooks/deliver-webhooks.ts', tables: { projects: 'readWrite', events: 'readWrite', webhooks: 'readWrite' }, deliveryQueue: true, webhookSecrets: 'open' },
   /** Read-only: recomputes balances and closed days; never writes money. */
   reconcile: { name: 'Reconcile', entry: 'functions/billing/reconcile.ts', tables: { projects: 'read', ledger: 'read', usage: 'read' }, events: true },
 } as const satisfies Record<string, FunctionAccess & { name: string; entry: string }>;

@@ -5,7 +5,7 @@
 import { addNumber } from '../../shared/billing/timeline-changes';
 import { Forbidden } from '../../shared/domain/errors';
 import { created, httpRoute } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('POST /projects/{projectId}/numbers').handler(async ({ auth, body, params }) => {
   if (body.effectiveAt !== undefined && auth.role !== 'admin') throw new Forbidden('only an admin key may set effectiveAt');

@@ -9,7 +9,7 @@
 import { runFanOut } from '../../shared/billing/fan-out';
 import { DomainError } from '../../shared/domain/errors';
 import { accepted, httpRoute } from '../../shared/http/route';
-import { storeContext, todayOf } from '../../shared/store/context';
+import { storeContext, todayOf } from '../../shared/composition/api';
 
 export const RUN_BUDGET_MS = 20_000;
 

@@ -1,21 +1,17 @@
 /**
  * POST /projects (admin): a project with balance 0 and its first project key (shown once). Defaults:
  * the deployment's currency, creditLimit 0, billing from today. With an `Idempotency-Key` header a
- * repeat makes no second project: the same body answers 200 with the project (the key is not shown
- * again: it is stored only as a hash); another body with the same key is a 409.
+ * repeat makes no second project: the route factory answers the first answer (201, without the key:
+ * it is stored only as a hash), and the project's id is derived from the key too, so even a repeat
+ * after the stored answer is gone finds the same project (then 201 again); another body under the
+ * key is a 409.
  */
 import { openProject } from '../../shared/billing/projects';
-import { ValidationFailed } from '../../shared/domain/errors';
-import { Id } from '../../shared/domain/values';
-import { created, httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
+import { created, httpRoute } from '../../shared/http/route';
 
 export const handler = httpRoute('POST /projects').handler(async ({ body, headers }) => {
-  const idempotencyKey = headers['idempotency-key'];
-  if (idempotencyKey !== undefined && !Id.safeParse(idempotencyKey).success) {
-    throw new ValidationFailed('Idempotency-Key must be 1 to 128 letters, digits or . _ : @ -');
-  }
-  const out = await openProject(storeContext(), body, idempotencyKey);
-  const view = { ...out.project, apiKeyId: out.apiKeyId, ...(out.apiKey ? { apiKey: out.apiKey } : {}) };
-  return out.replayed ? ok(view) : created(view);
+  // The route factory checked the key's form (the route is declared idempotent).
+  const out = await openProject(storeContext(), body, headers['idempotency-key']);
+  return created({ ...out.project, apiKeyId: out.apiKeyId, ...(out.apiKey ? { apiKey: out.apiKey } : {}) });
 });

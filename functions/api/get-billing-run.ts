@@ -3,7 +3,7 @@ import { billingRunOf } from '../../shared/billing/billing-runs';
 import { isBillingDay } from '../../shared/domain/billing-days';
 import { DomainError } from '../../shared/domain/errors';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('GET /admin/billing-runs/{date}').handler(async ({ params }) => {
   if (!isBillingDay(params.date)) throw new DomainError('invalid_date', `${params.date.slice(0, 40)} is not a YYYY-MM-DD date`, 400);

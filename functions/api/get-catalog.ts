@@ -4,7 +4,7 @@
  */
 import { catalogFor } from '../../shared/billing/plans';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('GET /catalog').handler(async ({ auth, query }) =>
   ok(await catalogFor(storeContext(), auth.role === 'project' ? auth.projectId : undefined, query.date)));

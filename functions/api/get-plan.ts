@@ -4,7 +4,7 @@
  */
 import { planVersionFor } from '../../shared/billing/plans';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('GET /plans/{planId}').handler(async ({ auth, params, query }) =>
   ok(await planVersionFor(storeContext(), params.planId, query.date, auth.role === 'project' ? auth.projectId : undefined)));

@@ -5,7 +5,7 @@
 import { ledgerOf } from '../../shared/billing/project-views';
 import { toCsv } from '../../shared/http/csv';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('GET /projects/{projectId}/ledger').handler(async ({ query, params }) => {
   const page = await ledgerOf(storeContext(), params.projectId, query);

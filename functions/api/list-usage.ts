@@ -6,7 +6,7 @@
 import { usageOf } from '../../shared/billing/project-views';
 import { usageCsv } from '../../shared/http/csv';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('GET /projects/{projectId}/usage').handler(async ({ params, query }) => {
   const page = await usageOf(storeContext(), params.projectId, query.date, { limit: query.limit, cursor: query.cursor });

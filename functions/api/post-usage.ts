@@ -6,7 +6,7 @@
 import { acceptUsage } from '../../shared/billing/ingest-usage';
 import { accepted, httpRoute } from '../../shared/http/route';
 import { metrics, MetricUnit } from '../../shared/observability';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('POST /usage').handler(async ({ body }) => {
   const result = await acceptUsage(storeContext(), body.events);

@@ -10,7 +10,7 @@ import { changeProduct } from '../../shared/billing/timeline-changes';
 import { Forbidden, NotFound } from '../../shared/domain/errors';
 import { ProductId } from '../../shared/domain/plan';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 export const handler = httpRoute('PUT /projects/{projectId}/products/{productId}').handler(async ({ auth, body, params }) => {
   const parsed = ProductId.safeParse(params.productId);

@@ -2,7 +2,7 @@
 import { recordSessions } from '../../shared/billing/timeline-changes';
 import { ValidationFailed } from '../../shared/domain/errors';
 import { httpRoute, ok } from '../../shared/http/route';
-import { storeContext, todayOf } from '../../shared/store/context';
+import { storeContext, todayOf } from '../../shared/composition/api';
 
 export const handler = httpRoute('POST /projects/{projectId}/sessions').handler(async ({ body, params }) => {
   const ctx = storeContext();

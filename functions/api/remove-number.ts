@@ -6,7 +6,7 @@ import { removeNumber } from '../../shared/billing/timeline-changes';
 import { Forbidden, ValidationFailed } from '../../shared/domain/errors';
 import { E164 } from '../../shared/domain/values';
 import { httpRoute, noContent } from '../../shared/http/route';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/api';
 
 /**
  * The number in a path as `+E.164`. It may arrive percent-encoded (`%2B380...`), decoded

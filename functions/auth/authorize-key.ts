@@ -10,7 +10,7 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { findApiKey } from '../../shared/billing/api-keys';
 import { observed } from '../../shared/observability';
-import { storeContext, type StoreContext } from '../../shared/store/context';
+import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
 export type AuthorizerContext = { role: string; apiKeyId: string; projectId?: string } | Record<string, never>;
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;

@@ -14,11 +14,11 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { isBillingDay } from '../../shared/domain/billing-days';
-import { NotFound } from '../../shared/domain/errors';
+import { DomainError, NotFound } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { recordRunCharged as recordCharged, recordRunFailed as recordFailed } from '../../shared/billing/billing-runs';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/workers';
 
 const Message = z.object({ projectId: z.string().min(1).max(128), date: z.string().refine(isBillingDay) });
 
@@ -94,7 +94,15 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
         metrics.addMetric('ProjectsCharged', MetricUnit.Count, 1);
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
-        logger.error('charge failed', { projectId, date, error });
+        if (e instanceof DomainError) {
+          // The project's stored data cannot be charged (a day no price covers): retries will not
+          // change that. It fails alone (partial batch) into the DLQ, whose alarm fires; this record
+          // and metric tell the operator which project and why. Nothing is charged wrongly meanwhile.
+          logger.error('day cannot be charged', { unchargeable: true, projectId, date, code: e.code, error: e.message });
+          metrics.addMetric('ProjectsUnchargeable', MetricUnit.Count, 1);
+        } else {
+          logger.error('charge failed', { projectId, date, error });
+        }
         await runMarks(dates, (d) => recordFailed(ctx, d, projectId, error));
         failed.push(...messageIds);
       }

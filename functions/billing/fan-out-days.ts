@@ -15,7 +15,7 @@ import { DomainError } from '../../shared/domain/errors';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { isFanOutCursor, runFanOut, type FanOutCursor, type FanOutResult } from '../../shared/billing/fan-out';
-import { storeContext, todayOf } from '../../shared/store/context';
+import { storeContext, todayOf } from '../../shared/composition/workers';
 
 export interface FanOutEvent {
   /** The day to charge; wins over `scheduledTime`. */

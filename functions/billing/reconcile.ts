@@ -19,7 +19,7 @@ import { publishQuietly } from '../../shared/billing/events';
 import { reconcileAll, reconcileProject, type ReconcileOptions } from '../../shared/billing/reconcile';
 import type { ReconcileMismatch } from '../../shared/domain/events';
 import type { ReconcileReport } from '../../shared/domain/reconcile';
-import { storeContext, type StoreContext } from '../../shared/store/context';
+import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
 let metrics: Metrics | undefined;
 /** Made on first use, so the local runner can turn EMF output off before it exists. */

@@ -7,7 +7,7 @@ import { seedStandardPlan } from '../../shared/billing/plans';
 import { config } from '../../shared/config';
 import { logger } from '../../shared/logger';
 import { observed } from '../../shared/observability';
-import { storeContext } from '../../shared/store/context';
+import { storeContext } from '../../shared/composition/workers';
 
 export async function seedPlans(): Promise<{ standard: 'created' | 'exists' }> {
   const standard = await seedStandardPlan(storeContext(), config().CURRENCY);

@@ -14,7 +14,7 @@ import { errorMessage } from '../../shared/domain/errors';
 import { ProjectEvent } from '../../shared/domain/events';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { storeContext, type StoreContext } from '../../shared/store/context';
+import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
 /** The batch's events in stream order, and the first record that is not one (never guessed at). */
 export function eventsOf(event: DynamoDBStreamEvent): { events: ProjectEvent[]; sequenceNumbers: string[]; unreadable?: string } {

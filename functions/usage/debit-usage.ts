@@ -14,7 +14,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { debitRecords, type DebitOutcome, type DebitRecord, type UsageItem } from '../../shared/billing/debit-usage';
-import { storeContext, type StoreContext } from '../../shared/store/context';
+import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
 
 function isUsageItem(v: Record<string, unknown>): v is Record<string, unknown> & UsageItem {

@@ -9,7 +9,7 @@ import { deliverBatch } from '../../shared/billing/deliver-webhooks';
 import type { DeliveryMessage } from '../../shared/billing/deliver-webhooks';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { storeContext, type StoreContext } from '../../shared/store/context';
+import { storeContext, type StoreContext } from '../../shared/composition/workers';
 
 function messageOf(body: string): DeliveryMessage | null {
   try {

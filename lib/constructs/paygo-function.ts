@@ -17,11 +17,16 @@ import type { PaygoTable } from './tables';
 /**
  * Modules swapped for smaller stand-ins in Lambda bundles (esbuild aliases), ~160 KB less each:
  * in Lambda, credentials come from the environment, so the SDK's default provider chain becomes the
- * environment provider alone; `semver` is only reached by X-Ray's AWS SDK v2 patcher, never used here.
+ * environment provider alone; `semver` is only reached by X-Ray's AWS SDK v2 patcher, never used here;
+ * `@smithy/core/event-streams` only by event-stream operations (shared/aws/event-streams-stub.ts).
  */
 export const BUNDLE_ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': path.join(__dirname, '..', '..', 'shared', 'aws', 'lambda-credentials.ts'),
   semver: path.join(__dirname, '..', '..', 'shared', 'aws', 'semver-stub.ts'),
+  // Reached only by event-stream operations, which none of paygo's clients has (~15 KB).
+  '@smithy/core/event-streams': path.join(__dirname, '..', '..', 'shared', 'aws', 'event-streams-stub.ts'),
+  // The endpoint-discovery cache's LRU: a Map does (shared/aws/lru-cache.ts, ~5 KB).
+  'mnemonist/lru-cache': path.join(__dirname, '..', '..', 'shared', 'aws', 'lru-cache.ts'),
 };
 
 /** The repository root: ROUTES/WORKERS entries are relative to it. */

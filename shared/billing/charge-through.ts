@@ -18,15 +18,24 @@
  * snapshot (4) and room for the events leave the rest to product, number and discount lines; a day
  * with more numbers held than fit is charged one line per number type (domain/charge-day.ts fitLines).
  *
+ * Credit grants: the day's charge (products + numbers - discount) is paid first from the grants that
+ * may pay for the day (shared/domain/credits.ts), in the same transaction, and recorded in the day's
+ * `draws#<date>` item. Right after the charge of a grant's `expiresOn`, before anything else is
+ * charged, what remains of it leaves the balance (`credit_expired`, dated that day): a transaction of
+ * its own, conditioned on the version like the day's, so a crash between the two is finished by the
+ * next run and a repeat expires nothing twice.
+ *
  * After the last day, runway.low is decided on the forecast (./alerts.ts).
  */
 import { addDays, billingDayOf, endOfDay, type BillingDay } from '../domain/billing-days';
 import { chargeTotal, closingLines, costOf, telecomDailyLine } from '../domain/charge-day';
 import { balanceDrafts, draft, eventRoom, type AlertRules } from '../domain/events';
-import type { LedgerEntry } from '../domain/ledger';
-import type { Money } from '../domain/money';
+import { addDraws, drawCharge, expiredBy, type DrawsByDay } from '../domain/credits';
+import { entryIds, type LedgerEntry } from '../domain/ledger';
+import { sum, type Money } from '../domain/money';
 import { emptySnapshot, foldChanges, utcIso } from '../domain/timeline-snapshot';
-import { optimisticCommit } from '../store/commit';
+import { optimisticCommit, type Commit } from '../store/commit';
+import { drawsAdds, grantEnded, grantsOf } from '../store/credits';
 import type { StoreContext } from '../store/context';
 import { ledgerPut, ledgerRef } from '../store/ledger';
 import { eventSeqSet, eventWrites } from '../store/events';
@@ -35,10 +44,17 @@ import { readTelecom, telecomUnchanged } from '../store/telecom';
 import { readTimeline, snapshotPut } from '../store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { evaluateRunway } from './alerts';
+import { moveBalance, topupFor } from './money-move';
 import { projectPricesOn } from './prices';
 
-/** Items of a day's transaction besides the product, number and discount lines and the events. */
-const FIXED_ITEMS = 4;
+/**
+ * Items of a day's transaction besides the product, number and discount lines and the alert events:
+ * telecom line and check, project, snapshot, the draws item and an auto top-up's event.
+ */
+const FIXED_ITEMS = 6;
+
+/** Grants expired per transaction: three items each (record, ledger line, event) beside the project's and the alerts'. */
+const EXPIRIES_PER_WRITE = 25;
 
 /** The product, number and discount lines a day's transaction has room for, beside the events it may write. */
 export function dayLineRoom(rules: AlertRules): number {
@@ -61,8 +77,33 @@ export interface ChargeResult {
   days: DayCharged[];
 }
 
-/** One day's commit: the project after it, and the day it charged (null: nothing left to charge). */
-interface Step { after: ProjectItem; day: DayCharged | null }
+/** One commit: the project after it, and the day it charged (null: nothing left to charge, or `expired` grants). */
+interface Step { after: ProjectItem; day: DayCharged | null; expired?: number }
+
+/** The expiry of the grants whose last day is closed (at most EXPIRIES_PER_WRITE), or null when there are none. */
+function expiryCommit(ctx: StoreContext, project: ProjectItem, attemptId: string): Commit<Step> | null {
+  const grants = grantsOf(project);
+  const due = expiredBy(grants, project.chargedThrough).slice(0, EXPIRIES_PER_WRITE);
+  if (due.length === 0) return null;
+  const gone = new Set(due.map((g) => g.grantId));
+  const createdAt = utcIso(ctx.now());
+  const delta = -sum(due.map((g) => g.remaining));
+  const entries = due.map((g): LedgerEntry => ({
+    entryId: entryIds.creditExpired(g.grantId), date: g.expiresOn!, type: 'credit_expired', description: `Credit ${g.grantId} expired`, amount: -g.remaining, balanceEffect: true,
+  }));
+  const move = moveBalance(ctx, project, delta, (after) => due.map((g) => draft('credit.expired', { grantId: g.grantId, amount: -g.remaining, balance: after.balance }, `credit_expired#${g.grantId}`)),
+    createdAt, { grants: grants.filter((g) => !gone.has(g.grantId)) });
+  return {
+    items: [
+      ...entries.map((e, i) => ledgerPut(ctx, project.projectId, e, createdAt, i === 0 ? attemptId : undefined)),
+      ...due.map((g) => grantEnded(ctx, project.projectId, g.grantId, 'expired', -g.remaining, g.expiresOn!)),
+      move.update,
+      ...move.events.puts,
+    ],
+    receipt: ledgerRef(ctx, project.projectId, entries[0]!),
+    result: { after: move.after, day: null, expired: due.length },
+  };
+}
 
 /**
  * Charges `projectId` for every uncharged day up to `date` (clamped to yesterday in the billing
@@ -74,6 +115,9 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
   for (;;) {
     const step = await optimisticCommit<Step>(ctx.doc, `charging ${projectId}`, async ({ attemptId }) => {
       const project = await getProjectItem(ctx, projectId);
+      // Grants whose last day is closed leave first: right after that day's charge, before the next.
+      const expiry = expiryCommit(ctx, project, attemptId);
+      if (expiry) return expiry;
       const yesterday = addDays(billingDayOf(ctx.now(), ctx.zone), -1);
       const last = date < yesterday ? date : yesterday;
       if (project.chargedThrough >= last) return { done: { after: project, day: null } };
@@ -90,19 +134,31 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       const rules = alertRulesOf(project);
       const lines = [...closingLines(read.timeline, prices, day, dayLineRoom(rules)), telecomLine];
       const delta = chargeTotal(lines);
-      const moved = afterBalanceUpdate(project, delta, { chargedThrough: day });
+      // The day's charge is paid from the grants of its days first (what is charged: -delta).
+      const drawn = drawCharge(grantsOf(project), -delta, day);
+      const drew = drawn.total > 0;
+      const moved0 = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}) });
+      const topup = topupFor(ctx, project, moved0.balance, moved0.version);
+      const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       const createdAt = utcIso(ctx.now());
       const charged: DayCharged = { date: day, amount: costOf(lines), lines, telecomTotal, balance: moved.balance };
       const events = eventWrites(ctx, project, [
         draft('day.charged', { date: day, amount: charged.amount, telecomTotal, balance: moved.balance }, `day#${day}`),
         ...balanceDrafts(project, moved, rules, moved.version),
+        ...topup.drafts,
       ], createdAt);
       const seq = eventSeqSet(events);
+      const draws: DrawsByDay = new Map();
+      addDraws(draws, day, drawn.draws);
       return {
         items: [
           ...lines.map((line) => ledgerPut(ctx, projectId, line, createdAt, line === telecomLine ? attemptId : undefined)),
           telecomUnchanged(ctx, projectId, day, telecom),
-          balanceUpdate(ctx.tables.projects, project, delta, { set: ['chargedThrough = :ct', ...seq.set], values: { ':ct': day, ...seq.values } }),
+          balanceUpdate(ctx.tables.projects, project, delta, {
+            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set],
+            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
+          }),
+          ...drawsAdds(ctx, projectId, draws),
           // The changes read end with the day, so the fold is the state as of its end.
           snapshotPut(ctx, projectId, day, foldChanges(read.base?.state ?? emptySnapshot(), read.changes)),
           ...events.puts,
@@ -111,6 +167,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
         result: { after: { ...moved, eventSeq: events.eventSeq }, day: charged },
       };
     });
+    if (step.expired) continue;
     if (!step.day) {
       await evaluateRunway(ctx, projectId, step.after);
       return { projectId, chargedThrough: step.after.chargedThrough, days };

@@ -12,7 +12,8 @@ import { runtime } from '../runtime';
 import { nowIso, type StoreContext } from '../store/context';
 import { keys } from '../store/keys';
 import { getProjectItem } from '../store/projects';
-import { listWebhookItems, putWebhook, secretContext, type WebhookItem } from '../store/webhooks';
+import { optimisticCommit } from '../store/commit';
+import { listWebhookItems, readWebhooksRev, secretContext, webhookCreateItems, type WebhookItem } from '../store/webhooks';
 import { MAX_WEBHOOKS, viewOf, type WebhookView } from './webhooks';
 // Links the KMS secret box into the function that seals secrets.
 import '../aws/kms-secret-box';
@@ -23,28 +24,35 @@ import '../aws/kms-secret-box';
  * is stored, and answered this once.
  */
 export async function createWebhook(ctx: StoreContext, projectId: string, input: { url: string; types?: EventType[]; description?: string }): Promise<WebhookView & { secret: string }> {
-  const project = await getProjectItem(ctx, projectId);
+  await getProjectItem(ctx, projectId);
   const url = checkWebhookUrl(input.url, { allowLoopbackHttp: config().WEBHOOK_ALLOW_LOOPBACK });
   if (!url.ok) throw new ValidationFailed(`url ${url.problems.join('; ')}`, url.problems.map((message) => ({ path: 'url', message })));
-  if ((await listWebhookItems(ctx, projectId)).length >= MAX_WEBHOOKS) {
-    throw new Conflict('too_many_webhooks', `a project has at most ${MAX_WEBHOOKS} webhooks: delete one first`);
-  }
   const webhookId = `wh_${randomBytes(12).toString('base64url')}`;
   const secret = newWebhookSecret();
-  const item: WebhookItem = {
-    ...keys.webhook(projectId, webhookId),
-    projectId,
-    webhookId,
-    url: url.href,
-    types: input.types ? [...new Set(input.types)] : null,
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    status: 'enabled',
-    sealedSecret: await runtime().secrets.seal(secret, secretContext({ projectId, webhookId })),
-    createdAt: nowIso(ctx),
-    // It takes the events from now on: those already written are the project's past.
-    cursor: project.eventSeq ?? 0,
-  };
-  await putWebhook(ctx, item);
-  return { ...viewOf(item), secret };
+  const sealedSecret = await runtime().secrets.seal(secret, secretContext({ projectId, webhookId }));
+  // Decided on the count and the revision read; a create that committed meanwhile moved the revision,
+  // so this one decides again on the new count (the limit is exact under concurrent creates).
+  return optimisticCommit(ctx.doc, `creating a webhook of project ${projectId}`, async ({ attemptId }) => {
+    const [project, rev, existing] = await Promise.all([getProjectItem(ctx, projectId), readWebhooksRev(ctx, projectId), listWebhookItems(ctx, projectId)]);
+    if (existing.length >= MAX_WEBHOOKS) throw new Conflict('too_many_webhooks', `a project has at most ${MAX_WEBHOOKS} webhooks: delete one first`);
+    const item: WebhookItem & { attemptId: string } = {
+      ...keys.webhook(projectId, webhookId),
+      projectId,
+      webhookId,
+      url: url.href,
+      types: input.types ? [...new Set(input.types)] : null,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      status: 'enabled',
+      sealedSecret,
+      createdAt: nowIso(ctx),
+      // It takes the events from now on: those already written are the project's past.
+      cursor: project.eventSeq ?? 0,
+      attemptId,
+    };
+    return {
+      items: webhookCreateItems(ctx, item, rev),
+      receipt: { table: ctx.tables.webhooks, key: keys.webhook(projectId, webhookId) },
+      result: { ...viewOf(item), secret },
+    };
+  });
 }
-

@@ -18,17 +18,25 @@
  * a balance threshold crossed, a day's spend cap reached; never one per usage event. A project with a
  * spend cap has its open days' running totals read after the project item, so the crossing is decided
  * on the totals the version-conditioned write applies to.
+ *
+ * Credit grants (shared/domain/credits.ts) pay for each event in the same transaction: the grants
+ * left in the project item move with the balance, and what each paid is ADDed to the `draws#<day>`
+ * item of the day the event is counted on, so a retried chunk draws exactly as once as it debits.
+ * An auto top-up is decided in the same transaction too (./money-move.ts topupFor).
  */
 import { mapLimit } from '../concurrency';
 import type { BillingDay } from '../domain/billing-days';
 import { errorMessage } from '../domain/errors';
 import { balanceDrafts, eventRoom, spendCapDrafts, type AlertRules, type DaySpend } from '../domain/events';
+import { addDraws, drawCharge, type ActiveGrant, type DrawsByDay } from '../domain/credits';
 import { countedDay, nextDebitChunk, type DebitChunk } from '../domain/usage';
 import { logger } from '../logger';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { eventWrites } from '../store/events';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
+import { drawsAdds, grantsOf } from '../store/credits';
+import { topupFor } from './money-move';
 import { readTelecom, telecomAdd } from '../store/telecom';
 import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
 import { debitMarkPut, debitMarkRef } from '../store/debit-marks';
@@ -81,6 +89,21 @@ async function daySpends(ctx: StoreContext, projectId: string, rules: AlertRules
   }));
 }
 
+/** The grants' share of a chunk's events, each drawn on its own day and recorded on the day it is counted on. */
+export function chunkDraws(grants: readonly ActiveGrant[], events: readonly UsageItem[], chargedThrough: BillingDay): { grants: ActiveGrant[]; byDay: DrawsByDay } {
+  const byDay: DrawsByDay = new Map();
+  let left = grants as ActiveGrant[];
+  for (const e of events) {
+    if (left.length === 0) break;
+    const counted = countedDay(e.day, chargedThrough);
+    const d = drawCharge(left, e.cost, e.day, counted);
+    if (d.total === 0) continue;
+    left = d.grants;
+    addDraws(byDay, counted, d.draws);
+  }
+  return { grants: left, byDay };
+}
+
 /** Debits one project's events exactly once; throws DebitFailed (or the store's error) when it cannot. */
 export async function debitProject(ctx: StoreContext, projectId: string, items: readonly UsageItem[]): Promise<Omit<DebitOutcome, 'failed'>> {
   // One item may appear once per transaction; a record delivered twice in one batch is one event.
@@ -96,11 +119,19 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
       const project = round === 0 && known ? known : await readProject(ctx, projectId);
       const rules = alertRulesOf(project);
       // The chunk leaves room for the most events it can cause (with a spend cap, one per day it spans).
-      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS - eventRoom(rules, 0), rules.dailySpendCap === null ? 1 : 2);
+      const grants = grantsOf(project);
+      // With grants, each counted day may also get its draws item.
+      const perDayItems = (rules.dailySpendCap === null ? 1 : 2) + (grants.length > 0 ? 1 : 0);
+      // An auto top-up rule may add its event (requested, or the month's limit reached).
+      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS - eventRoom(rules, 0) - (project.autoTopup ? 1 : 0), perDayItems);
       const debitedAt = nowIso(ctx);
-      const moved = afterBalanceUpdate(project, chunk.delta);
+      const drawn = grants.length > 0 ? chunkDraws(grants, chunk.events, project.chargedThrough) : null;
+      const drew = drawn !== null && drawn.byDay.size > 0;
+      const moved0 = afterBalanceUpdate(project, chunk.delta, drew ? { grants: drawn.grants } : {});
+      const topup = topupFor(ctx, project, moved0.balance, moved0.version);
+      const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       const cap = spendCapDrafts(await daySpends(ctx, projectId, rules, chunk), rules.dailySpendCap, project.alertState ?? {}, project.chargedThrough);
-      const events = eventWrites(ctx, project, [...balanceDrafts(project, moved, rules, moved.version), ...cap.drafts], debitedAt);
+      const events = eventWrites(ctx, project, [...balanceDrafts(project, moved, rules, moved.version), ...cap.drafts, ...topup.drafts], debitedAt);
       const capChanged = cap.drafts.length > 0;
       const alertState = { ...project.alertState, spendCapDays: cap.spendCapDays };
       const after = { ...moved, eventSeq: events.eventSeq, ...(capChanged ? { alertState } : {}) };
@@ -109,10 +140,11 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
         items: [
           ...chunk.events.map((e, i) => debitMarkPut(ctx, { eventId: e.eventId, projectId, debitedAt, countedOn: countedDay(e.day, project.chargedThrough) }, i === 0 ? attemptId : undefined)),
           balanceUpdate(ctx.tables.projects, project, chunk.delta, {
-            set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : [])],
-            values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}) },
+            set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : []), ...topup.set],
+            values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
           }),
           ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events)),
+          ...(drew ? drawsAdds(ctx, projectId, drawn.byDay) : []),
           ...events.puts,
         ],
         receipt: debitMarkRef(ctx, chunk.events[0]!.eventId),

@@ -28,8 +28,12 @@ import { mapLimit } from '../concurrency';
 import { runtime, type DeliveryMessage, type DeliveryQueue } from '../runtime';
 import type { StoreContext } from '../store/context';
 import { eventsAfter, getEvent } from '../store/events';
+import { optimisticCommit } from '../store/commit';
+import { eventSeqSet, eventWrites } from '../store/events';
+import { keys } from '../store/keys';
+import { balanceUpdate, findProjectItem } from '../store/projects';
 import {
-  acquireLease, disableWebhookItem, getWebhookItem, markFailing, markHealthy, recordAttempt, releaseLease, saveProgress, secretContext, subscribes,
+  acquireLease, disableWebhookItem, webhookDisableUpdate, getWebhookItem, markFailing, markHealthy, recordAttempt, releaseLease, saveProgress, secretContext, subscribes,
   type PendingRetry, type WebhookItem,
 } from '../store/webhooks';
 // Links the SQS delivery queue (its retries come back through it) and the KMS secret box into the delivery function.
@@ -82,14 +86,23 @@ function secretOf(deps: DeliveryDeps, w: WebhookItem): Promise<string> {
   return opened;
 }
 
-/** When attempt `attempt + 1` is due after attempt `attempt` failed at `nowMs`; null when none is left. */
-function nextDueAt(attempt: number, nowMs: number): number | null {
+/**
+ * When attempt `attempt + 1` is due after attempt `attempt` failed at `nowMs`; null when none is left.
+ * A receiver's Retry-After sets the delay instead of the schedule (the attempts stay counted).
+ */
+function nextDueAt(attempt: number, nowMs: number, retryAfterSec?: number): number | null {
   const delay = nextDelaySeconds(attempt);
+  if (delay !== null && retryAfterSec !== undefined) return nowMs + retryAfterSec * 1000;
   // Up to a tenth later, so retries of events that failed together spread out.
   return delay === null ? null : nowMs + withJitter(delay, randomInt(1_000_000) / 1_000_000) * 1000;
 }
 
-interface Attempted { ok: boolean; disabled: boolean }
+interface Attempted {
+  ok: boolean;
+  disabled: boolean;
+  /** The receiver's Retry-After (≤ 1 h) on a 429 or 503: the next attempt's delay. */
+  retryAfterSec?: number;
+}
 
 /** POSTs `event` to `w` (attempt `attempt`), logs it, and keeps the endpoint's failing streak. */
 async function attempt(ctx: StoreContext, deps: DeliveryDeps, w: WebhookItem, event: ProjectEvent, attemptNo: number): Promise<Attempted> {
@@ -112,12 +125,36 @@ async function attempt(ctx: StoreContext, deps: DeliveryDeps, w: WebhookItem, ev
     if (w.failingSince) await markHealthy(ctx, w.projectId, w.webhookId);
     return { ok: true, disabled: false };
   }
-  const failingSince = await markFailing(ctx, w.projectId, w.webhookId, at);
-  if (failingSince !== null && disabledBy(Date.parse(failingSince), now)) {
-    if (await disableWebhookItem(ctx, w.projectId, w.webhookId, at)) logger.warn('webhook disabled after 5 days of failures', { projectId: w.projectId, webhookId: w.webhookId, failingSince });
+  if (result.status === 410) {
+    // The receiver says the endpoint is gone for good: no more attempts, at once.
+    if (await disableWebhook(ctx, w.projectId, w.webhookId, at, 'gone')) logger.warn('webhook disabled: the receiver answered 410 Gone', { projectId: w.projectId, webhookId: w.webhookId });
     return { ok: false, disabled: true };
   }
-  return { ok: false, disabled: false };
+  const failingSince = await markFailing(ctx, w.projectId, w.webhookId, at);
+  if (failingSince !== null && disabledBy(Date.parse(failingSince), now)) {
+    if (await disableWebhook(ctx, w.projectId, w.webhookId, at, 'failing')) logger.warn('webhook disabled after 5 days of failures', { projectId: w.projectId, webhookId: w.webhookId, failingSince });
+    return { ok: false, disabled: true };
+  }
+  return { ok: false, disabled: false, ...(result.retryAfterSec !== undefined ? { retryAfterSec: result.retryAfterSec } : {}) };
+}
+
+/**
+ * Disables an endpoint still enabled, with its `webhook.disabled` event in the same transaction (an
+ * event exists if and only if its change committed). False when it was not enabled (any more).
+ */
+export async function disableWebhook(ctx: StoreContext, projectId: string, webhookId: string, atIso: string, reason: 'gone' | 'failing'): Promise<boolean> {
+  return optimisticCommit<boolean>(ctx.doc, `disabling webhook ${webhookId}`, async ({ attemptId }) => {
+    const [project, w] = await Promise.all([findProjectItem(ctx, projectId), getWebhookItem(ctx, projectId, webhookId)]);
+    if (!w || w.status !== 'enabled') return { done: false };
+    // No project item (a test's bare endpoint): the endpoint is disabled all the same, without an event.
+    if (!project) return { done: await disableWebhookItem(ctx, projectId, webhookId, atIso) };
+    const events = eventWrites(ctx, project, [{ type: 'webhook.disabled', data: { webhookId, reason }, cause: `webhook-disabled#${webhookId}#${atIso}` }], atIso);
+    return {
+      items: [webhookDisableUpdate(ctx, projectId, webhookId, atIso, attemptId), balanceUpdate(ctx.tables.projects, project, 0, eventSeqSet(events)), ...events.puts],
+      receipt: { table: ctx.tables.webhooks, key: keys.webhook(projectId, webhookId) },
+      result: true,
+    };
+  });
 }
 
 /** Comes back for `webhookId` once `dueAt` has come (in hops of at most 900 s). */
@@ -161,7 +198,7 @@ export async function drain(ctx: StoreContext, projectId: string, webhookId: str
         const done = await attempt(ctx, deps, w, event, attemptNo);
         if (done.disabled) return 'dropped';
         const failedAt = ctx.now();
-        const dueAt = done.ok ? null : nextDueAt(attemptNo, failedAt);
+        const dueAt = done.ok ? null : nextDueAt(attemptNo, failedAt, done.retryAfterSec);
         // Delivered or given up: the cursor moves on. Failed with attempts left: it waits for the retry.
         const retry: PendingRetry | null = dueAt === null ? null : { sequence: event.sequence, eventId: event.eventId, attempt: attemptNo, dueAt };
         const cursor = retry ? w.cursor : event.sequence;
@@ -197,7 +234,7 @@ export async function redeliverOne(ctx: StoreContext, m: Extract<DeliveryMessage
   const done = await attempt(ctx, deps, w, event, m.attempt);
   if (done.ok) return 'delivered';
   if (done.disabled) return 'dropped';
-  const dueAt = nextDueAt(m.attempt, ctx.now());
+  const dueAt = nextDueAt(m.attempt, ctx.now(), done.retryAfterSec);
   if (dueAt === null) return 'failed';
   await deps.queue.send([{ message: { ...m, attempt: m.attempt + 1, dueAt }, delaySeconds: nextHopSeconds(dueAt, ctx.now()) }]);
   return 'retrying';

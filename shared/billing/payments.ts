@@ -5,17 +5,21 @@
  * is a conflict. A payment that lifts the balance to -creditLimit or above unblocks the project in
  * the same transaction (the status moves with the balance). Its events (payment.received, and
  * project.unblocked when it unblocks) are written in that transaction too.
+ *
+ * A payment whose paymentId is the project's outstanding auto top-up settles it (docs/api.md "Auto
+ * top-up"): `payment.received` carries `topupId`, the failures in a row start again from 0, and when
+ * the balance is still below the rule's `below` the next top-up is requested in the same transaction.
  */
 import { Conflict } from '../domain/errors';
-import { balanceDrafts, draft } from '../domain/events';
+import { draft } from '../domain/events';
 import { entryIds, type LedgerEntry } from '../domain/ledger';
 import type { Money } from '../domain/money';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { ledgerPut } from '../store/ledger';
 import { findPayment, paymentPut, paymentRef, type PaymentRecord } from '../store/payments';
-import { eventSeqSet, eventWrites } from '../store/events';
-import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem } from '../store/projects';
+import { getProjectItem } from '../store/projects';
+import { moveBalance } from './money-move';
 
 export interface PaymentResult {
   paymentId: string;
@@ -42,18 +46,19 @@ export async function recordPayment(ctx: StoreContext, projectId: string, paymen
     const project = await getProjectItem(ctx, projectId);
     const date = todayOf(ctx);
     const createdAt = nowIso(ctx);
-    const after = afterBalanceUpdate(project, amount);
+    const rule = project.autoTopup;
+    const settles = rule?.outstanding?.topupId === paymentId;
+    const move = moveBalance(ctx, project, amount, (after) => [
+      draft('payment.received', { paymentId, amount, balance: after.balance, ...(settles ? { topupId: paymentId } : {}) }, `payment#${paymentId}`),
+    ], createdAt, settles ? { settledTopup: { ...rule!, outstanding: null, failures: 0 } } : {});
+    const after = move.after;
     const entry: LedgerEntry = { entryId: entryIds.payment(paymentId), date, type: 'payment', description: `Payment ${paymentId}`, amount, balanceEffect: true };
-    const events = eventWrites(ctx, project, [
-      draft('payment.received', { paymentId, amount, balance: after.balance }, `payment#${paymentId}`),
-      ...balanceDrafts(project, after, alertRulesOf(project), after.version),
-    ], createdAt);
     return {
       items: [
         paymentPut(ctx, { projectId, paymentId, amount, date, balanceAfter: after.balance, createdAt, attemptId }),
         ledgerPut(ctx, projectId, entry, createdAt),
-        balanceUpdate(ctx.tables.projects, project, amount, eventSeqSet(events)),
-        ...events.puts,
+        move.update,
+        ...move.events.puts,
       ],
       receipt: paymentRef(ctx, paymentId),
       result: { status: 201 as const, body: { paymentId, amount, balance: after.balance } },

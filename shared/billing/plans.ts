@@ -7,7 +7,7 @@
  * on that item's revision and, where the rule was relaxed because nobody was on the plan, on that
  * still being so (putting a project on a plan marks it used in the same transaction).
  */
-import { addDays, type BillingDay } from '../domain/billing-days';
+import { addDays, startOfDay, type BillingDay } from '../domain/billing-days';
 import { Conflict, NotFound, ValidationFailed } from '../domain/errors';
 import { checkSuccession, FIRST_DAY, planOn, PlanVersion, versionOn, type NewPlan, type NewVersion, type VersionRef } from '../domain/plan';
 import { quote, type Quote, type QuoteRequest } from '../domain/quote';
@@ -17,7 +17,9 @@ import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { keys } from '../store/keys';
 import { findPlan, listPlanItems, planPut, planRef, planVersionsUpdate, putTariff, versionItemOf, versionPut, type PlanItem } from '../store/plans';
 import type { TransactItem } from '../store/transactions';
-import { getProjectItem, plansOf } from '../store/projects';
+import { getProjectItem, plansOf, projectsOnPlan } from '../store/projects';
+import { readCurrentTimeline } from '../store/timeline';
+import { unpricedFrom } from './unpriced';
 import { pricesOf, versionOf } from './prices';
 
 /** A billing day that has begun for someone on the plan cannot get new prices. */
@@ -62,9 +64,19 @@ export async function catalogFor(ctx: StoreContext, projectId: string | undefine
   return pricesOf(ctx, planId, day);
 }
 
-/** `POST /quote`: a month at the prices of `planId` (default standard) in force on `date` (default today). */
-export async function quoteOf(ctx: StoreContext, request: QuoteRequest): Promise<Quote> {
-  return quote(await pricesOf(ctx, request.planId ?? STANDARD_PLAN_ID, request.date ?? todayOf(ctx)), request);
+/**
+ * `POST /quote`: a month at the prices of `planId` in force on `date` (default today). The plan
+ * defaults to standard; with `projectId` (a project key asking) to the project's plan on that day,
+ * and only a plan the project is, was or will be on may be named: another customer's offer is "not
+ * found", as on `GET /plans/{planId}`.
+ */
+export async function quoteOf(ctx: StoreContext, request: QuoteRequest, projectId?: string): Promise<Quote> {
+  const day = request.date ?? todayOf(ctx);
+  if (projectId === undefined) return quote(await pricesOf(ctx, request.planId ?? STANDARD_PLAN_ID, day), request);
+  const plans = plansOf(await getProjectItem(ctx, projectId));
+  const planId = request.planId ?? planOn(plans, day);
+  if (!plans.some((p) => p.planId === planId)) throw new NotFound(`plan ${planId}`);
+  return quote(await pricesOf(ctx, planId, day), request);
 }
 
 /**
@@ -151,6 +163,43 @@ export async function publishVersion(ctx: StoreContext, planId: string, input: N
   });
 }
 
+/**
+ * A withdrawn version's days fall to the version before it, which may lack a product or number type
+ * the withdrawn one added. A project on the plan then that has such a product on (or such a number)
+ * dated into those days would have days nobody can price: 409 `plan_lacks_product` /
+ * `number_type_unpriced`, naming the project, before anything is written. (A change dated into those
+ * days between this read and the commit is not seen; the night reports such a day, never charges it wrongly.)
+ */
+async function refuseUnpricedAfterWithdrawal(ctx: StoreContext, planId: string, withdrawn: VersionRef, remaining: readonly VersionRef[]): Promise<void> {
+  const next = remaining.filter((v) => !v.deleted && v.effectiveFrom > withdrawn.effectiveFrom).sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1))[0];
+  const pricesOn = async (day: BillingDay): Promise<PlanVersion> => {
+    const ref = versionOn(remaining, day);
+    if (!ref) throw new NotFound(`a version of plan ${planId} on ${day}`);
+    return versionOf(ctx, planId, ref.version);
+  };
+  const today = todayOf(ctx);
+  for (const { projectId, plans } of await projectsOnPlan(ctx, planId)) {
+    // The spans in which the project is on this plan inside the withdrawn version's days.
+    const sorted = [...plans].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.seq - b.seq));
+    const read = await readCurrentTimeline(ctx, projectId, today);
+    for (let i = 0; i < sorted.length; i++) {
+      if (sorted[i]!.planId !== planId) continue;
+      const spanEnd = sorted.slice(i + 1).find((p) => p.from > sorted[i]!.from)?.from;
+      const from = sorted[i]!.from > withdrawn.effectiveFrom ? sorted[i]!.from : withdrawn.effectiveFrom;
+      const until = [spanEnd, next?.effectiveFrom].filter((d): d is BillingDay => d !== undefined).sort()[0];
+      if (until !== undefined && until <= from) continue;
+      // A later assignment on the same day supersedes this one: only the last of a day counts.
+      if (sorted.slice(i + 1).some((p) => p.from === sorted[i]!.from)) continue;
+      const missing = await unpricedFrom(ctx, planId, read.timeline, startOfDay(from, ctx.zone), until !== undefined ? startOfDay(until, ctx.zone) : Infinity, pricesOn);
+      const first = missing[0];
+      if (first) {
+        const code = first.kind === 'product' ? 'plan_lacks_product' : 'number_type_unpriced';
+        throw new Conflict(code, `project ${projectId} holds ${missing.map((m) => `${m.what} on ${m.day}`).join(', ')}, which version ${withdrawn.version} prices and the version before it does not: switch them off first`);
+      }
+    }
+  }
+}
+
 /** `DELETE /plans/{planId}/versions/{version}`: withdraws a version while its first day is still ahead. */
 export async function deleteVersion(ctx: StoreContext, planId: string, version: number): Promise<void> {
   await optimisticCommit<undefined>(ctx.doc, `deleting version ${version} of plan ${planId}`, async ({ attemptId }) => {
@@ -160,6 +209,7 @@ export async function deleteVersion(ctx: StoreContext, planId: string, version: 
     const today = todayOf(ctx);
     if (ref.effectiveFrom <= today) throw new DayAlreadyStarted(ref.effectiveFrom, today);
     const versions = plan.versions.map((v) => (v.version === version ? { ...v, deleted: true } : v));
+    await refuseUnpricedAfterWithdrawal(ctx, planId, ref, versions);
     return { items: [planVersionsUpdate(ctx, plan, versions, false, attemptId)], receipt: planRef(ctx, planId), result: undefined };
   });
 }

@@ -11,11 +11,12 @@ import { productViewAt, productViewsAt, upcomingPrices, type ProductList, type P
 import type { RatedUsageEvent } from '../domain/usage';
 import { todayOf, type StoreContext } from '../store/context';
 import { listLedger, telecomHistory, type LedgerPage, type LedgerQuery } from '../store/ledger';
-import { listEvents, type EventPage, type EventQuery } from '../store/events';
-import { getProjectItem, plansOf, projectExists, type ProjectItem } from '../store/projects';
+import { decodeEventCursor, encodeEventCursor, listEvents, type EventPage, type EventQuery } from '../store/events';
+import { findProjectItem, getProjectItem, plansOf, type ProjectItem } from '../store/projects';
 import { readCurrentTimeline } from '../store/timeline';
 import { listUsagePage, toRatedEvent, type UsagePageQuery } from '../store/usage';
 import { priceSchedule, projectPricesOn } from './prices';
+import { refundedOn } from './refund-usage';
 import type { ChangeAppended } from './timeline-changes';
 
 /** Closed days of telecom history the forecast learns from. */
@@ -68,7 +69,8 @@ export async function ledgerOf(ctx: StoreContext, projectId: string, query: Ledg
 export async function usageOf(ctx: StoreContext, projectId: string, day: BillingDay, query: UsagePageQuery = {}): Promise<{ events: RatedUsageEvent[]; nextCursor: string | null }> {
   await getProjectItem(ctx, projectId, false);
   const page = await listUsagePage(ctx, projectId, day, query);
-  return { events: page.events.map(toRatedEvent), nextCursor: page.nextCursor };
+  const refunded = page.events.length > 0 ? await refundedOn(ctx, projectId, day) : new Set<string>();
+  return { events: page.events.map((e) => (refunded.has(e.eventId) ? { ...toRatedEvent(e), refunded: true as const } : toRatedEvent(e))), nextCursor: page.nextCursor };
 }
 
 /**
@@ -93,7 +95,23 @@ export async function forecastFor(ctx: StoreContext, project: ProjectItem): Prom
 }
 
 /** `GET /projects/{id}/events`: the project's events in sequence order, paged. */
-export async function eventsOf(ctx: StoreContext, projectId: string, query: EventQuery): Promise<EventPage> {
-  if (!(await projectExists(ctx, projectId))) throw new NotFound(`project ${projectId}`);
-  return listEvents(ctx, projectId, query);
+export async function eventsOf(ctx: StoreContext, projectId: string, query: EventQuery): Promise<EventPage & { resumeAfter: string | null }> {
+  // Read before the events: an event committed later has a higher sequence than this one.
+  const project = await findProjectItem(ctx, projectId);
+  if (!project) throw new NotFound(`project ${projectId}`);
+  const page = await listEvents(ctx, projectId, query);
+  return { ...page, resumeAfter: resumeAfterOf(page, query.after, project.eventSeq ?? 0) };
+}
+
+/**
+ * `resumeAfter` (docs/api.md): a cursor after the last event of the page; on the last page, after the
+ * last event there was when the page was read (events a `type` filter left out included), so a poller
+ * asking again later gets exactly the newer events. Null only while the project has no event.
+ */
+function resumeAfterOf(page: EventPage, after: string | undefined, lastSequence: number): string | null {
+  if (page.nextCursor !== null) return page.nextCursor;
+  const shown = page.events.length > 0 ? page.events[page.events.length - 1]!.sequence : 0;
+  const asked = after !== undefined ? decodeEventCursor(after) : 0;
+  const last = Math.max(shown, asked, lastSequence);
+  return last > 0 ? encodeEventCursor(last) : null;
 }

@@ -13,7 +13,7 @@ import { addDays, billingDayOf, startOfDay, type BillingDay } from '../domain/bi
 import { Conflict, DomainError, NotFound, ValidationFailed } from '../domain/errors';
 import { changeDraft } from '../domain/events';
 import { heldSpansFrom, reholdNumber } from '../domain/number-holding';
-import { isSeatPriced, productOf, type NumberType, type PlanAssignment, type PlanVersion, type ProductId } from '../domain/plan';
+import { isSeatPriced, numberPriceOf, productOf, type NumberType, type PlanAssignment, type PlanVersion, type ProductId } from '../domain/plan';
 import { DayAlreadyCharged, isDayCharged } from '../domain/project';
 import { stateAt } from '../domain/timeline';
 import { utcIso, withChange, type TimelineRead } from '../domain/timeline-snapshot';
@@ -28,7 +28,8 @@ import { changePut, readCurrentTimeline, sessionsPuts, timelineBump } from '../s
 import type { TransactItem } from '../store/transactions';
 import { DayAlreadyStarted } from './plans';
 import { CurrencyMismatch } from './projects';
-import { pricesOf, projectPricesOn } from './prices';
+import { projectPricesOn } from './prices';
+import { unpricedFrom } from './unpriced';
 
 /** A change as decided, before it gets its instant and order. */
 export type ChangeInput =
@@ -157,11 +158,11 @@ export function changeProduct(ctx: StoreContext, projectId: string, change: { pr
 export function addNumber(ctx: StoreContext, projectId: string, number: string, numberType: NumberType, opts: ChangeOptions): Promise<ChangeAppended> {
   return appendChange(ctx, projectId, opts, async (c) => {
     const prices = await pricesOfChange(ctx, c);
-    if (prices.numbers[numberType] === undefined) {
+    if (numberPriceOf(prices, numberType) === undefined) {
       throw new ValidationFailed(`plan ${prices.planId} has no ${numberType} numbers`, [{ path: 'type', message: `one of ${Object.keys(prices.numbers).join(', ')}` }]);
     }
     if (stateAt(c.read.timeline, c.atMs).numbers.has(number)) throw new Conflict('number_already_held', `this project already holds ${number}`);
-    await assertPricedByLaterMoves(ctx, c, `${numberType} numbers`, (prices) => prices.numbers[numberType] !== undefined);
+    await assertPricedByLaterMoves(ctx, c, `${numberType} numbers`, (prices) => numberPriceOf(prices, numberType) !== undefined);
     return { kind: 'number', number, numberType, held: true };
   });
 }
@@ -192,14 +193,13 @@ export async function movePlan(ctx: StoreContext, projectId: string, planId: str
   if (!plan) throw new NotFound(`plan ${planId}`);
   await appendChange(ctx, projectId, { effectiveAt: utcIso(startOfDay(from, ctx.zone)) }, async (c) => {
     if (c.project.currency !== plan.currency) throw new CurrencyMismatch(planId, plan.currency, c.project.currency);
-    const prices = await pricesOf(ctx, planId, from);
-    const held = stateAt(c.read.timeline, c.atMs);
-    const missing = [
-      ...[...held.products.keys()].filter((id) => !productOf(prices, id)).map((id) => `product ${id}`),
-      ...[...new Set(held.numbers.values())].filter((t) => prices.numbers[t] === undefined).map((t) => `${t} numbers`),
-    ];
-    if (missing.length > 0) throw new Conflict('plan_lacks_product', `plan ${planId} has no ${missing.join(', ')} on ${from}: switch them off first`);
     const plans = plansOf(c.project);
+    // The new plan prices every day from `from` until the project's next move already made (if any):
+    // what it holds then, changes already dated ahead into that span included.
+    const nextMove = plans.map((p) => p.from).filter((d) => d > from).sort()[0];
+    const untilMs = nextMove !== undefined ? startOfDay(nextMove, ctx.zone) : Infinity;
+    const missing = await unpricedFrom(ctx, planId, c.read.timeline, c.atMs, untilMs);
+    if (missing.length > 0) throw new Conflict('plan_lacks_product', `plan ${planId} has no ${missing.map((m) => `${m.what} (held on ${m.day})`).join(', ')}: switch them off first`);
     return {
       change: { kind: 'plan', planId, effectiveFrom: from },
       items: [markPlanUsed(ctx, planId)],

@@ -55,6 +55,19 @@ export interface PostWebhookResult {
   durationMs: number;
   /** The address connected to, when a connection was made. */
   address?: string;
+  /** A 429's or 503's Retry-After in seconds, when it asks for at most an hour. */
+  retryAfterSec?: number;
+}
+
+/**
+ * A Retry-After header (seconds, or an HTTP date) as whole seconds from `nowMs`, when it asks for at
+ * most an hour (docs/api.md); null otherwise: a longer or unreadable one leaves the schedule as it is.
+ */
+export function retryAfterSeconds(header: string | undefined, nowMs: number): number | null {
+  if (header === undefined) return null;
+  const text = header.trim();
+  const seconds = /^\d{1,10}$/.test(text) ? Number(text) : (Number.isFinite(Date.parse(text)) ? Math.ceil((Date.parse(text) - nowMs) / 1000) : NaN);
+  return Number.isSafeInteger(seconds) && seconds >= 0 && seconds <= 3600 ? seconds : null;
 }
 
 const defaultResolve: ResolveHost = (hostname) => dns.lookup(hostname, { all: true });
@@ -176,6 +189,7 @@ export function postWebhook(input: PostWebhookInput): Promise<PostWebhookResult>
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let status: number | null = null;
+    let retryAfterSec: number | undefined;
     let address: string | undefined;
     let request: http.ClientRequest | undefined;
     let deadline: NodeJS.Timeout | undefined;
@@ -185,7 +199,7 @@ export function postWebhook(input: PostWebhookInput): Promise<PostWebhookResult>
       settled = true;
       clearTimeout(deadline);
       request?.destroy();
-      resolve({ ...outcome, status, durationMs: elapsed(), ...(address ? { address } : {}) });
+      resolve({ ...outcome, status, durationMs: elapsed(), ...(address ? { address } : {}), ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) });
     };
 
     try {
@@ -213,6 +227,7 @@ export function postWebhook(input: PostWebhookInput): Promise<PostWebhookResult>
     request.on('response', (response) => {
       status = response.statusCode ?? null;
       address ??= response.socket.remoteAddress;
+      if (status === 429 || status === 503) retryAfterSec = retryAfterSeconds(response.headers['retry-after'], Date.now()) ?? undefined;
       const done = () => finish(status === null ? { ok: false, error: 'answer without a status' } : verdict(status));
       let read = 0;
       response.on('data', (chunk: Buffer) => {

@@ -13,7 +13,7 @@ import { DomainError } from './errors';
 import { formatCount, formatMoney } from './format';
 import type { LedgerEntry } from './ledger';
 import { assertMoney, sum, type Money } from './money';
-import { defaultSeatsOf, isSeatPriced, isSessionPriced, type NumberType, type PlanVersion, type Product } from './plan';
+import { defaultSeatsOf, isSeatPriced, numberPriceOf, isSessionPriced, type NumberType, type PlanVersion, type Product } from './plan';
 import { extraSeats, extraSessionBlocks, monthlyPriceOf } from './pricing';
 import { dayShare } from './proration';
 import { dayState, type DayState } from './timeline';
@@ -44,7 +44,7 @@ function pricedOn(product: Product, seats: number, sessions30: number): string {
 
 /** The monthly price of a number type in `version`; a number of a type the version does not price is a bug upstream. */
 export function numberPrice(version: Pick<PlanVersion, 'numbers' | 'planId' | 'version'>, type: NumberType): Money {
-  const price = version.numbers[type];
+  const price = numberPriceOf(version, type);
   if (price === undefined) throw new DomainError('number_type_unpriced', `version ${version.version} of plan ${version.planId} has no price for ${type} numbers`, 409);
   return price;
 }

@@ -46,6 +46,13 @@ export class Busy extends DomainError {
   }
 }
 
+/** Too many requests of a kind in a window: 429 with Retry-After (the window's end). */
+export class RateLimited extends DomainError {
+  constructor(message: string, readonly retryAfterSec: number) {
+    super('rate_limited', message, 429);
+  }
+}
+
 /** Narrows an unknown thrown value without `as Error`. */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

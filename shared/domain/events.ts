@@ -22,6 +22,9 @@ import { Day, E164, Instant } from './values';
 export const EVENT_TYPES = [
   'payment.received', 'day.charged', 'project.blocked', 'project.unblocked', 'balance.low', 'runway.low',
   'spend_cap.reached', 'product.changed', 'number.added', 'number.removed', 'plan.changed',
+  'adjustment.made', 'usage.refunded', 'credit.granted', 'credit.expired', 'credit.voided',
+  'topup.requested', 'topup.failed', 'topup.limit_reached', 'topup.disabled',
+  'webhook.disabled',
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;
@@ -31,7 +34,7 @@ const NumberData = z.object({ number: E164, type: z.string().optional(), effecti
 
 /** Each type's `data`, version 1. */
 export const EVENT_DATA = {
-  'payment.received': z.object({ paymentId: z.string(), amount: PositiveMoney, balance: Money }),
+  'payment.received': z.object({ paymentId: z.string(), amount: PositiveMoney, balance: Money, topupId: z.string().optional().meta({ description: 'present when the payment settles an auto top-up' }) }),
   'day.charged': z.object({ date: Day, amount: Money, telecomTotal: Money, balance: Money }),
   'project.blocked': StatusData,
   'project.unblocked': StatusData,
@@ -42,6 +45,17 @@ export const EVENT_DATA = {
   'number.added': NumberData,
   'number.removed': NumberData,
   'plan.changed': z.object({ planId: z.string(), effectiveFrom: Day }),
+  'adjustment.made': z.object({ adjustmentId: z.string(), amount: Money, balance: Money }),
+  'usage.refunded': z.object({ eventId: z.string(), amount: PositiveMoney, balance: Money }),
+  'credit.granted': z.object({ grantId: z.string(), amount: PositiveMoney, expiresOn: Day.nullable(), balance: Money }),
+  'credit.expired': z.object({ grantId: z.string(), amount: Money, balance: Money }),
+  'credit.voided': z.object({ grantId: z.string(), amount: Money, balance: Money }),
+  'topup.requested': z.object({ topupId: z.string(), amount: PositiveMoney, balance: Money, below: Money }),
+  'topup.failed': z.object({ topupId: z.string(), amount: PositiveMoney, reason: z.string() }),
+  'topup.limit_reached': z.object({ month: z.string(), monthlyLimit: Money }),
+  'topup.disabled': z.object({ failures: z.number().int() }),
+  /** `reason`: `gone` (the receiver answered 410) or `failing` (5 days of failures in a row). */
+  'webhook.disabled': z.object({ webhookId: z.string(), reason: z.enum(['gone', 'failing']) }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

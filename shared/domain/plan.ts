@@ -9,16 +9,20 @@
 import * as z from 'zod';
 import type { BillingDay } from './billing-days';
 import { ValidationFailed } from './errors';
+import { hasOwnName, isLanguageName } from './names';
+import { displayText } from './text';
 import { Currency, Day } from './values';
 
 const money = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const prefix = z.string().regex(/^\d{1,15}$/, 'a prefix is 1 to 15 digits');
 
 /** Plans, products and number types are named by slugs: stable across versions, safe in keys and paths. */
-export const ProductId = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a lowercase letter, then up to 39 lowercase letters, digits, _ or -');
+const notLanguageName = (name: string): boolean => !isLanguageName(name);
+const LANGUAGE_NAME = 'a name the language provides on every object (constructor, valueOf...) is not an id';
+export const ProductId = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a lowercase letter, then up to 39 lowercase letters, digits, _ or -').refine(notLanguageName, LANGUAGE_NAME);
 export type ProductId = z.infer<typeof ProductId>;
 export const PlanId = ProductId;
-export const NumberType = z.string().regex(/^[a-z][a-z0-9_-]{0,19}$/, 'a lowercase letter, then up to 19 lowercase letters, digits, _ or -');
+export const NumberType = z.string().regex(/^[a-z][a-z0-9_-]{0,19}$/, 'a lowercase letter, then up to 19 lowercase letters, digits, _ or -').refine(notLanguageName, LANGUAGE_NAME);
 export type NumberType = z.infer<typeof NumberType>;
 
 export const MAX_PRODUCTS = 50;
@@ -59,10 +63,10 @@ export type Tariff = z.infer<typeof Tariff>;
 
 export const Product = z.strictObject({
   productId: ProductId,
-  name: z.string().trim().min(1).max(200),
+  name: displayText(200),
   monthlyPrice: money,
   /** What the price includes, in words, shown as it is on the products page. */
-  included: z.array(z.string().trim().min(1).max(200)).max(20).optional(),
+  included: z.array(displayText(200)).max(20).optional(),
   /** false: can no longer be switched on; where it is on, it keeps being charged. */
   available: z.boolean().optional(),
   includedSeats: z.number().int().min(0).max(1_000_000).optional(),
@@ -101,7 +105,7 @@ function uniqueProducts(products: readonly Product[], ctx: z.RefinementCtx): voi
 /** A plan version as stored and shown (docs/api.md "Plans and versions"). */
 export const PlanVersion = z.strictObject({
   planId: PlanId,
-  name: z.string().trim().min(1).max(200),
+  name: displayText(200),
   version: z.number().int().positive(),
   effectiveFrom: Day,
   currency: Currency,
@@ -112,7 +116,7 @@ export type PlanVersion = z.infer<typeof PlanVersion>;
 /** `POST /plans`: a new plan and its version 1 (in force from 2000-01-01). */
 export const NewPlan = z.strictObject({
   planId: PlanId,
-  name: z.string().trim().min(1).max(200),
+  name: displayText(200),
   currency: Currency,
   ...PriceListFields,
 }).superRefine((v, ctx) => uniqueProducts(v.products, ctx));
@@ -121,7 +125,7 @@ export type NewPlan = z.infer<typeof NewPlan>;
 /** `POST /plans/{planId}/versions`: the next version; `name` and `currency` may be repeated, never changed. */
 export const NewVersion = z.strictObject({
   effectiveFrom: Day,
-  name: z.string().trim().min(1).max(200).optional(),
+  name: displayText(200).optional(),
   currency: Currency.optional(),
   ...PriceListFields,
 }).superRefine((v, ctx) => uniqueProducts(v.products, ctx));
@@ -200,3 +204,8 @@ export function defaultSeatsOf(version: Pick<PlanVersion, 'products'>): (product
 
 export const isSeatPriced = (p: Product): boolean => p.includedSeats !== undefined;
 export const isSessionPriced = (p: Product): boolean => p.includedSessions !== undefined;
+
+/** The monthly price of number type `type` in `version`, or undefined (an own key only: names are data). */
+export function numberPriceOf(version: Pick<PlanVersion, 'numbers'>, type: string): number | undefined {
+  return hasOwnName(version.numbers, type) ? version.numbers[type] : undefined;
+}

@@ -18,6 +18,7 @@ export const Project = z.object({
   status: ProjectStatus,
   lastChargedDate: Day.nullable(),
   billingStartDate: Day,
+  creditBalance: Money.meta({ description: "the part of `balance` that is what the project's active credit grants have left" }),
 }).meta({ id: 'Project' });
 export type Project = z.infer<typeof Project>;
 

@@ -9,7 +9,8 @@ import { discountAmount, discountPercent } from './discount';
 import { ValidationFailed } from './errors';
 import { formatCount, formatMoney } from './format';
 import { Money, mulDivFloor, sum } from './money';
-import { isSeatPriced, isSessionPriced, MAX_PRODUCTS, NumberType, PlanId, ProductId, type PlanVersion } from './plan';
+import { ownValue } from './names';
+import { isSeatPriced, isSessionPriced, MAX_PRODUCTS, NumberType, numberPriceOf, PlanId, ProductId, type PlanVersion } from './plan';
 import { extraSeats, extraSessionBlocks, monthlyPriceOf } from './pricing';
 import { Currency, Day } from './values';
 
@@ -48,7 +49,7 @@ function checkAsked(version: PlanVersion, request: QuoteRequest): void {
   const known = new Set(version.products.map((p) => p.productId));
   request.products.forEach((id, i) => { if (!known.has(id)) details.push({ path: `products.${i}`, message: `plan ${version.planId} has no product ${id}` }); });
   for (const type of Object.keys(request.numbers ?? {})) {
-    if (version.numbers[type] === undefined) details.push({ path: `numbers.${type}`, message: `plan ${version.planId} has no ${type} numbers` });
+    if (numberPriceOf(version, type) === undefined) details.push({ path: `numbers.${type}`, message: `plan ${version.planId} has no ${type} numbers` });
   }
   if (details.length > 0) throw new ValidationFailed(details.map((d) => d.message).join('; '), details);
 }
@@ -88,7 +89,7 @@ export function quote(version: PlanVersion, request: QuoteRequest): Quote {
   }
 
   for (const [type, price] of Object.entries(version.numbers)) {
-    const n = request.numbers?.[type] ?? 0;
+    const n = ownValue(request.numbers, type) ?? 0;
     if (n === 0) continue;
     lines.push({
       description: `${formatCount(n)} ${type} ${n === 1 ? 'number' : 'numbers'} at ${formatMoney(price, cur)}`,

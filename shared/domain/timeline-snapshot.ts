@@ -16,6 +16,7 @@
 import { addDays, startOfDay, type BillingDay } from './billing-days';
 import type { NumberType, ProductId } from './plan';
 import { DomainError } from './errors';
+import { ownValue } from './names';
 import { contentKey, instantMsOf } from './timeline';
 import type { DailySessions, Timeline, TimelineChange } from './types';
 
@@ -95,7 +96,7 @@ export function foldChanges(base: TimelineSnapshot, changes: readonly TimelineCh
   const numbers: Record<string, NumberType> = { ...base.numbers };
   for (const c of inEffectiveOrder(changes)) {
     if (c.kind === 'product') {
-      const prev = products[c.productId];
+      const prev = ownValue(products, c.productId);
       const seats = c.seats ?? prev?.seats;
       products[c.productId] = seats === undefined ? { enabled: c.enabled } : { enabled: c.enabled, seats };
     } else if (c.kind === 'number') {
@@ -126,5 +127,5 @@ export function snapshotChanges(snapshot: TimelineSnapshot, atIso: string): Time
 
 /** The seats a product would have if (re-)enabled now without a seat count. */
 export function seatsOf(snapshot: TimelineSnapshot, productId: ProductId, defaultSeats: (productId: ProductId) => number): number {
-  return snapshot.products[productId]?.seats ?? defaultSeats(productId);
+  return ownValue(snapshot.products, productId)?.seats ?? defaultSeats(productId);
 }

@@ -34,6 +34,7 @@ export type UsageEvent = z.infer<typeof UsageEvent>;
 export const RatedUsageEvent = z.object({
   eventId: z.string(), projectId: z.string(), kind: UsageKind, destination: z.string(), occurredAt: z.string(),
   durationSec: z.number().int().optional(), segments: z.number().int().optional(), cost: Money,
+  refunded: z.literal(true).optional().meta({ description: 'present when the event was refunded (its cost still counts on its day)' }),
 });
 export type RatedUsageEvent = z.infer<typeof RatedUsageEvent>;
 

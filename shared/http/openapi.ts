@@ -51,7 +51,7 @@ const TIMEOUT = '`timeout`: the request ran past its time limit (on AWS the gate
 
 const ERROR_STATUSES: Record<number, string> = {
   400: 'Invalid input', 401: 'Missing or unknown API key', 403: 'Not allowed for this key', 404: 'Not found',
-  409: 'Conflicts with what is stored', 413: 'Body too large', 500: 'Internal error',
+  409: 'Conflicts with what is stored', 413: 'Body too large', 500: 'Internal error', 503: 'Busy or past its time: the outcome is unknown, send it again',
 };
 
 function operationObject(op: Route): JsonObject {
@@ -63,6 +63,9 @@ function operationObject(op: Route): JsonObject {
       parameters.push({ name, in: 'query', required: (q.required ?? []).includes(name), schema });
     }
   }
+  if (op.idempotent) {
+    parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key and body again within 24 hours answers the first answer and creates nothing; another body: 409 idempotency_conflict', schema: { type: 'string', pattern: '^[A-Za-z0-9._:@-]{1,128}$' } });
+  }
   const responses: JsonObject = {};
   for (const [status, schema] of Object.entries(op.responses)) {
     const content: JsonObject = schema ? { 'application/json': { schema: schemaOf(schema, 'output') } } : {};
@@ -70,7 +73,7 @@ function operationObject(op: Route): JsonObject {
     responses[status] = { description: op.summary, ...(Object.keys(content).length ? { content } : {}) };
   }
   // A public route still refuses a body over 1 MiB (the twin; API Gateway past 10 MB) before it runs.
-  const errors = op.roles === 'public' ? [413, 500] : [400, 401, 403, 404, 409, 413, 500];
+  const errors = op.roles === 'public' ? [413, 500, 503] : [400, 401, 403, 404, 409, 413, 500, 503];
   for (const s of errors) responses[String(s)] = { description: ERROR_STATUSES[s], content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } };
   // Every route can be throttled by API Gateway and can run past its time limit (docs/api.md, Conventions);
   // only routes that write can be `busy`. The gateway's own answers carry `{"message"}`, not the error

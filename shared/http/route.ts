@@ -6,12 +6,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { Busy, DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed } from '../domain/errors';
+import { Busy, Conflict, DomainError, Forbidden, NotFound, RateLimited, Unauthorized, ValidationFailed } from '../domain/errors';
 import type { Role } from '../domain/roles';
 import { Id } from '../domain/values';
 import { logger } from '../logger';
 import { observabilityMiddlewares } from '../observability';
-import { API, routeOf, type ParamsOf, type RouteKey, type RouteSpec } from './routes';
+import { API, routeOf, type ParamsOf, type Route, type RouteKey, type RouteSpec } from './routes';
 
 /** What the authorizer puts in the request context (functions/auth/authorize-key.ts). */
 export interface AuthContext {
@@ -109,15 +109,27 @@ function readBody(event: HttpEvent, op: RouteSpec): unknown {
     if (op.optionalBody) return {};
     throw new ValidationFailed('a JSON body is required');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw new DomainError('invalid_json', 'the body is not valid JSON', 400);
   }
+  // zod drops a `__proto__` key of a record without a word: refused here instead, so a body that
+  // names one is a 400, never half read (names are data). The scan runs only when the text has one.
+  if (raw.includes('__proto__') && hasProtoKey(parsed)) throw new ValidationFailed('a body may not name __proto__ as a key', [{ path: '__proto__', message: 'not a name a key may have' }]);
+  return parsed;
+}
+
+function hasProtoKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  return Object.keys(value).some((k) => k === '__proto__' || hasProtoKey((value as Record<string, unknown>)[k]));
 }
 
 function lowerHeaders(event: HttpEvent): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Header names are the client's: a record without a prototype, so `constructor` is just unknown.
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
   return out;
 }
@@ -132,7 +144,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 export function errorResponse(error: unknown, requestId: string): HttpResponse {
   if (error instanceof DomainError) {
     const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
-    return json(error.status, body, error instanceof Busy ? { 'retry-after': String(error.retryAfterSec) } : {});
+    return json(error.status, body, error instanceof Busy || error instanceof RateLimited ? { 'retry-after': String(error.retryAfterSec) } : {});
   }
   if (error instanceof z.ZodError) {
     return json(400, { error: { code: 'validation_failed', message: 'invalid input', details: issuesOf(error) } });
@@ -150,6 +162,82 @@ function withHeaders(res: HttpResponse, headers: Record<string, string>): HttpRe
   return Object.keys(headers).length ? { ...res, headers: { ...res.headers, ...headers } } : res;
 }
 
+/**
+ * Where `idempotent` routes keep their answers (docs/api.md "Idempotency of every create"). The HTTP
+ * layer does not know the store: shared/composition.ts plugs it in when a handler imports it.
+ */
+export interface IdempotencyPort {
+  /** Claims `scope` for a request of this fingerprint, or says what an earlier one made of it. */
+  claim(scope: string, fingerprint: string, token: string): Promise<
+    | { kind: 'claimed'; token: string }
+    | { kind: 'replay'; answer: { status: number; body?: string } }
+    | { kind: 'conflict' }
+    | { kind: 'inProgress' }
+  >;
+  complete(scope: string, token: string, answer: { status: number; body?: string }): Promise<void>;
+  release(scope: string, token: string): Promise<void>;
+}
+
+let idempotencyPort: IdempotencyPort | undefined;
+
+/** Plugs in the store of idempotency records (shared/composition.ts does, once per process). */
+export function useIdempotencyStore(port: IdempotencyPort): void {
+  idempotencyPort = port;
+}
+
+/** Fields an answer shows once and an idempotent replay leaves out (they are not kept in clear). */
+const SHOWN_ONCE = ['apiKey', 'secret'] as const;
+
+function withoutSecrets(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([k]) => !(SHOWN_ONCE as readonly string[]).includes(k)));
+}
+
+/**
+ * Runs `run` once per `Idempotency-Key` (when the request has one): the same key with the same method,
+ * path and body within 24 hours answers the first answer, status too, and runs nothing; another request
+ * under the key is 409 idempotency_conflict. Only a success is kept: a refused or failed request
+ * gives its key back, so the same request may be sent again.
+ */
+async function onceper(op: Route, auth: AuthContext | null, headers: Record<string, string>, request: string, run: () => Promise<HttpResult>): Promise<HttpResult> {
+  const idempotencyKey = op.idempotent ? headers['idempotency-key'] : undefined;
+  if (idempotencyKey === undefined) return run();
+  if (!Id.safeParse(idempotencyKey).success) throw new ValidationFailed('Idempotency-Key must be 1 to 128 letters, digits or . _ : @ -', [{ path: 'Idempotency-Key', message: 'letters, digits and . _ : @ - only, 1 to 128' }]);
+  const port = idempotencyPort;
+  if (!port) throw new Error(`${op.key} is idempotent but no idempotency store is plugged in: its handler must import storeContext from shared/composition`);
+  // Keys are the caller's own: two projects (or an admin and a project) never share one.
+  const scope = `${op.key}|${auth?.role ?? 'public'}|${auth?.projectId ?? ''}|${idempotencyKey}`;
+  const claim = await port.claim(scope, request, globalThis.crypto.randomUUID());
+  if (claim.kind === 'conflict') throw new Conflict('idempotency_conflict', 'this Idempotency-Key was used for a different request');
+  if (claim.kind === 'inProgress') throw new Busy('a request with this Idempotency-Key is still being answered', 1);
+  if (claim.kind === 'replay') {
+    return { status: claim.answer.status, ...(claim.answer.body !== undefined ? { body: JSON.parse(claim.answer.body) as unknown } : {}), headers: { 'idempotent-replayed': 'true' } };
+  }
+  let result: HttpResult;
+  try {
+    result = await run();
+  } catch (e) {
+    await port.release(scope, claim.token);
+    throw e;
+  }
+  if (result.status >= 200 && result.status < 300) {
+    const kept = op.secret ? withoutSecrets(result.body) : result.body;
+    await port.complete(scope, claim.token, { status: result.status, ...(kept !== undefined ? { body: JSON.stringify(kept) } : {}) });
+  } else {
+    await port.release(scope, claim.token);
+  }
+  return result;
+}
+
+/** How long before the function's own limit a request still running answers 503 `timeout`. */
+export const TIMEOUT_MARGIN_MS = 500;
+
+/** docs/api.md's 503 `timeout`: the outcome is unknown, the same request may be sent again. */
+export function timeoutResponse(): HttpResponse {
+  logger.warn('request ran past its time limit: answered 503 timeout');
+  return json(503, { error: { code: 'timeout', message: 'the request ran past its time limit; its outcome is unknown: send the same request again' } }, { 'retry-after': '1' });
+}
+
 export function httpRoute<K extends RouteKey>(key: K) {
   const op = routeOf(key);
   // A key or secret must not be kept by a browser, a proxy or a CDN: every answer of such a route.
@@ -165,7 +253,7 @@ export function httpRoute<K extends RouteKey>(key: K) {
             if (!auth) throw new Unauthorized();
             if (!op.roles.includes(auth.role)) throw new Forbidden(`a ${auth.role} key may not call ${key}`);
           }
-          const params: Record<string, string> = {};
+          const params = Object.create(null) as Record<string, string>;
           for (const name of paramNames) {
             const value = event.pathParameters?.[name];
             // API Gateway always fills declared parameters; an event without one matches no route.
@@ -177,7 +265,9 @@ export function httpRoute<K extends RouteKey>(key: K) {
           const headers = lowerHeaders(event);
           const body = op.body ? parseWith(op.body, readBody(event, op), 'body') : undefined;
           const query = op.query ? parseWith(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
-          const result = await fn({ auth: auth as AuthOf<K>, body: body as BodyOf<K>, query: query as QueryOf<K>, params: params as ParamsOf<K>, headers, requestId, event });
+          const concretePath = op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
+          const request = `${op.method} ${concretePath}\n${op.body ? JSON.stringify(body) : ''}`;
+          const result = await onceper(op, auth, headers, request, () => fn({ auth: auth as AuthOf<K>, body: body as BodyOf<K>, query: query as QueryOf<K>, params: params as ParamsOf<K>, headers, requestId, event }));
           if (result.csv !== undefined && op.csv && (headers.accept ?? '').includes('text/csv')) {
             return { statusCode: result.status, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(result.filename ?? 'export.csv'), ...noStore, ...result.headers }, body: result.csv };
           }
@@ -187,7 +277,10 @@ export function httpRoute<K extends RouteKey>(key: K) {
         }
       };
       // Logs with the Lambda context, EMF metrics (cold starts), X-Ray; `core` stays undecorated for tests.
-      const handler = middy<HttpEvent, HttpResponse>().use(observabilityMiddlewares()).handler(core);
+      // A request about to run past the function's time answers docs/api.md's 503 `timeout` itself
+      // (middy's default would throw, and the client would see a 500).
+      const handler = middy<HttpEvent, HttpResponse>({ timeoutEarlyInMillis: TIMEOUT_MARGIN_MS, timeoutEarlyResponse: () => withHeaders(timeoutResponse(), noStore) })
+        .use(observabilityMiddlewares()).handler(core);
       return Object.assign(handler, { core });
     },
   };

@@ -8,6 +8,7 @@
  * Each handler file `functions/api/<handler>.ts` exports `handler`, made with `httpRoute('<key>')`.
  */
 import type { z } from 'zod';
+import { Grant, GrantInput } from '../domain/credits';
 import { AlertRules, AlertRulesInput } from '../domain/events';
 import { Forecast } from '../domain/forecast';
 import { NewPlan, NewVersion, PlanVersion } from '../domain/plan';
@@ -48,7 +49,11 @@ export interface RouteSpec extends Partial<FunctionAccess> {
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   /** Also answers `text/csv` when asked with Accept. */
   readonly csv?: boolean;
-  /** Takes an `Idempotency-Key` header. */
+  /**
+   * Takes an `Idempotency-Key` header: the route factory keeps the first success for 24 hours and
+   * answers it to a repeat (shared/http/route.ts); its records live in the Projects table, so the
+   * function gets write access to it (routeOf).
+   */
   readonly idempotent?: boolean;
   /** A larger body than the 1 MiB every other route takes (a tariff: up to Lambda's 6 MB). */
   readonly maxBodyBytes?: number;
@@ -90,7 +95,7 @@ export const API = {
     summary: "The standard plan's prices in force on a day (a project key: its own plan's)", query: S.PricesQuery, responses: { 200: PlanVersion },
   },
   'POST /quote': {
-    name: 'CreateQuote', handler: 'create-quote', roles: ALL, tables: { plans: 'read' },
+    name: 'CreateQuote', handler: 'create-quote', roles: ALL, tables: { plans: 'read', projects: 'read' },
     summary: 'Monthly quote before signing up', body: QuoteRequest, responses: { 200: Quote },
   },
   'GET /plans': { name: 'ListPlans', handler: 'list-plans', roles: ADMIN, tables: { plans: 'read' }, summary: 'Every plan and its versions', responses: { 200: S.PlanList } },
@@ -100,19 +105,19 @@ export const API = {
   },
   'POST /plans': {
     name: 'CreatePlan', handler: 'create-plan', roles: ADMIN, tables: { plans: 'readWrite' }, maxBodyBytes: LAMBDA_PAYLOAD_BYTES,
-    summary: 'A new plan, with its version 1 in force from 2000-01-01', body: NewPlan, responses: { 201: PlanVersion },
+    summary: 'A new plan, with its version 1 in force from 2000-01-01', body: NewPlan, responses: { 201: PlanVersion }, idempotent: true,
   },
   'POST /plans/{planId}/versions': {
     name: 'CreatePlanVersion', handler: 'create-plan-version', roles: ADMIN, tables: { plans: 'readWrite' }, maxBodyBytes: LAMBDA_PAYLOAD_BYTES,
-    summary: "A plan's next version, in force from a later day", body: NewVersion, responses: { 201: PlanVersion },
+    summary: "A plan's next version, in force from a later day", body: NewVersion, responses: { 201: PlanVersion }, idempotent: true,
   },
   'DELETE /plans/{planId}/versions/{version}': {
-    name: 'DeletePlanVersion', handler: 'delete-plan-version', roles: ADMIN, tables: { plans: 'readWrite' },
+    name: 'DeletePlanVersion', handler: 'delete-plan-version', roles: ADMIN, tables: { plans: 'readWrite', projects: 'read' },
     summary: 'Withdraw a version whose first day is still ahead', responses: { 204: null },
   },
   'POST /api-keys': {
     name: 'CreateApiKey', handler: 'create-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
-    summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated }, secret: true,
+    summary: 'Create an API key (shown once)', body: S.CreateApiKey, responses: { 201: S.ApiKeyCreated }, idempotent: true, secret: true,
   },
   'DELETE /api-keys/{apiKeyId}': {
     name: 'DeleteApiKey', handler: 'delete-api-key', roles: ADMIN, tables: { projects: 'readWrite' },
@@ -120,7 +125,7 @@ export const API = {
   },
   'POST /projects': {
     name: 'CreateProject', handler: 'create-project', roles: ADMIN, tables: { projects: 'readWrite', plans: 'readWrite' },
-    summary: 'Create a project and its key', body: S.CreateProject, responses: { 200: S.ProjectCreated, 201: S.ProjectCreated }, idempotent: true, secret: true,
+    summary: 'Create a project and its key', body: S.CreateProject, responses: { 201: S.ProjectCreated }, idempotent: true, secret: true,
   },
   'GET /projects/{projectId}': {
     name: 'GetProject', handler: 'get-project', roles: OWNER, tables: { projects: 'read' },
@@ -179,8 +184,8 @@ export const API = {
     summary: "The project's events in sequence order, paged (kept at least 90 days)", query: S.EventsQuery, responses: { 200: S.EventList },
   },
   'POST /projects/{projectId}/events/{eventId}/redeliver': {
-    name: 'RedeliverEvent', handler: 'redeliver-event', roles: OWNER, tables: { projects: 'read', events: 'read', webhooks: 'read' }, deliveryQueue: true,
-    summary: 'Deliver an event again, to one webhook or to every one that takes it', body: S.Redeliver, optionalBody: true, responses: { 202: S.RedeliveryQueued },
+    name: 'RedeliverEvent', handler: 'redeliver-event', roles: OWNER, tables: { projects: 'read', events: 'read', webhooks: 'readWrite' }, deliveryQueue: true,
+    summary: 'Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour)', body: S.Redeliver, optionalBody: true, responses: { 202: S.RedeliveryQueued, 429: S.ErrorBody },
   },
   'GET /projects/{projectId}/alerts': {
     name: 'GetAlerts', handler: 'get-alerts', roles: OWNER, tables: { projects: 'read' },
@@ -192,7 +197,7 @@ export const API = {
   },
   'POST /projects/{projectId}/webhooks': {
     name: 'CreateWebhook', handler: 'create-webhook', roles: OWNER, tables: { projects: 'read', webhooks: 'readWrite' }, webhookSecrets: 'seal',
-    summary: 'A webhook endpoint; its signing secret is shown once', body: S.CreateWebhook, responses: { 201: S.WebhookCreated }, secret: true,
+    summary: 'A webhook endpoint; its signing secret is shown once', body: S.CreateWebhook, responses: { 201: S.WebhookCreated }, idempotent: true, secret: true,
   },
   'GET /projects/{projectId}/webhooks': {
     name: 'ListWebhooks', handler: 'list-webhooks', roles: OWNER, tables: { projects: 'read', webhooks: 'read' },
@@ -210,6 +215,39 @@ export const API = {
     name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'readWrite' }, chargeQueue: true,
     summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
   },
+  // issue 18: credits, corrections and top-ups
+  'POST /projects/{projectId}/adjustments': {
+    name: 'CreateAdjustment', handler: 'create-adjustment', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'write', events: 'write' },
+    summary: 'A signed correction of the balance (idempotent by adjustmentId)', body: S.CreateAdjustment, responses: { 200: S.AdjustmentMade, 201: S.AdjustmentMade },
+  },
+  'POST /projects/{projectId}/usage/{eventId}/refund': {
+    name: 'RefundUsage', handler: 'refund-usage', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', usage: 'read', events: 'write' },
+    summary: "A usage event's whole cost back, once", body: S.RefundUsage, responses: { 200: S.UsageRefunded, 201: S.UsageRefunded },
+  },
+  'POST /projects/{projectId}/credits': {
+    name: 'CreateCredit', handler: 'create-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'write', events: 'write' },
+    summary: 'A credit grant that pays for the charges of its days (idempotent by grantId)', body: GrantInput, responses: { 200: Grant, 201: Grant },
+  },
+  'GET /projects/{projectId}/credits': {
+    name: 'ListCredits', handler: 'list-credits', roles: OWNER, tables: { projects: 'read' },
+    summary: "The project's credit grants, newest first", responses: { 200: S.GrantList },
+  },
+  'DELETE /projects/{projectId}/credits/{grantId}': {
+    name: 'VoidCredit', handler: 'void-credit', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'readWrite', events: 'write' },
+    summary: 'Void a grant: what remains leaves the balance', responses: { 200: Grant },
+  },
+  'PUT /projects/{projectId}/auto-topup': {
+    name: 'PutAutoTopup', handler: 'put-auto-topup', roles: OWNER, tables: { projects: 'readWrite' },
+    summary: 'Set (and enable) or remove the auto top-up rule', body: S.PutAutoTopup, responses: { 200: S.AutoTopupAnswer },
+  },
+  'GET /projects/{projectId}/auto-topup': {
+    name: 'GetAutoTopup', handler: 'get-auto-topup', roles: OWNER, tables: { projects: 'read' },
+    summary: 'The auto top-up rule, what is outstanding and what this month requested', responses: { 200: S.AutoTopupAnswer },
+  },
+  'POST /projects/{projectId}/topups/{topupId}/failed': {
+    name: 'FailTopup', handler: 'fail-topup', roles: ADMIN, tables: { projects: 'readWrite', ledger: 'read', events: 'write' },
+    summary: 'The payment service could not take a requested top-up', body: S.FailTopup, responses: { 200: S.TopupFailedAnswer },
+  },
   // issue 20: is last night done?
   'GET /admin/billing-runs/{date}': {
     name: 'GetBillingRun', handler: 'get-billing-run', roles: ADMIN, tables: { projects: 'read' },
@@ -223,7 +261,8 @@ export type RouteKey = keyof typeof API;
 export function routeOf(key: RouteKey): Route {
   const spec: RouteSpec = API[key];
   const [method, path] = key.split(' ') as [HttpMethod, string];
-  return { ...spec, key, method, path, entry: `functions/api/${spec.handler}.ts`, auth: spec.roles !== 'public', tables: spec.tables ?? {} };
+  const tables = spec.idempotent ? { ...spec.tables, projects: 'readWrite' as const } : spec.tables ?? {};
+  return { ...spec, key, method, path, entry: `functions/api/${spec.handler}.ts`, auth: spec.roles !== 'public', tables };
 }
 
 /** Every route, in declaration order. */

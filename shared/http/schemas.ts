@@ -5,6 +5,8 @@
  * field is a 400.
  */
 import * as z from 'zod';
+import { Grant } from '../domain/credits';
+import { TopupRuleInput, TopupRuleView } from '../domain/topup';
 import { EVENT_TYPES, EventType, ProjectEvent } from '../domain/events';
 import { LedgerEntry } from '../domain/ledger';
 import { Money, PositiveMoney } from '../domain/money';
@@ -23,6 +25,14 @@ export const ErrorBody = z.object({
 export const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
 
 export const Health = z.object({ status: z.literal('ok') });
+
+/** `?limit=`: how many items a page holds, 1 to 1000 (every paged listing takes the same one). */
+export const Limit = z.coerce.number().int().min(1).max(1000);
+
+/** A page of a listing: its items under `key`, and the cursor of the next page (null on the last). */
+export function pageOf<K extends string, T extends z.ZodType>(key: K, item: T) {
+  return z.object({ [key]: z.array(item), nextCursor: z.string().nullable() } as { [P in K]: z.ZodArray<T> } & { nextCursor: z.ZodNullable<z.ZodString> });
+}
 
 // --- keys
 export const CreateApiKey = z.strictObject({ role: Role, projectId: Id.optional() });
@@ -68,11 +78,11 @@ export const SessionsRecorded = z.object({ date: Day, count: z.number().int() })
 // --- usage
 export const PostUsage = z.strictObject({ events: z.array(UsageEvent).min(1).max(500) });
 export const UsageAccepted = z.object({ accepted: z.number().int().min(0), duplicates: z.number().int().min(0) });
-export const UsageList = z.object({ events: z.array(RatedUsageEvent), nextCursor: z.string().nullable() });
+export const UsageList = pageOf('events', RatedUsageEvent);
 export const UsageQuery = z.strictObject({
   date: Day,
   /** @default 1000, so a day of up to 1,000 events is one page as before paging. */
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: Limit.optional(),
   cursor: z.string().max(300).optional(),
 });
 
@@ -80,11 +90,11 @@ export const AuthorizeCall = z.strictObject({ kind: UsageKind, destination: E164
 export const CallAuthorization = z.object({ allowed: z.boolean(), maxDurationSec: z.number().int().nullable(), reason: z.string().optional() });
 
 // --- ledger
-export const LedgerPage = z.object({ entries: z.array(LedgerEntry), nextCursor: z.string().nullable() });
+export const LedgerPage = pageOf('entries', LedgerEntry);
 export const LedgerQuery = z.strictObject({
   from: Day.optional(),
   to: Day.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: Limit.optional(),
   cursor: z.string().max(2048).optional(),
 });
 
@@ -112,10 +122,12 @@ export const BillingRunStarted = z.object({
 // --- events, alerts, webhooks
 export const EventsQuery = z.strictObject({
   after: z.string().max(64).optional().meta({ description: 'a cursor: the events after the last one of an earlier page' }),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: Limit.optional(),
   type: EventType.optional(),
 });
-export const EventList = z.object({ events: z.array(ProjectEvent), nextCursor: z.string().nullable() });
+export const EventList = pageOf('events', ProjectEvent).extend({
+  resumeAfter: z.string().nullable().meta({ description: 'a cursor after the last event of the page (on the last page, after the last event there is): ask again with it later for newer events; null only while the project has no event' }),
+});
 
 export const CreateWebhook = z.strictObject({
   url: z.string().min(1).max(2048),
@@ -135,22 +147,35 @@ export const WebhookCreated = Webhook.extend({
 });
 export const WebhookList = z.object({ webhooks: z.array(Webhook) });
 export const DeliveriesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: Limit.optional(),
   cursor: z.string().max(300).optional(),
 });
-export const DeliveryList = z.object({
-  deliveries: z.array(z.object({
-    eventId: z.string(),
-    attempt: z.number().int().positive(),
-    at: z.string(),
-    status: z.number().int().nullable(),
-    ok: z.boolean(),
-    error: z.string().optional(),
-  })),
-  nextCursor: z.string().nullable(),
-});
+export const DeliveryList = pageOf('deliveries', z.object({
+  eventId: z.string(),
+  attempt: z.number().int().positive(),
+  at: z.string(),
+  status: z.number().int().nullable(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+}));
 export const Redeliver = z.strictObject({ webhookId: Id.optional() });
 export const RedeliveryQueued = z.object({ eventId: z.string(), webhookIds: z.array(z.string()) });
+
+// --- issue 18: credits, corrections and top-ups
+export const CreateAdjustment = z.strictObject({
+  adjustmentId: Id,
+  amount: Money.refine((a) => a !== 0, 'an adjustment moves money: amount must not be 0'),
+  description: displayText(500),
+  date: Day.optional(),
+});
+export const AdjustmentMade = z.object({ adjustmentId: z.string(), amount: Money, description: z.string(), balance: Money });
+export const RefundUsage = z.strictObject({ description: displayText(500).optional(), date: Day.optional() });
+export const UsageRefunded = z.object({ eventId: z.string(), amount: PositiveMoney, balance: Money });
+export const GrantList = z.object({ grants: z.array(Grant) });
+export const PutAutoTopup = TopupRuleInput.nullable().meta({ description: 'the rule, or null to remove it' });
+export const AutoTopupAnswer = TopupRuleView.nullable();
+export const FailTopup = z.strictObject({ reason: displayText(500) });
+export const TopupFailedAnswer = z.object({ topupId: z.string(), status: z.literal('failed') });
 
 // --- issue 20: is last night done?
 export const BillingRun = z.object({

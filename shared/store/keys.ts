@@ -22,6 +22,19 @@ export const keys = {
   number: (e164: string) => ({ pk: `number#${e164}`, sk: 'number' }),
   apiKey: (keyHash: string) => ({ pk: `apikey#${keyHash}`, sk: 'apikey' }),
   apiKeyId: (apiKeyId: string) => ({ pk: `apikeyid#${apiKeyId}`, sk: 'apikeyid' }),
+  /** A credit grant's record: its terms, the idempotency of its grant, and how it ended. */
+  grant: (projectId: string, grantId: string) => ({ pk: `project#${projectId}`, sk: `grant#${grantId}` }),
+  grantPrefix: 'grant#',
+  /** What the project's grants paid of the charges counted on one billing day (shared/store/credit-draws.ts). */
+  draws: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `draws#${date}` }),
+  drawsPrefix: 'draws#',
+  /** An adjustment's idempotency record: the first answer, to replay it. */
+  adjustment: (projectId: string, adjustmentId: string) => ({ pk: `project#${projectId}`, sk: `adjustment#${adjustmentId}` }),
+  /** A usage event's refund, by the event's own day: one query lists a day's refunds. */
+  refund: (projectId: string, eventDay: string, eventId: string) => ({ pk: `project#${projectId}`, sk: `refund#${eventDay}#${eventId}` }),
+  refundDayPrefix: (eventDay: string) => `refund#${eventDay}#`,
+  /** A failed auto top-up's record: the idempotency of its failure report. */
+  topup: (projectId: string, topupId: string) => ({ pk: `project#${projectId}`, sk: `topup#${topupId}` }),
   ledgerPk: (projectId: string) => `project#${projectId}`,
   ledger: (projectId: string, date: string, entryId: string) => ({ pk: `project#${projectId}`, sk: `${date}#${entryId}` }),
   payment: (paymentId: string) => ({ pk: `payment#${paymentId}`, sk: 'payment' }),

@@ -10,12 +10,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { addDays, type BillingDay } from '../domain/billing-days';
 import { Conflict, NotFound } from '../domain/errors';
 import { NO_ALERTS, type AlertRules, type AlertState } from '../domain/events';
+import { creditBalanceOf, type ActiveGrant } from '../domain/credits';
 import type { Money } from '../domain/money';
+import type { TopupRule } from '../domain/topup';
 import type { PlanAssignment } from '../domain/plan';
 import { statusFor, type Project, type ProjectStatus } from '../domain/project';
 import type { StoreContext } from './context';
 import { chargeShardOf, keys } from './keys';
 import type { TransactItem } from './transactions';
+import { projectionOf, readAll } from './pager';
 
 export interface ProjectItem {
   pk: string;
@@ -51,6 +54,12 @@ export interface ProjectItem {
   alerts?: AlertRules;
   /** What alerts remember between moves (shared/domain/events.ts). */
   alertState?: AlertState;
+  /** The credit grants that still pay (at most MAX_ACTIVE_GRANTS), moved with the balance (shared/store/credits.ts). */
+  grants?: ActiveGrant[];
+  /** How many grants the project was ever given: the next one's order. */
+  grantSeq?: number;
+  /** The auto top-up rule and its state (shared/domain/topup.ts); absent: none. */
+  autoTopup?: TopupRule;
 }
 
 export function alertRulesOf(item: Pick<ProjectItem, 'alerts'>): AlertRules {
@@ -67,6 +76,7 @@ export function toProject(item: ProjectItem): Project {
     status: item.status,
     lastChargedDate: item.chargedThrough >= item.billingStartDate ? item.chargedThrough : null,
     billingStartDate: item.billingStartDate,
+    creditBalance: creditBalanceOf(item.grants),
   };
 }
 
@@ -184,4 +194,22 @@ export function alertStateUpdate(ctx: StoreContext, item: ProjectItem, state: Al
       ExpressionAttributeValues: { ':state': state, ':seq': events.eventSeq, ':next': item.version + 1, ':version': item.version },
     },
   };
+}
+
+/**
+ * The ids of the projects that are, were or will be on `planId` (with their assignments). A scan of
+ * the project items: withdrawing a version is a rare admin act, and no index is kept for it.
+ */
+export async function projectsOnPlan(ctx: StoreContext, planId: string): Promise<{ projectId: string; plans: PlanAssignment[] }[]> {
+  const items = await readAll(ctx.doc, {
+    Scan: {
+      TableName: ctx.tables.projects,
+      FilterExpression: '#sk = :project',
+      ExpressionAttributeValues: { ':project': 'project' },
+      ...projectionOf('sk', 'projectId', 'plans', 'billingStartDate'),
+    },
+  });
+  return (items as unknown as Pick<ProjectItem, 'projectId' | 'plans' | 'billingStartDate'>[])
+    .map((i) => ({ projectId: i.projectId, plans: plansOf(i) }))
+    .filter((p) => p.plans.some((a) => a.planId === planId));
 }

@@ -14,7 +14,7 @@ import type { StoreContext } from './context';
 import { keys } from './keys';
 import { InvalidCursor } from './ledger';
 import { readAll } from './pager';
-import { isConditionFailed, withRetries } from './transactions';
+import { isConditionFailed, withRetries, type TransactItem } from './transactions';
 
 export type WebhookStatus = 'enabled' | 'disabled';
 
@@ -75,6 +75,70 @@ export async function putWebhook(ctx: StoreContext, item: WebhookItem): Promise<
     if (!isConditionFailed(e)) throw e;
     const stored = await getWebhookItem(ctx, item.projectId, item.webhookId);
     if (stored?.sealedSecret !== item.sealedSecret) throw e;
+  }
+}
+
+/**
+ * The item every create of a project's webhooks is conditioned on (`project#<id>` / `webhooks-rev`):
+ * each create bumps its revision in the transaction that puts the webhook, so creates decided on the
+ * same count cannot both commit and the limit holds under concurrency. 0 when there is none yet.
+ */
+export async function readWebhooksRev(ctx: StoreContext, projectId: string): Promise<number> {
+  const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.webhooks, Key: webhooksRevKey(projectId), ConsistentRead: true })));
+  return Number(out.Item?.rev ?? 0);
+}
+
+function webhooksRevKey(projectId: string): { pk: string; sk: string } {
+  return { pk: keys.webhook(projectId, '').pk, sk: 'webhooks-rev' };
+}
+
+/** A new webhook (with the round's `attemptId` as its receipt) and the bump of the revision read. */
+export function webhookCreateItems(ctx: StoreContext, item: WebhookItem & { attemptId: string }, rev: number): TransactItem[] {
+  return [
+    { Put: { TableName: ctx.tables.webhooks, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Update: {
+        TableName: ctx.tables.webhooks,
+        Key: webhooksRevKey(item.projectId),
+        UpdateExpression: 'SET rev = :next',
+        ConditionExpression: rev === 0 ? 'attribute_not_exists(rev) OR rev = :rev' : 'rev = :rev',
+        ExpressionAttributeValues: { ':rev': rev, ':next': rev + 1 },
+      },
+    },
+  ];
+}
+
+/**
+ * The Update of a transaction that disables an endpoint still enabled (refused otherwise), with the
+ * round's `attemptId` as its receipt.
+ */
+export function webhookDisableUpdate(ctx: StoreContext, projectId: string, webhookId: string, atIso: string, attemptId: string): TransactItem {
+  return {
+    Update: {
+      TableName: ctx.tables.webhooks,
+      Key: keys.webhook(projectId, webhookId),
+      UpdateExpression: 'SET #status = :disabled, disabledAt = :at, attemptId = :attempt',
+      ConditionExpression: '#status = :enabled',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':disabled': 'disabled', ':enabled': 'enabled', ':at': atIso, ':attempt': attemptId },
+    },
+  };
+}
+
+/** Counts a redelivery request to `webhookId` in its hour; false when the hour already has `max`. */
+export async function countRedelivery(ctx: StoreContext, webhookId: string, hourStartMs: number, max: number): Promise<boolean> {
+  try {
+    await ctx.doc.send(new UpdateCommand({
+      TableName: ctx.tables.webhooks,
+      Key: { pk: `webhook#${webhookId}`, sk: `redeliveries#${hourStartMs}` },
+      UpdateExpression: 'ADD n :one SET expiresAt = :expires',
+      ConditionExpression: 'attribute_not_exists(n) OR n < :max',
+      ExpressionAttributeValues: { ':one': 1, ':max': max, ':expires': Math.floor(hourStartMs / 1000) + 2 * 3600 },
+    }));
+    return true;
+  } catch (e) {
+    if (isConditionFailed(e)) return false;
+    throw e;
   }
 }
 

@@ -55,11 +55,19 @@ describe('imports run one way', () => {
       || ['zod', '@middy/core', 'aws-lambda'].includes(s))).toEqual([]);
   });
 
-  it('a handler imports use cases, the domain and the HTTP layer; of the store only its context; never another handler', () => {
-    expect(violations('functions', (s) =>
-      under(s, 'shared/billing', 'shared/domain', 'shared/http') || s === 'shared/store/context'
+  it('a handler imports use cases, the domain and the HTTP layer, and its store context from a composition root: no store file, never another handler', () => {
+    expect(violations('functions', (s, file) =>
+      under(s, 'shared/billing', 'shared/domain', 'shared/http')
+      // API handlers plug the store into the route factory (idempotency records); the others need no HTTP layer.
+      || s === (file.startsWith('functions/api/') ? 'shared/composition/api' : 'shared/composition/workers')
       || ['shared/logger', 'shared/observability', 'shared/config', 'shared/catalog-source'].includes(s)
       || ['zod', 'aws-lambda', '@aws-sdk/client-dynamodb', '@aws-sdk/util-dynamodb', '@aws-lambda-powertools/metrics'].includes(s))).toEqual([]);
+  });
+
+  it('the composition roots import the store and the HTTP layer, never a use case', () => {
+    expect(violations('shared/composition', (s) => under(s, 'shared/store', 'shared/http', 'shared/composition'))).toEqual([]);
+    // The workers' root keeps the HTTP layer out of their bundles.
+    expect(violations('shared/composition', (s, file) => !(file.endsWith('workers.ts') && under(s, 'shared/http')))).toEqual([]);
   });
 
   it('the infrastructure reads the declarations, never the code behind them', () => {

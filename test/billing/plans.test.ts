@@ -195,3 +195,59 @@ describe('moving a project', () => {
     await expect(addNumber(ctx(), id, '+380441500111', 'local', {})).resolves.toMatchObject({ change: { kind: 'number' } });
   });
 });
+
+describe('no future day left unpriced (issue 19 §2)', () => {
+  async function narrowPlan(): Promise<string> {
+    // A plan without call tracking and without toll-free numbers.
+    const planId = `plan-${++seq}`;
+    const prices = pricesAt(100);
+    await createPlan(ctx(), {
+      planId, name: 'Narrow', currency: 'UAH', ...prices,
+      products: prices.products.filter((p) => p.productId !== 'calltracking'),
+      numbers: Object.fromEntries(Object.entries(prices.numbers).filter(([t]) => t !== 'tollfree')),
+    });
+    return planId;
+  }
+
+  it('refuses a move to a plan lacking a product or a number already dated after the move (409 plan_lacks_product)', async () => {
+    const planId = await narrowPlan();
+    const id = await projectOn('standard', '2026-03-08');
+    await changeProduct(ctx(), id, { productId: 'calltracking', enabled: true }, { effectiveAt: '2026-03-15T12:00:00+02:00' });
+    await expect(movePlan(ctx(), id, planId, '2026-03-12')).rejects.toMatchObject({ status: 409, code: 'plan_lacks_product' });
+    const other = await projectOn('standard', '2026-03-08');
+    await addNumber(ctx(), other, '+380800500222', 'tollfree', { effectiveAt: '2026-03-20T12:00:00+02:00' });
+    await expect(movePlan(ctx(), other, planId, '2026-03-12')).rejects.toMatchObject({ status: 409, code: 'plan_lacks_product' });
+    // Switched off again before the move's day: nothing is held on the new plan, the move goes.
+    await changeProduct(ctx(), id, { productId: 'calltracking', enabled: false }, { effectiveAt: '2026-03-16T12:00:00+02:00' });
+    await expect(movePlan(ctx(), id, planId, '2026-03-17')).resolves.toMatchObject({ planId });
+  });
+
+  it('a product dated after a later move back is that plan\'s business, not the narrow one\'s', async () => {
+    const planId = await narrowPlan();
+    const id = await projectOn('standard', '2026-03-08');
+    await movePlan(ctx(), id, 'standard', '2026-03-20');
+    await changeProduct(ctx(), id, { productId: 'calltracking', enabled: true }, { effectiveAt: '2026-03-21T12:00:00+02:00' });
+    // On the narrow plan from the 12th to the 19th: call tracking is switched on only after.
+    await expect(movePlan(ctx(), id, planId, '2026-03-12')).resolves.toMatchObject({ planId });
+  });
+
+  it('refuses to withdraw a version whose product or number type a project holds dated into its days (409)', async () => {
+    // Version 2 from April adds call tracking and toll-free numbers.
+    const planId = await narrowPlan();
+    const v2 = await publishVersion(ctx(), planId, { effectiveFrom: '2026-04-01', ...pricesAt(100) });
+    const id = await projectOn(planId, '2026-03-08');
+    await changeProduct(ctx(), id, { productId: 'calltracking', enabled: true }, { effectiveAt: '2026-04-05T12:00:00+03:00' });
+    await expect(deleteVersion(ctx(), planId, v2.version)).rejects.toMatchObject({ status: 409, code: 'plan_lacks_product' });
+
+    const numbersPlan = await narrowPlan();
+    const n2 = await publishVersion(ctx(), numbersPlan, { effectiveFrom: '2026-04-01', ...pricesAt(100) });
+    const other = await projectOn(numbersPlan, '2026-03-08');
+    await addNumber(ctx(), other, '+380441500333', 'local', { effectiveAt: '2026-04-06T12:00:00+03:00' });
+    await addNumber(ctx(), other, '+380800500333', 'tollfree', { effectiveAt: '2026-04-07T12:00:00+03:00' });
+    await expect(deleteVersion(ctx(), numbersPlan, n2.version)).rejects.toMatchObject({ status: 409, code: 'number_type_unpriced' });
+
+    // A version nobody depends on goes.
+    const v3 = await publishVersion(ctx(), planId, { effectiveFrom: '2026-05-01', ...pricesAt(90) });
+    await expect(deleteVersion(ctx(), planId, v3.version)).resolves.toBeUndefined();
+  });
+});

@@ -3,7 +3,7 @@
  * committed, its answer was lost, withRetries sent it again and the repeat failed its own
  * `attribute_not_exists` condition, so POST /projects/{id}/webhooks answered 500 for an endpoint it had
  * made; the client's retry then made a second one, signed with a secret nobody was shown. Now the
- * repeat finds our own item (shared/store/webhooks.ts putWebhook) and the first request answers 201.
+ * repeat finds our own item (the optimistic commit's receipt) and the first request answers 201.
  */
 import { randomBytes } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
@@ -29,7 +29,8 @@ it('a lost answer to the endpoint\'s put leaves one endpoint, answered 201 with 
   const body = { url: 'https://hooks.example.com/retry' };
   // The put commits; its answer is lost (a timeout after the write).
   let lost = false;
-  setRuntime({ doc: faultyDoc(doc, (cmd) => (cmd.name === 'PutCommand' && !lost ? ((lost = true), { after: timeout() }) : undefined)) });
+  // (The put is one transaction with the bump of the project's webhook revision: issue 19's exact limit.)
+  setRuntime({ doc: faultyDoc(doc, (cmd) => (cmd.name === 'TransactWriteCommand' && !lost ? ((lost = true), { after: timeout() }) : undefined)) });
   const answer = await call(createWebhook, route, { params: { projectId }, body });
   setRuntime({ doc });
   expect(lost).toBe(true);

@@ -155,6 +155,28 @@ describe('ordered delivery', () => {
     expect(r.got).toHaveLength(before);
   });
 
+  it('disables an endpoint at once when the receiver answers 410 Gone, with a webhook.disabled event (issue 19 §7)', async () => {
+    const { id, hook } = await hooked();
+    await pay(id, 1);
+    await pay(id, 2);
+    const r = receiver(() => ({ ok: false, status: 410, error: 'answered 410' }));
+    expect(await drain(ctx(), id, hook.webhookId, r.deps)).toBe('dropped');
+    expect(r.got).toHaveLength(1);
+    expect(r.queued).toEqual([]);
+    expect((await listWebhooks(ctx(), id)).webhooks[0]!.status).toBe('disabled');
+    const disabled = (await projectEvents(id)).filter((e) => e.type === 'webhook.disabled');
+    expect(disabled.map((e) => e.data)).toEqual([{ webhookId: hook.webhookId, reason: 'gone' }]);
+  });
+
+  it("takes a receiver's Retry-After of up to an hour on a 429 or 503 as the next attempt's delay (issue 19 §7)", async () => {
+    const { id, hook } = await hooked();
+    await pay(id, 1);
+    const r = receiver(() => ({ ok: false, status: 429, error: 'answered 429', retryAfterSec: 1200 }));
+    expect(await drain(ctx(), id, hook.webhookId, r.deps)).toBe('waiting');
+    // The schedule says 5 s; the receiver asked for 20 minutes (a drain hop is at most 900 s).
+    expect((await getWebhookItem(ctx(), id, hook.webhookId))!.retry!.dueAt).toBe(Date.parse('2026-03-10T10:20:00Z'));
+  });
+
   it('sends an endpoint only the types it takes, and moves past the others', async () => {
     const { id, hook } = await hooked(['product.changed']);
     await pay(id, 1);

@@ -25,6 +25,9 @@ describe('a Lambda bundle with the stand-ins', () => {
     expect(inputs.some((i) => i.includes('node_modules/@aws-sdk/credential-provider-node/'))).toBe(false);
     expect(inputs.some((i) => i.includes('node_modules/@aws-sdk/credential-provider-sso/'))).toBe(false);
     expect(inputs.some((i) => i.includes('node_modules/semver/'))).toBe(false);
+    // Issue 19: the event-stream serde and mnemonist's LRU are stood in for too (bundles ≤ 500 KB).
+    expect(inputs.some((i) => i.includes('node_modules/@smithy/core/dist-es/submodules/event-streams/'))).toBe(false);
+    expect(inputs.some((i) => i.includes('node_modules/mnemonist/'))).toBe(false);
     expect(inputs.some((i) => i.includes('node_modules/aws-xray-sdk-core/'))).toBe(true);
 
     const script = `

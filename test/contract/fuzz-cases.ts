@@ -60,6 +60,14 @@ export interface FuzzWorld extends World {
   /** An event of A (its first payment), and a cursor a real listing of A's events returned. */
   eventId: string;
   eventsCursor: string;
+  /** issue 18: a debited usage event of A (refunded by the control), an adjustment and a grant of A already made, a grant the control voids. */
+  refundableEventId: string;
+  seenAdjustmentId: string;
+  seenGrantId: string;
+  spareGrantId: string;
+  /** B's outstanding auto top-up (its failure report is the control) and a top-up of B already paid. */
+  outstandingTopupId: string;
+  paidTopupId: string;
 }
 
 export interface RouteFuzz {
@@ -86,6 +94,12 @@ export const INJECTIONS = [
 ] as const;
 
 const WRONG_TYPES: readonly unknown[] = [null, true, [], {}];
+
+/**
+ * The names every JavaScript object provides (issue 19 §1): as a number type, a product or plan id,
+ * a path segment or a query field they must be simply unknown (4xx), never found on a prototype.
+ */
+export const LANGUAGE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'] as const;
 
 type Kind =
   | { kind: 'id' }
@@ -131,12 +145,12 @@ function badValues(t: Kind): unknown[] {
     case 'date': return [...BAD_DATES];
     case 'instant': return [...BAD_INSTANTS];
     case 'e164': return [...BAD_E164];
-    case 'enum': return ['nope', t.values[0]!.toUpperCase(), '', 1, ` ${t.values[0]}`];
+    case 'enum': return ['nope', t.values[0]!.toUpperCase(), '', 1, ` ${t.values[0]}`, ...LANGUAGE_NAMES];
     case 'bool': return ['true', 1, 0, 'yes'];
-    case 'text': return ['', '   ', 'x'.repeat(t.max + 1), TEN_K, 123];
-    case 'currency': return ['uah', 'UA', 'UAHX', 'USD', 980, 'U$D'];
-    case 'slug': return ['', 'Nope', 'a b', '-x', '1x', 'x'.repeat(t.max + 1), 1, ...INJECTIONS];
-    case 'isoCode': return ['uah', 'UA', 'UAHX', 980, 'U$D'];
+    case 'text': return ['', '   ', 'x'.repeat(t.max + 1), TEN_K, 123, 'evil\u202Egnp.exe', 'two\r\nlines', 'zero\u200Bwidth'];
+    case 'currency': return ['uah', 'UA', 'UAHX', 'USD', 980, 'U$D', 'ZZZ'];
+    case 'slug': return ['', 'Nope', 'a b', '-x', '1x', 'x'.repeat(t.max + 1), 1, ...INJECTIONS, ...LANGUAGE_NAMES];
+    case 'isoCode': return ['uah', 'UA', 'UAHX', 980, 'U$D', 'ZZZ', 'XXX'];
   }
 }
 
@@ -188,7 +202,7 @@ export function bodyCases(base: Req, fields: readonly Field[], maxBody = 1_048_5
 }
 
 /** A path template's parameter replaced by hostile values (the other parameters stay valid). */
-export function pathCases(method: Method, template: (v: string) => string, key: string, extra: Partial<Req> = {}, values: readonly string[] = ['prj_missing', '..', '.', ...INJECTIONS, '%', 'a/b']): FuzzCase[] {
+export function pathCases(method: Method, template: (v: string) => string, key: string, extra: Partial<Req> = {}, values: readonly string[] = ['prj_missing', '..', '.', ...INJECTIONS, '%', 'a/b', ...LANGUAGE_NAMES]): FuzzCase[] {
   return values.map((v) => ({ name: `path ${show(v)}`, req: { method, path: template(encodeURIComponent(v)), key, ...extra } }));
 }
 
@@ -203,7 +217,10 @@ export function authCases(req: Req): FuzzCase[] {
 
 /** Query parameters: each replaced by bad values, unknown ones added. */
 export function queryCases(base: Req, params: Record<string, readonly unknown[]>): FuzzCase[] {
-  const out: FuzzCase[] = [{ name: 'unknown query parameter', req: { ...base, query: { ...base.query, projectId: 'prj_other' } }, status: 400 }];
+  const out: FuzzCase[] = [
+    { name: 'unknown query parameter', req: { ...base, query: { ...base.query, projectId: 'prj_other' } }, status: 400 },
+    ...LANGUAGE_NAMES.map((n) => ({ name: `query field ${n}`, req: { ...base, query: { ...base.query, [n]: '1' } }, status: 400 })),
+  ];
   for (const [name, values] of Object.entries(params)) {
     for (const v of values) out.push({ name: `?${name}=${show(v)}`, req: { ...base, query: { ...base.query, [name]: String(v) } } });
   }
@@ -250,6 +267,10 @@ function versionRuleCases(base: Req): FuzzCase[] {
     withPrices((b) => { delete (b.products as P[])[0]!.extraSeatMonthlyPrice; }, 'seats priced by half'),
     withPrices((b) => { (b.products as P[])[1]!.productId = 'Call Tracking'; }, 'a productId that is no slug'),
     withPrices((b) => { (b.numbers as Record<string, unknown>)['toll free'] = 1; }, 'a number type that is no slug'),
+    ...LANGUAGE_NAMES.map((n) => withPrices((b) => { Object.defineProperty(b.numbers, n, { value: 1, enumerable: true, configurable: true, writable: true }); }, `number type ${n}`)),
+    ...LANGUAGE_NAMES.map((n) => withPrices((b) => { (b.products as P[]).push({ ...(b.products as P[])[1]!, productId: n }); }, `product ${n}`)),
+    withPrices((b) => { (b.products as P[])[1]!.name = 'evil\u202Egnp.exe'; }, 'a product name with a right-to-left override'),
+    withPrices((b) => { (b.products as P[])[1]!.name = 'two\r\nlines'; }, 'a product name with CR LF'),
     withPrices((b) => { b.products = []; }, 'no products'),
     withPrices((b) => { (b.tariff as { sms: unknown[] }).sms = []; }, 'no sms rates'),
     withPrices((b) => { (b.products as P[])[2]!.included = Array.from({ length: 21 }, (_, i) => `item ${i}`); }, 'more than 20 included lines'),
@@ -380,6 +401,13 @@ export const FUZZ: Record<string, RouteFuzz> = {
         { name: 'products missing', req: { ...base, body: { seats: 5 } }, status: 400 },
         { name: 'numbers.premium (unknown type)', req: { ...base, body: { ...(base.body as object), numbers: { premium: 1 } } }, status: 400 },
         { name: 'an unknown plan', req: { ...base, body: { ...(base.body as object), planId: 'gold' } }, status: 404 },
+        ...LANGUAGE_NAMES.flatMap((n) => [
+          { name: `numbers.${n}`, req: { ...base, body: undefined, rawBody: `{"products":["telephony"],"numbers":{${JSON.stringify(n)}:1}}` }, status: 400 },
+          { name: `products = [${n}]`, req: { ...base, body: { ...(base.body as object), products: [n] } }, status: 400 },
+          { name: `planId ${n}`, req: { ...base, body: { ...(base.body as object), planId: n } }, status: 400 },
+        ]),
+        // A project key sees only plans its project is on: another customer's offer is not found.
+        { name: 'a plan its project is not on, with a project key', req: { ...base, key: w.a.key, body: { ...(base.body as object), planId: w.unusedPlanId } }, status: 404 },
         { name: 'a day before any version', req: { ...base, body: { ...(base.body as object), date: '1999-12-31' } }, status: 404 },
         ...BAD_DATES.map((d) => ({ name: `date = ${show(d)}`, req: { ...base, body: { ...(base.body as object), date: d } }, status: 400 })),
         { name: 'numbers = "x"', req: { ...base, body: { ...(base.body as object), numbers: 'x' } } },
@@ -748,6 +776,122 @@ export const FUZZ: Record<string, RouteFuzz> = {
       ];
     },
     control: (w) => ({ method: 'POST', path: '/admin/billing-runs', key: w.admin, body: { date: '2026-03-09' } }),
+  },
+  // issue 18: credits, corrections and top-ups
+  'POST /projects/{projectId}/adjustments': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/adjustments`, key: w.admin, body: { adjustmentId: 'adj-fuzz-control', amount: -50, description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/adjustments`, w.admin, { body: base.body }),
+        ...bodyCases(base, [
+          { path: 'adjustmentId', type: { kind: 'id' }, required: true },
+          { path: 'amount', type: { kind: 'int', min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'description', type: { kind: 'text', max: 500 }, required: true },
+          { path: 'date', type: { kind: 'date' }, required: false },
+        ]),
+        { name: 'amount 0', req: { ...base, body: { ...(base.body as object), amount: 0 } }, status: 400 },
+        { name: 'a closed day', req: { ...base, body: { ...(base.body as object), date: w.chargedThrough } }, status: 409 },
+        { name: 'a seen adjustmentId with another amount', req: { ...base, body: { adjustmentId: w.seenAdjustmentId, amount: 99, description: 'Seen' } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/adjustments`, key: w.admin, body: { adjustmentId: 'adj-fuzz-control', amount: -50, description: 'Fuzz control' } }),
+  },
+  'POST /projects/{projectId}/usage/{eventId}/refund': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/usage/${w.refundableEventId}/refund`, key: w.admin, body: { description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/usage/${w.refundableEventId}/refund`, w.admin, { body: base.body }),
+        ...pathCases('POST', (v) => `/projects/${w.a.id}/usage/${v}/refund`, w.admin, { body: base.body }, ['ev-missing', '..', ...INJECTIONS]),
+        { name: "A's event through B's path", req: { ...base, path: `/projects/${w.b.id}/usage/${w.refundableEventId}/refund` }, status: 404 },
+        ...bodyCases(base, [
+          { path: 'description', type: { kind: 'text', max: 500 }, required: false },
+          { path: 'date', type: { kind: 'date' }, required: false },
+        ]),
+        { name: 'a closed day', req: { ...base, body: { date: w.chargedThrough } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/usage/${w.refundableEventId}/refund`, key: w.admin, body: { description: 'Fuzz control' } }),
+  },
+  'POST /projects/{projectId}/credits': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.a.id}/credits`, key: w.admin, body: { grantId: 'grant-fuzz-control', amount: 500, expiresOn: '2026-04-30', description: 'Fuzz control' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.a.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/credits`, w.admin, { body: base.body }),
+        ...bodyCases(base, [
+          { path: 'grantId', type: { kind: 'id' }, required: true },
+          { path: 'amount', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'effectiveOn', type: { kind: 'date' }, required: false },
+          { path: 'expiresOn', type: { kind: 'date' }, required: false },
+          { path: 'description', type: { kind: 'text', max: 500 }, required: true },
+        ]),
+        { name: 'effectiveOn a closed day', req: { ...base, body: { ...(base.body as object), effectiveOn: w.chargedThrough } }, status: 409 },
+        { name: 'expiresOn before effectiveOn', req: { ...base, body: { ...(base.body as object), effectiveOn: '2026-03-20', expiresOn: '2026-03-19' } }, status: 400 },
+        { name: 'a seen grantId with another amount', req: { ...base, body: { grantId: w.seenGrantId, amount: 99, description: 'Seen' } }, status: 409 },
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.a.id}/credits`, key: w.admin, body: { grantId: 'grant-fuzz-control', amount: 500, expiresOn: '2026-04-30', description: 'Fuzz control' } }),
+  },
+  'GET /projects/{projectId}/credits': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/credits`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/credits`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/credits`, key: w.a.key }),
+  },
+  'DELETE /projects/{projectId}/credits/{grantId}': {
+    cases: (w) => [
+      ...authCases({ method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.admin }),
+      { name: 'a project key', req: { method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.a.key }, status: 403 },
+      ...pathCases('DELETE', (v) => `/projects/${v}/credits/${w.spareGrantId}`, w.admin),
+      ...pathCases('DELETE', (v) => `/projects/${w.a.id}/credits/${v}`, w.admin, {}, ['grant-missing', '..', ...INJECTIONS]),
+      { name: "A's grant through B's path", req: { method: 'DELETE', path: `/projects/${w.b.id}/credits/${w.spareGrantId}`, key: w.admin }, status: 404 },
+    ],
+    control: (w) => ({ method: 'DELETE', path: `/projects/${w.a.id}/credits/${w.spareGrantId}`, key: w.admin }),
+  },
+  'PUT /projects/{projectId}/auto-topup': {
+    cases: (w) => {
+      const base: Req = { method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key, body: { below: 100, amount: 1000, monthlyLimit: 5000 } };
+      return [
+        ...authCases(base),
+        ...pathCases('PUT', (v) => `/projects/${v}/auto-topup`, w.admin, { body: base.body }),
+        // A body of `null` removes the rule (docs/api.md): the one raw body this route takes.
+        ...bodyCases(base, [
+          { path: 'below', type: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'amount', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+          { path: 'monthlyLimit', type: { kind: 'posInt', max: Number.MAX_SAFE_INTEGER }, required: true },
+        ]).filter((c) => c.req.rawBody !== 'null'),
+        { name: 'monthlyLimit below amount', req: { ...base, body: { below: 100, amount: 1000, monthlyLimit: 999 } }, status: 400 },
+      ];
+    },
+    control: (w) => ({ method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key, body: { below: 100, amount: 1000, monthlyLimit: 5000 } }),
+  },
+  'GET /projects/{projectId}/auto-topup': {
+    cases: (w) => [
+      ...authCases({ method: 'GET', path: `/projects/${w.a.id}/auto-topup`, key: w.admin }),
+      ...pathCases('GET', (v) => `/projects/${v}/auto-topup`, w.admin),
+    ],
+    control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/auto-topup`, key: w.a.key }),
+  },
+  'POST /projects/{projectId}/topups/{topupId}/failed': {
+    cases: (w) => {
+      const base: Req = { method: 'POST', path: `/projects/${w.b.id}/topups/${w.outstandingTopupId}/failed`, key: w.admin, body: { reason: 'card declined' } };
+      return [
+        ...authCases(base),
+        { name: 'a project key', req: { ...base, key: w.b.key }, status: 403 },
+        ...pathCases('POST', (v) => `/projects/${v}/topups/${w.outstandingTopupId}/failed`, w.admin, { body: base.body }),
+        ...pathCases('POST', (v) => `/projects/${w.b.id}/topups/${v}/failed`, w.admin, { body: base.body }, ['tu_missing', '..', ...INJECTIONS]),
+        { name: "B's top-up through A's path", req: { ...base, path: `/projects/${w.a.id}/topups/${w.outstandingTopupId}/failed` }, status: 404 },
+        { name: 'a paid top-up', req: { ...base, path: `/projects/${w.b.id}/topups/${w.paidTopupId}/failed` }, status: 409 },
+        ...bodyCases(base, [{ path: 'reason', type: { kind: 'text', max: 500 }, required: true }]),
+      ];
+    },
+    control: (w) => ({ method: 'POST', path: `/projects/${w.b.id}/topups/${w.outstandingTopupId}/failed`, key: w.admin, body: { reason: 'card declined' } }),
   },
   // issue 20: is last night done?
   'GET /admin/billing-runs/{date}': {

@@ -13,6 +13,9 @@ import { FUZZ, pricesBody, type FuzzWorld, type Req } from './fuzz-cases';
 import { diffSnapshots, snapshotTables, type Snapshot } from './snapshot';
 import { errorProblems, makeWorld } from './world';
 import { chargeThrough } from '../../shared/billing/charge-through';
+import { debitProject } from '../../shared/billing/debit-usage';
+import { storeUsage } from '../../shared/billing/ingest-usage';
+import { usageItemOf } from '../../shared/store/usage';
 
 let w: FuzzWorld;
 let tableNames: string[];
@@ -44,8 +47,28 @@ beforeAll(async () => {
   await must({ method: 'POST', path: '/plans', key: admin, body: { planId: 'fuzz-euro', name: 'Fuzz euro', currency: 'EUR', ...pricesBody() } }, 201);
   const future = await must({ method: 'POST', path: '/plans/standard/versions', key: admin, body: { effectiveFrom: '2026-05-01', ...pricesBody() } }, 201);
   await must({ method: 'POST', path: '/plans/standard/versions', key: admin, body: { effectiveFrom: '2026-06-01', ...pricesBody() } }, 201);
+  // issue 18: a debited event of A to refund, a grant of A to void, an adjustment and a grant already made.
+  const refundable = { eventId: 'ev-fuzz-refund', projectId: a.id, kind: 'sms' as const, destination: '+380671234567', occurredAt: '2026-03-10T09:00:00+02:00', segments: 1, cost: 130 };
+  await storeUsage(storeContext(), [refundable]);
+  await debitProject(storeContext(), a.id, [usageItemOf(storeContext().zone, refundable, '2026-03-10T10:00:00.000Z')]);
+  await must({ method: 'POST', path: `/projects/${a.id}/adjustments`, key: admin, body: { adjustmentId: 'adj-seen', amount: 100, description: 'Seen' } }, 201);
+  await must({ method: 'POST', path: `/projects/${a.id}/credits`, key: admin, body: { grantId: 'grant-seen', amount: 100, description: 'Seen' } }, 201);
+  await must({ method: 'POST', path: `/projects/${a.id}/credits`, key: admin, body: { grantId: 'grant-spare', amount: 100, description: 'Spare' } }, 201);
+  // B: an auto top-up paid, then another outstanding.
+  await must({ method: 'PUT', path: `/projects/${world.b.id}/auto-topup`, key: admin, body: { below: 1_000_000, amount: 1000, monthlyLimit: 100_000 } }, 200);
+  await must({ method: 'POST', path: `/projects/${world.b.id}/adjustments`, key: admin, body: { adjustmentId: 'adj-b-up', amount: 2_000_000, description: 'Up' } }, 201);
+  await must({ method: 'POST', path: `/projects/${world.b.id}/adjustments`, key: admin, body: { adjustmentId: 'adj-b-down', amount: -2_000_000, description: 'Down' } }, 201);
+  const paidTopup = (await must({ method: 'GET', path: `/projects/${world.b.id}/auto-topup`, key: admin }, 200)).body.outstanding.topupId;
+  await must({ method: 'POST', path: `/projects/${world.b.id}/payments`, key: admin, body: { paymentId: paidTopup, amount: 1000 } }, 201);
+  const outstandingTopup = (await must({ method: 'GET', path: `/projects/${world.b.id}/auto-topup`, key: admin }, 200)).body.outstanding.topupId;
   w = {
     ...world,
+    outstandingTopupId: outstandingTopup,
+    paidTopupId: paidTopup,
+    refundableEventId: refundable.eventId,
+    seenAdjustmentId: 'adj-seen',
+    seenGrantId: 'grant-seen',
+    spareGrantId: 'grant-spare',
     spareKeyId: spare.body.apiKeyId,
     seenPaymentId: 'pay-seen',
     heldNumber: '+380441110000',

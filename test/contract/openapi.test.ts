@@ -10,6 +10,10 @@ import type { z } from 'zod';
 import { ErrorBody } from '../../shared/http/schemas';
 import { ROUTES } from '../../shared/http/routes';
 import { billingEnv } from '../support/billing';
+import { debitProject } from '../../shared/billing/debit-usage';
+import { storeUsage } from '../../shared/billing/ingest-usage';
+import { storeContext } from '../../shared/store/context';
+import { usageItemOf } from '../../shared/store/usage';
 import { callApi, routeKeyOf, type ApiAnswer, type CallOptions, type Method } from './api';
 import { refsIn, resolvePointer, validate } from './json-schema';
 import { makeWorld, type World } from './world';
@@ -110,6 +114,27 @@ beforeAll(async () => {
   await sample('deliveries', 'GET', `${A}/webhooks/${hook.body.webhookId}/deliveries`, { key: a.key });
   await sample('webhook removed', 'DELETE', `${A}/webhooks/${hook.body.webhookId}`, { key: a.key });
   await sample('400 private webhook url', 'POST', `${A}/webhooks`, { key: a.key, body: { url: 'https://169.254.169.254/latest' } });
+  // issue 18: credits, corrections and top-ups.
+  await sample('adjustment', 'POST', `${A}/adjustments`, { key: admin, body: { adjustmentId: 'adj-openapi-1', amount: 500, description: 'Goodwill' } });
+  await sample('adjustment again (replay)', 'POST', `${A}/adjustments`, { key: admin, body: { adjustmentId: 'adj-openapi-1', amount: 500, description: 'Goodwill' } });
+  await sample('grant', 'POST', `${A}/credits`, { key: admin, body: { grantId: 'grant-openapi-1', amount: 1000, expiresOn: '2026-03-31', description: 'Trial' } });
+  await sample('grant again (replay)', 'POST', `${A}/credits`, { key: admin, body: { grantId: 'grant-openapi-1', amount: 1000, expiresOn: '2026-03-31', description: 'Trial' } });
+  await sample('grants', 'GET', `${A}/credits`, { key: a.key });
+  await sample('grant voided', 'DELETE', `${A}/credits/grant-openapi-1`, { key: admin });
+  await sample('409 idempotency conflict', 'POST', `${A}/adjustments`, { key: admin, body: { adjustmentId: 'adj-openapi-1', amount: 1, description: 'Goodwill' } });
+  {
+    const ev = { eventId: 'ev-openapi-refund', projectId: a.id, kind: 'sms' as const, destination: '+380671234567', occurredAt: '2026-03-10T09:00:00+02:00', segments: 1, cost: 130 };
+    await storeUsage(storeContext(), [ev]);
+    await debitProject(storeContext(), a.id, [usageItemOf(storeContext().zone, ev, '2026-03-10T10:00:00.000Z')]);
+    await sample('refund', 'POST', `${A}/usage/ev-openapi-refund/refund`, { key: admin, body: { description: 'Charged by mistake' } });
+    await sample('refund again (replay)', 'POST', `${A}/usage/ev-openapi-refund/refund`, { key: admin, body: { description: 'Charged by mistake' } });
+  }
+  await sample('auto top-up', 'PUT', `${A}/auto-topup`, { key: a.key, body: { below: 10_000_000, amount: 5000, monthlyLimit: 20_000 } });
+  await sample('goodwill above the rule', 'POST', `${A}/adjustments`, { key: admin, body: { adjustmentId: 'adj-openapi-2', amount: 20_000_000, description: 'Goodwill' } });
+  await sample('charge that requests a top-up', 'POST', `${A}/adjustments`, { key: admin, body: { adjustmentId: 'adj-openapi-3', amount: -20_000_000, description: 'Manual charge' } });
+  const topup = await sample('auto top-up read', 'GET', `${A}/auto-topup`, { key: a.key });
+  await sample('top-up failed', 'POST', `${A}/topups/${topup.body.outstanding.topupId}/failed`, { key: admin, body: { reason: 'card declined' } });
+  await sample('auto top-up removed', 'PUT', `${A}/auto-topup`, { key: a.key, body: null });
   // Errors of every status the API answers.
   await sample('400 bad body', 'POST', `${A}/payments`, { key: admin, body: { paymentId: 'p', amount: -1 } });
   await sample('400 malformed', 'POST', '/quote', { key: admin, rawBody: '{' });

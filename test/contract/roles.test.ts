@@ -8,6 +8,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../shared/domain/billing-days';
 import { billingEnv } from '../support/billing';
+import { debitProject } from '../../shared/billing/debit-usage';
+import { storeUsage } from '../../shared/billing/ingest-usage';
+import { storeContext } from '../../shared/store/context';
+import { usageItemOf } from '../../shared/store/usage';
 import { pricesBody } from './fuzz-cases';
 import { callApi, declaredStatuses, ROUTE_KEYS, type ApiAnswer, type Method } from './api';
 import { diffSnapshots, snapshotTables } from './snapshot';
@@ -57,6 +61,15 @@ const ROLE_COLUMN: Record<string, Column> = {
   'DELETE /projects/{projectId}/webhooks/{webhookId}': 'owner',
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': 'owner',
   'POST /admin/billing-runs': 'admin',
+  // issue 18
+  'POST /projects/{projectId}/adjustments': 'admin',
+  'POST /projects/{projectId}/usage/{eventId}/refund': 'admin',
+  'POST /projects/{projectId}/credits': 'admin',
+  'GET /projects/{projectId}/credits': 'owner',
+  'DELETE /projects/{projectId}/credits/{grantId}': 'admin',
+  'PUT /projects/{projectId}/auto-topup': 'owner',
+  'GET /projects/{projectId}/auto-topup': 'owner',
+  'POST /projects/{projectId}/topups/{topupId}/failed': 'admin',
   'GET /admin/billing-runs/{date}': 'admin',
 };
 
@@ -155,6 +168,34 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
     return { method: 'DELETE', path: `/projects/${w.a.id}/webhooks/${made.body.webhookId}` };
   },
   'GET /projects/{projectId}/webhooks/{webhookId}/deliveries': async () => ({ method: 'GET', path: `/projects/${w.a.id}/webhooks/${webhookOfA}/deliveries` }),
+  // issue 18
+  'POST /projects/{projectId}/adjustments': async () => ({ method: 'POST', path: `/projects/${w.a.id}/adjustments`, body: { adjustmentId: `adj-roles-${next()}`, amount: 10, description: 'Roles' } }),
+  'POST /projects/{projectId}/usage/{eventId}/refund': async () => {
+    const ev = { eventId: `ev-roles-refund-${next()}`, projectId: w.a.id, kind: 'sms' as const, destination: '+380671234567', occurredAt: '2026-03-10T09:00:00+02:00', segments: 1, cost: 130 };
+    await storeUsage(storeContext(), [ev]);
+    await debitProject(storeContext(), w.a.id, [usageItemOf(storeContext().zone, ev, '2026-03-10T10:00:00.000Z')]);
+    // What the event cost is paid back, so A's balance stays as the leak check expects whoever may refund.
+    await asAdmin('POST', `/projects/${w.a.id}/payments`, { paymentId: `pay-roles-refund-${ev.eventId}`, amount: ev.cost });
+    return { method: 'POST', path: `/projects/${w.a.id}/usage/${ev.eventId}/refund`, body: {} };
+  },
+  'POST /projects/{projectId}/credits': async () => ({ method: 'POST', path: `/projects/${w.a.id}/credits`, body: { grantId: `grant-roles-${next()}`, amount: 10, description: 'Roles' } }),
+  'GET /projects/{projectId}/credits': async () => ({ method: 'GET', path: `/projects/${w.a.id}/credits` }),
+  'DELETE /projects/{projectId}/credits/{grantId}': async () => {
+    const grantId = `grant-roles-doomed-${next()}`;
+    await asAdmin('POST', `/projects/${w.a.id}/credits`, { grantId, amount: 10, description: 'Doomed' });
+    return { method: 'DELETE', path: `/projects/${w.a.id}/credits/${grantId}` };
+  },
+  'PUT /projects/{projectId}/auto-topup': async () => ({ method: 'PUT', path: `/projects/${w.a.id}/auto-topup`, body: { below: 0, amount: 1000 + next(), monthlyLimit: 100_000 } }),
+  'GET /projects/{projectId}/auto-topup': async () => ({ method: 'GET', path: `/projects/${w.a.id}/auto-topup` }),
+  'POST /projects/{projectId}/topups/{topupId}/failed': async () => {
+    // A rule whose top-up A's balance (>= 50,000) crosses with a manual charge, then gives back: one outstanding to report.
+    await asAdmin('PUT', `/projects/${w.a.id}/auto-topup`, { below: 10_000_000, amount: 1000, monthlyLimit: 10_000_000 });
+    const n = next();
+    await asAdmin('POST', `/projects/${w.a.id}/adjustments`, { adjustmentId: `adj-roles-up-${n}`, amount: 10_000_000, description: 'Roles' });
+    await asAdmin('POST', `/projects/${w.a.id}/adjustments`, { adjustmentId: `adj-roles-down-${n}`, amount: -10_000_000, description: 'Roles' });
+    const rule = await asAdmin('GET', `/projects/${w.a.id}/auto-topup`, undefined);
+    return { method: 'POST', path: `/projects/${w.a.id}/topups/${rule.body.outstanding.topupId}/failed`, body: { reason: 'card declined' } };
+  },
 };
 
 /** A's first event and a webhook of A (made in beforeAll). */

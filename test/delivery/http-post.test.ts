@@ -261,3 +261,16 @@ describe('postWebhook connects to the address it checked', () => {
     expect(r.received).toHaveLength(0);
   });
 });
+
+describe('Retry-After (issue 19 §7)', () => {
+  it('reads seconds or an HTTP date, up to an hour; anything else leaves the schedule', async () => {
+    const { retryAfterSeconds } = await import('../../shared/delivery/http-post');
+    const now = Date.parse('2026-03-10T10:00:00Z');
+    expect(retryAfterSeconds('120', now)).toBe(120);
+    expect(retryAfterSeconds('3600', now)).toBe(3600);
+    expect(retryAfterSeconds('3601', now)).toBeNull();
+    expect(retryAfterSeconds('Tue, 10 Mar 2026 10:10:00 GMT', now)).toBe(600);
+    expect(retryAfterSeconds('soon', now)).toBeNull();
+    expect(retryAfterSeconds(undefined, now)).toBeNull();
+  });
+});

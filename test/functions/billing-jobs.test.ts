@@ -1,9 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../shared/logger';
 import { handler as chargeDay } from '../../functions/billing/charge-day';
 import { FanOutIncomplete, handler as fanOutDays } from '../../functions/billing/fan-out-days';
 import { setRuntime } from '../../shared/runtime';
 import { storeContext } from '../../shared/store/context';
-import { billingEnv, change, ledgerOf, newProject, product, project, sqsEvent } from '../support/billing';
+import { billingEnv, change, ledgerOf, newProject, product, project, sqsEvent, type ChangeInputOf } from '../support/billing';
 import { faultyDoc, hardFailure, touchesProject } from '../support/faulty-doc';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { fanOut } from '../../shared/billing/fan-out';
@@ -90,5 +91,27 @@ describe('charge-day (SQS)', () => {
     expect((await project(a)).balance).toBe(pa.balance);
     // Callback 299.00/month from 03-01 to 03-09: floor(29900*9/31) = 8680 (a started on the 1st).
     expect(pa.balance).toBe(100_000 - 8680);
+  });
+});
+
+describe('a project whose stored data cannot be charged (issue 19 §2)', () => {
+  it('fails alone, with an operator record naming it and why; the other projects of the batch are charged', async () => {
+    // A number of a type no price covers, as a store written before names were checked could hold.
+    const stuck = await newProject({ billingStartDate: '2026-03-05', balance: 100_000 });
+    const fine = await newProject({ billingStartDate: '2026-03-05', balance: 100_000 });
+    const bad: ChangeInputOf = { kind: 'number', number: '+380441239999', numberType: 'constructor', held: true };
+    await change(stuck, '2026-03-05T08:00:00Z', bad);
+    await change(fine, '2026-03-05T08:00:00Z', product('callback', true));
+    const errors = vi.spyOn(logger, 'error');
+    try {
+      const out = await chargeDay(sqsEvent([{ projectId: stuck, date: '2026-03-09' }, { projectId: fine, date: '2026-03-09' }]));
+      expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m0']);
+      const record = errors.mock.calls.find(([message]) => message === 'day cannot be charged');
+      expect(record?.[1]).toMatchObject({ unchargeable: true, projectId: stuck, code: 'number_type_unpriced' });
+    } finally {
+      errors.mockRestore();
+    }
+    expect((await project(fine)).chargedThrough).toBe('2026-03-09');
+    expect((await project(stuck)).chargedThrough).toBe('2026-03-04');
   });
 });

@@ -107,7 +107,7 @@ describe('answers that carry a key', () => {
     expect([made.status, made.headers['cache-control']]).toEqual([201, 'no-store']);
     expect(made.body.apiKey).toEqual(expect.any(String));
     const replay = await call(createProject, 'POST /projects', { body: { name: 'no-store' }, headers: { 'idempotency-key': 'no-store-1' } });
-    expect([replay.status, replay.headers['cache-control']]).toEqual([200, 'no-store']);
+    expect([replay.status, replay.headers['cache-control']]).toEqual([201, 'no-store']);
     expect((await call(createProject, 'POST /projects', { body: {} })).headers['cache-control']).toBe('no-store');
     const key = await call(createApiKey, 'POST /api-keys', { body: { role: 'project', projectId: made.body.projectId } });
     expect([key.status, key.headers['cache-control']]).toEqual([201, 'no-store']);

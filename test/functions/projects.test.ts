@@ -43,7 +43,8 @@ describe('POST /projects', () => {
     const first = await call(createProject, 'POST /projects', { body: { name: 'Idem' }, headers });
     const again = await call(createProject, 'POST /projects', { body: { name: 'Idem' }, headers });
     expect(first.status).toBe(201);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201); // the first answer, its status too
+    expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.projectId).toBe(first.body.projectId);
     expect(again.body.apiKeyId).toBe(first.body.apiKeyId);
     expect(again.body.apiKey).toBeUndefined(); // never stored in clear, so never shown twice
@@ -123,7 +124,7 @@ describe('GET /projects/{projectId}', () => {
     const params = { projectId: made.projectId };
     const asAdmin = await call(getProject, 'GET /projects/{projectId}', { params });
     expect(asAdmin.status).toBe(200);
-    expect(asAdmin.body).toEqual({ projectId: made.projectId, name: 'Seen', currency: 'UAH', balance: 0, creditLimit: 0, status: 'active', lastChargedDate: null, billingStartDate: '2026-03-10' });
+    expect(asAdmin.body).toEqual({ projectId: made.projectId, name: 'Seen', currency: 'UAH', balance: 0, creditLimit: 0, status: 'active', lastChargedDate: null, billingStartDate: '2026-03-10', creditBalance: 0 });
     expect((await call(getProject, 'GET /projects/{projectId}', { params, auth: projectAuth(made.projectId) })).status).toBe(200);
     expect((await call(getProject, 'GET /projects/{projectId}', { params, auth: projectAuth('prj_other') })).status).toBe(403);
     expect((await call(getProject, 'GET /projects/{projectId}', { params, auth: TELEPHONY })).status).toBe(403);

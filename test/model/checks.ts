@@ -24,6 +24,8 @@ import type { World } from './world';
 import { type ProjectItem } from '../../shared/store/projects';
 import { reconcileAll } from '../../shared/billing/reconcile';
 import { type LedgerEntry } from '../../shared/domain/ledger';
+import { creditBalanceOf } from '../../shared/domain/credits';
+import { DRAW_ATTRIBUTE_PREFIX } from '../../shared/store/credits';
 
 export class ModelMismatch extends Error {
   constructor(readonly problems: string[]) {
@@ -62,6 +64,47 @@ function projectProblems(m: Model, p: ProjectModel, item: ProjectItem | undefine
   }
   if (item.chargedThrough !== p.chargedThrough) out.push(`project ${p.idx}: chargedThrough ${item.chargedThrough}, model ${p.chargedThrough}`);
   if (item.status !== m.statusOf(p)) out.push(`project ${p.idx}: status ${item.status}, model ${m.statusOf(p)} (balance ${item.balance}, creditLimit ${p.creditLimit})`);
+  // issue 18: no grant below 0 (one drawn to 0 is gone: used), none left after its last day was closed.
+  for (const g of item.grants ?? []) {
+    if (!(g.remaining > 0) || g.remaining > g.amount) out.push(`project ${p.idx}: grant ${g.grantId} holds ${g.remaining} of ${g.amount}`);
+    if (g.expiresOn !== null && g.expiresOn <= item.chargedThrough) out.push(`project ${p.idx}: grant ${g.grantId} still active after its last day ${g.expiresOn} was closed`);
+    const known = p.grants.find((x) => x.grantId === g.grantId);
+    if (!known || known.ended !== null) out.push(`project ${p.idx}: grant ${g.grantId} active, model ${known ? known.ended : 'never granted'}`);
+  }
+  return out;
+}
+
+/**
+ * issue 18: creditBalance = Σ granted − Σ expired − Σ voided − Σ drawn (the draws items), and every
+ * draw recorded on a day of its grant.
+ */
+async function creditProblems(w: World, p: ProjectModel, item: ProjectItem | undefined): Promise<string[]> {
+  if (!item) return [];
+  const out: string[] = [];
+  const draws = await queryAll(w.raw, (start) => new QueryCommand({
+    TableName: w.tables.PROJECTS_TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+    ExpressionAttributeValues: { ':pk': keys.project(p.projectId).pk, ':d': keys.drawsPrefix }, ConsistentRead: true,
+    ...(start ? { ExclusiveStartKey: start } : {}),
+  }));
+  let drawn = 0;
+  for (const d of draws) {
+    const day = String(d.sk).slice(keys.drawsPrefix.length);
+    let sum = 0;
+    for (const [name, value] of Object.entries(d)) {
+      if (!name.startsWith(DRAW_ATTRIBUTE_PREFIX)) continue;
+      const grantId = name.slice(DRAW_ATTRIBUTE_PREFIX.length);
+      sum += Number(value);
+      const g = p.grants.find((x) => x.grantId === grantId);
+      if (!g) out.push(`project ${p.idx}: draws#${day} names grant ${grantId} the model never made`);
+      else if (day < g.effectiveOn || (g.expiresOn !== null && day > g.expiresOn)) out.push(`project ${p.idx}: grant ${grantId} (${g.effectiveOn}..${g.expiresOn ?? ''}) drawn on ${day}`);
+    }
+    if (sum !== Number(d.total)) out.push(`project ${p.idx}: draws#${day} totals ${String(d.total)}, its grants ${sum}`);
+    drawn += sum;
+  }
+  const of = (type: string) => p.corrections.filter((e) => e.type === type).reduce((s, e) => s + e.amount, 0);
+  const credit = creditBalanceOf(item.grants);
+  const expected = of('credit_granted') + of('credit_expired') + of('credit_voided') - drawn;
+  if (credit !== expected) out.push(`project ${p.idx}: creditBalance ${credit}, but granted ${of('credit_granted')} − expired ${-of('credit_expired')} − voided ${-of('credit_voided')} − drawn ${drawn} = ${expected}`);
   return out;
 }
 
@@ -128,6 +171,7 @@ export async function checkFull(m: Model, w: World): Promise<void> {
   const problems: string[] = [];
   const items = await Promise.all(m.projects.map((p) => projectItem(w, p.projectId)));
   m.projects.forEach((p, i) => problems.push(...projectProblems(m, p, items[i])));
+  for (const [i, p] of m.projects.entries()) problems.push(...(await creditProblems(w, p, items[i])));
 
   for (const p of m.projects) {
     const stored = await ledgerOf(w, p.projectId);
@@ -183,7 +227,7 @@ async function apiProblems(m: Model, w: World, p: ProjectModel): Promise<string[
   const params = { projectId: p.projectId };
   const project = await call(getProject, 'GET /projects/{projectId}', { params });
   const lastChargedDate = p.chargedThrough >= p.billingStartDate ? p.chargedThrough : null;
-  if (project.status !== 200 || project.body.balance !== m.balance(p) || project.body.status !== m.statusOf(p) || project.body.lastChargedDate !== lastChargedDate) {
+  if (project.status !== 200 || project.body.balance !== m.balance(p) || typeof project.body.creditBalance !== 'number' || project.body.status !== m.statusOf(p) || project.body.lastChargedDate !== lastChargedDate) {
     out.push(`GET /projects/${p.idx}: ${project.status} ${JSON.stringify(project.body)}, model balance ${m.balance(p)} ${m.statusOf(p)} lastChargedDate ${lastChargedDate}`);
   }
   const limit = String(1 + (w.steps % 9));
@@ -240,7 +284,7 @@ export async function tally(m: Model, w: World): Promise<Tally> {
     const lines = new Map<string, number>();
     for (const i of await ledgerOf(w, p.projectId)) {
       const e = toLedgerEntry(i);
-      if (e.type === 'payment' || e.type === 'adjustment') continue;
+      if (e.type === 'payment' || e.type === 'adjustment' || e.type === 'usage_refund' || e.type.startsWith('credit_')) continue;
       const k = `${e.date} ${e.type} ${e.productId ?? e.number ?? ''}`;
       lines.set(k, (lines.get(k) ?? 0) + 1);
       if (e.type === 'telecom_daily') days++;

@@ -18,7 +18,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { BillingDay } from '../../shared/domain/billing-days';
+import { billingDayOf, type BillingDay } from '../../shared/domain/billing-days';
 import { costOf, telecomDailyLine } from '../../shared/domain/charge-day';
 import { DELIVERY_ATTEMPTS, DISABLE_AFTER_MS } from '../../shared/domain/delivery-schedule';
 import { NO_ALERTS, type AlertRules, type ProjectEvent } from '../../shared/domain/events';
@@ -33,11 +33,11 @@ import type { Model, ProjectModel } from './model';
 import type { World } from './world';
 
 /** What the model held of a project before a step: its payments, changes and closed days. */
-interface ProjectMark { payments: number; changes: number; closed: ReadonlySet<BillingDay> }
+interface ProjectMark { payments: number; changes: number; closed: ReadonlySet<BillingDay>; corrections: number }
 export type ModelMark = ProjectMark[];
 
 export function markModel(m: Model): ModelMark {
-  return m.projects.map((p) => ({ payments: p.paymentIds.length, changes: p.changes.length, closed: new Set(p.closed.keys()) }));
+  return m.projects.map((p) => ({ payments: p.paymentIds.length, changes: p.changes.length, closed: new Set(p.closed.keys()), corrections: p.correctionEvents.length }));
 }
 
 /** A project as a step left it (model and project item). */
@@ -80,7 +80,9 @@ export class EventBook {
 
 export interface StepInfo { what: string; setsRules: boolean; runwaySwing: boolean }
 
-const ALERT_TYPES = new Set(['balance.low', 'runway.low', 'spend_cap.reached', 'project.blocked', 'project.unblocked']);
+const ALERT_TYPES = new Set(['balance.low', 'runway.low', 'spend_cap.reached', 'project.blocked', 'project.unblocked',
+  // issue 18: decided by the moves themselves like alerts; checked by topupProblems.
+  'topup.requested', 'topup.failed', 'topup.limit_reached', 'topup.disabled']);
 
 function countKey(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
@@ -102,6 +104,10 @@ function eventKey(e: ProjectEvent): string {
     case 'product.changed': return `product.changed ${e.data.productId} ${e.data.enabled} ${e.data.seats ?? '-'} at ${Date.parse(e.data.effectiveAt)}`;
     case 'number.added': case 'number.removed': return `${e.type} ${e.data.number} ${e.data.type ?? '-'} at ${Date.parse(e.data.effectiveAt)}`;
     case 'plan.changed': return `plan.changed ${e.data.planId} from ${e.data.effectiveFrom}`;
+    case 'adjustment.made': return `adjustment.made ${e.data.adjustmentId} ${e.data.amount}`;
+    case 'usage.refunded': return `usage.refunded ${e.data.eventId} ${e.data.amount}`;
+    case 'credit.granted': return `credit.granted ${e.data.grantId} ${e.data.amount} until ${e.data.expiresOn ?? '-'}`;
+    case 'credit.expired': case 'credit.voided': return `${e.type} ${e.data.grantId} ${e.data.amount}`;
     default: return e.type;
   }
 }
@@ -112,13 +118,14 @@ function telecomTotals(m: Model, p: ProjectModel): Map<BillingDay, number> {
 
 /** The keys of the events the model says `p`'s changes since `mark` made. */
 function expectedKeys(m: Model, p: ProjectModel, mark: ProjectMark | undefined): Map<string, number> {
-  const from = mark ?? { payments: 0, changes: 0, closed: new Set<BillingDay>() };
+  const from = mark ?? { payments: 0, changes: 0, closed: new Set<BillingDay>(), corrections: 0 };
   const out = new Map<string, number>();
   for (const id of p.paymentIds.slice(from.payments)) {
     const pay = m.payments.get(id)!;
     countKey(out, `payment.received ${id} ${pay.amount} balance ${pay.balanceAfter}`);
   }
   for (const c of p.changes.slice(from.changes)) countKey(out, changeKey(c));
+  for (const k of p.correctionEvents.slice(from.corrections)) countKey(out, k);
   const telecom = telecomTotals(m, p);
   for (const [day, lines] of p.closed) {
     if (from.closed.has(day)) continue;
@@ -199,7 +206,9 @@ export async function observeEvents(m: Model, w: World, mark: ModelMark, info: S
 /** A balance seen: carried by an event (at its sequence) or the model's after a step (after its events). */
 interface Seen { pos: number; balance: number; step: number; event?: ProjectEvent }
 
-const BALANCE_TYPES = new Set(['payment.received', 'day.charged', 'balance.low', 'project.blocked', 'project.unblocked']);
+const BALANCE_TYPES = new Set(['payment.received', 'day.charged', 'balance.low', 'project.blocked', 'project.unblocked',
+  // issue 18: every other move of the balance carries it too (a move up that re-arms a threshold is seen).
+  'adjustment.made', 'usage.refunded', 'credit.granted', 'credit.expired', 'credit.voided']);
 
 /** The alert checks over everything `p` has written so far (see the module comment). */
 export function alertProblems(p: ProjectModel, book: EventBook): string[] {
@@ -298,6 +307,8 @@ export function alertProblems(p: ProjectModel, book: EventBook): string[] {
     }
   }
 
+  out.push(...topupProblems(p, events));
+
   // runway.low
   const runway = events.filter((e): e is Extract<ProjectEvent, { type: 'runway.low' }> => e.type === 'runway.low');
   for (const e of runway) {
@@ -313,6 +324,38 @@ export function alertProblems(p: ProjectModel, book: EventBook): string[] {
     if (fired.length > 0 && wasLow && !s.runwaySwing) out.push(`${label(fired[0]!)}: fired again while the runway was still reported low`);
     if (!wasLow && x.runwayLow && fired.length === 0) out.push(`project ${p.idx}: the runway became low in step ${k + 1} without runway.low`);
   });
+  return out;
+}
+
+/**
+ * issue 18, auto top-up: at most one outstanding (each request follows the settlement of the one
+ * before: its payment, whose payment.received carries its topupId, or its failure), the requests of a
+ * month within the largest monthlyLimit ever put, topup.limit_reached at most once a month, and a
+ * payment's topupId only for the top-up outstanding.
+ */
+function topupProblems(p: ProjectModel, events: readonly ProjectEvent[]): string[] {
+  const out: string[] = [];
+  const limit = Math.max(0, ...p.topupLimits);
+  let outstanding: string | null = null;
+  const requested = new Map<string, number>();
+  const reached = new Map<string, number>();
+  const monthOf = (e: ProjectEvent) => billingDayOf(e.occurredAt, 'Europe/Kyiv').slice(0, 7);
+  for (const e of events) {
+    const at = `project ${p.idx}: ${e.type} #${e.sequence}`;
+    if (e.type === 'topup.requested') {
+      if (outstanding !== null) out.push(`${at}: requested while ${outstanding} was outstanding`);
+      outstanding = e.data.topupId;
+      requested.set(monthOf(e), (requested.get(monthOf(e)) ?? 0) + e.data.amount);
+    } else if (e.type === 'topup.failed' || (e.type === 'payment.received' && e.data.topupId !== undefined)) {
+      const id = e.data.topupId!;
+      if (id !== outstanding) out.push(`${at}: settles ${id}, outstanding ${String(outstanding)}`);
+      outstanding = null;
+    } else if (e.type === 'topup.limit_reached') {
+      countKey(reached, e.data.month);
+    }
+  }
+  for (const [month, sum] of requested) if (sum > limit) out.push(`project ${p.idx}: ${sum} requested in ${month}, the largest monthlyLimit put is ${limit}`);
+  for (const [month, n] of reached) if (n > 1) out.push(`project ${p.idx}: topup.limit_reached ${n} times in ${month}`);
   return out;
 }
 

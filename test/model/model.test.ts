@@ -15,6 +15,7 @@
  * Other knobs: PAYGO_MODEL_RUNS (default 8), PAYGO_MODEL_SHRINK=1 (shrink a failure to a minimal
  * sequence: slow, each attempt is a real run), PAYGO_MODEL_SCALE=soak (the soak's sizes).
  */
+import { creditSummary } from './credit-commands';
 import './quiet';
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -44,6 +45,7 @@ it('keeps balances, ledgers and usage equal to the model under injected faults',
   console.log(`model test: ${totals.runs} runs, ${totals.steps} steps, ${totals.events} events (${totals.posted} posted), ${totals.days} days closed, `
     + `${totals.faults} faults injected (${faultBreakdown()}), ${eventSummary()}, ${totals.lost} lost, ${totals.doubleDebited + totals.doubleChargedDays} double-charged in ${Math.round(performance.now() - started)} ms`);
   if (eventNotes()) console.log(`model test: ${eventNotes()}`);
+  console.log(`model test: ${creditSummary()}`);
   // A replay with a path runs that one run only.
   if (!path) expect(totals.runs).toBe(numRuns);
   expect(totals.lost + totals.doubleDebited + totals.doubleChargedDays).toBe(0);

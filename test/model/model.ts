@@ -37,6 +37,38 @@ export interface ProjectModel {
   closed: Map<BillingDay, LedgerEntry[]>;
   /** The alert rules as last put (PUT /projects/{id}/alerts). */
   rules: AlertRules;
+  /**
+   * Corrections, refunds and grants (issue 18): their ledger entries, in the order made. Expiries and
+   * voids are adopted from the ledger (what remains of a grant depends on the order its charges were
+   * drawn in), checked against the grant's amount, and the credit identity is checked in full checks.
+   */
+  corrections: LedgerEntry[];
+  /** The keys (event-checks.ts eventKey) of the events the corrections must have, in order. */
+  correctionEvents: string[];
+  grants: GrantModel[];
+  adjustments: AdjustmentModel[];
+  /** Refunded events: the first answer's balance. */
+  refunds: Map<string, number>;
+  /** Every monthlyLimit of an auto top-up rule put (the checks allow the largest). */
+  topupLimits: number[];
+}
+
+export interface GrantModel {
+  grantId: string;
+  amount: number;
+  effectiveOn: BillingDay;
+  expiresOn: BillingDay | null;
+  description: string;
+  /** How it left: null while it may still pay. */
+  ended: null | 'expired' | 'voided' | 'used';
+}
+
+export interface AdjustmentModel {
+  adjustmentId: string;
+  amount: number;
+  description: string;
+  date: BillingDay;
+  balanceAfter: number;
 }
 
 /** A webhook endpoint as the model knows it: which events it must get. */
@@ -114,19 +146,31 @@ export class Model {
     return this.projects[idx % this.projects.length]!;
   }
 
-  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough' | 'plans' | 'rules'>, today: BillingDay): ProjectModel {
+  addProject(p: Omit<ProjectModel, 'idx' | 'paid' | 'charges' | 'debited' | 'paymentIds' | 'eventIds' | 'changes' | 'closed' | 'chargedThrough' | 'plans' | 'rules' | 'corrections' | 'correctionEvents' | 'grants' | 'adjustments' | 'refunds' | 'topupLimits'>, today: BillingDay): ProjectModel {
     const from = p.billingStartDate < today ? p.billingStartDate : today;
     const project: ProjectModel = {
       ...p, idx: this.projects.length, chargedThrough: addDays(p.billingStartDate, -1),
       paid: 0, charges: 0, debited: 0, paymentIds: [], eventIds: [], changes: [], closed: new Map(),
       plans: [{ from, planId: 'standard', seq: 1 }], rules: NO_ALERTS,
+      corrections: [], correctionEvents: [], grants: [], adjustments: [], refunds: new Map(), topupLimits: [],
     };
     this.projects.push(project);
     return project;
   }
 
   balance(p: ProjectModel): number {
-    return p.paid + p.charges - p.debited;
+    return p.paid + p.charges - p.debited + this.corrected(p);
+  }
+
+  /** The balance effect of the corrections, refunds and grants (and their expiries and voids). */
+  corrected(p: ProjectModel): number {
+    return p.corrections.reduce((s, e) => s + e.amount, 0);
+  }
+
+  /** A correction's ledger entry and the key of its event. */
+  addCorrection(p: ProjectModel, entry: LedgerEntry, eventKey: string): void {
+    p.corrections.push(entry);
+    p.correctionEvents.push(eventKey);
   }
 
   statusOf(p: ProjectModel): 'active' | 'blocked' {
@@ -215,6 +259,7 @@ export class Model {
       const pay = this.payments.get(id)!;
       out.push({ entryId: `payment#${id}`, date: pay.date, type: 'payment', description: `Payment ${id}`, amount: pay.amount, balanceEffect: true });
     }
+    out.push(...p.corrections);
     const telecom = this.telecomByDay(p);
     for (const [day, lines] of p.closed) {
       out.push(...lines, telecomDailyLine(day, telecom.get(day)?.total ?? 0));

@@ -59,6 +59,9 @@ export async function newProject(opts: { billingStartDate: string; balance?: num
   return project.projectId;
 }
 
+/** A change as appended by `change` (no check of the prices). */
+export type ChangeInputOf = ChangeInput;
+
 /** Appends a change through the store (as an admin would, `effectiveAt` = `atIso`). */
 export async function change(projectId: string, atIso: string, input: ChangeInput): Promise<void> {
   await appendChange(storeContext(), projectId, { effectiveAt: atIso }, () => input);
