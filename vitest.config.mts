@@ -7,6 +7,8 @@ export default defineConfig({
     // Run alone afterwards (vitest.figures.config.mts).
     exclude: [...FIGURE_TESTS, '**/node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
+    // The JSON log lines of passing tests are dropped (test/support/quiet-logs.ts).
+    setupFiles: ['test/support/quiet-logs.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: more workers only fight over them (and DynamoDB Local's JVM).

@@ -1,10 +1,13 @@
-/** The paygo CDK app: one stack, AWS Solutions checks on every synth (a finding fails it). */
+/**
+ * The paygo CDK app: six stacks (lib/paygo-stack.ts), AWS Solutions checks on every synth (a finding
+ * fails it). `cdk deploy --all -c alarmEmail=oncall@example.com` subscribes an address to the alarms.
+ */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { PaygoStack } from '../lib/paygo-stack';
+import { Paygo } from '../lib/paygo-stack';
 
 const app = new App();
-new PaygoStack(app, 'Paygo', {
+new Paygo(app, 'Paygo', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -912,6 +912,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/billing-runs/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A day's billing run: projects queued, charged, failed (with ids), and whether it is complete
+         * @description Roles: admin
+         */
+        get: operations["getAdminBillingRunsDate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "payment.received": {
@@ -2133,6 +2153,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2142,7 +2169,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2190,6 +2217,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2199,7 +2233,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2284,6 +2318,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2293,7 +2334,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2402,6 +2443,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2411,7 +2459,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2508,6 +2556,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2517,7 +2572,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2634,6 +2689,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2643,7 +2705,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2730,6 +2792,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2739,7 +2808,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2862,6 +2931,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2871,7 +2947,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,6 +3031,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -2964,7 +3047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3064,6 +3147,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3073,7 +3163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3156,6 +3246,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3165,7 +3262,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3285,6 +3382,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3294,7 +3398,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3379,6 +3483,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3388,7 +3499,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,6 +3613,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3511,7 +3629,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3614,6 +3732,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3623,7 +3748,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,6 +3846,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3730,7 +3862,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3850,6 +3982,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3859,7 +3998,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3964,6 +4103,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -3973,7 +4119,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4059,6 +4205,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4068,7 +4221,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4171,6 +4324,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4180,7 +4340,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4272,6 +4432,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4281,7 +4448,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4378,6 +4545,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4387,7 +4561,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4481,6 +4655,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4490,7 +4671,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4602,6 +4783,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4611,7 +4799,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4718,6 +4906,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4727,7 +4922,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4821,6 +5016,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -4830,7 +5032,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4925,14 +5127,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Deliver an event again, to one webhook or to every one that takes it (10 per webhook per hour) */
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
+                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -4943,7 +5143,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5028,6 +5228,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5037,7 +5244,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5133,6 +5340,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5142,7 +5356,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5229,6 +5443,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5238,7 +5459,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5344,6 +5565,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5353,7 +5581,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5437,6 +5665,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5446,7 +5681,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5545,6 +5780,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5554,7 +5796,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5655,6 +5897,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5664,7 +5913,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5786,6 +6035,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5795,7 +6051,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5913,6 +6169,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -5922,7 +6185,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6009,6 +6272,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6018,7 +6288,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6131,6 +6401,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6140,7 +6417,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6226,6 +6503,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6235,7 +6519,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6320,6 +6604,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6329,7 +6620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6425,6 +6716,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6434,7 +6732,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6530,6 +6828,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6539,7 +6844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6624,6 +6929,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6633,7 +6945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6721,6 +7033,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6730,7 +7049,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6834,6 +7153,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6843,7 +7169,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6945,6 +7271,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -6954,7 +7287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6992,6 +7325,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -7001,7 +7341,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7051,6 +7391,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -7060,7 +7407,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7150,6 +7497,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -7159,7 +7513,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7249,6 +7603,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Internal error */
             500: {
                 headers: {
@@ -7258,7 +7619,130 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy or past its time: the outcome is unknown, send it again */
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminBillingRunsDate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A day's billing run: projects queued, charged, failed (with ids), and whether it is complete */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @example 2026-01-31
+                         */
+                        date: string;
+                        /** @description Projects the fan-out sent to the charge queue for the day */
+                        queued: number;
+                        /** @description Projects charged through the day */
+                        charged: number;
+                        /** @description Projects whose last charge attempt failed and that are not charged yet (retried from the queue, then its DLQ) */
+                        failed: {
+                            projectId: string;
+                            error: string;
+                            at: string;
+                        }[];
+                        /** @description Queued projects neither charged nor failed yet */
+                        pending: number;
+                        /** @description The fan-out read every project due */
+                        fanOutComplete: boolean;
+                        /** @description The fan-out finished and every project it sent is charged */
+                        complete: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -4,8 +4,9 @@ const paygo = createPaygoClient({ baseUrl: process.env.PAYGO_URL ?? 'http://loca
 const run = Date.now(); // paymentId and eventId are global: new ones on every run
 
 void (async () => {
-  const { data: project, error } = await paygo.POST('/projects', { body: { name: 'Acme Kyiv' } });
-  if (error) throw new Error(error.error.message);
+  const { data: project, error, response } = await paygo.POST('/projects', { body: { name: 'Acme Kyiv' } });
+  // No error body on a 429: API Gateway answers that one itself, with {"message"}.
+  if (!project) throw new Error(error?.error.message ?? `HTTP ${response.status}`);
   const path = { projectId: project.projectId };
   await paygo.POST('/projects/{projectId}/payments', { params: { path }, body: { paymentId: `pay-${run}`, amount: 50000 } });
   await paygo.POST('/usage', { body: { events: [{ eventId: `call-${run}`, projectId: path.projectId, kind: 'outgoing_call', destination: '+380501234567', occurredAt: new Date().toISOString(), durationSec: 95 }] } });

@@ -85,6 +85,17 @@ export class InProcessQueue {
   }
 
   /** Messages not yet deleted or dead-lettered (waiting, invisible or in flight). */
+  /**
+   * Moves every dead letter back to the queue, as SQS's redrive (StartMessageMoveTask) does, with a
+   * fresh receive count; `npm run ops -- redrive` against the twin. Returns how many moved. A second
+   * call finds the dead-letter list empty and moves nothing.
+   */
+  redrive(): number {
+    const moved = this.deadLetters.splice(0, this.deadLetters.length);
+    this.enqueue(moved.map((d) => ({ body: d.body, delayMs: 0 })));
+    return moved.length;
+  }
+
   get depth(): number {
     return this.waiting.length + this.inFlightMessages;
   }

@@ -11,7 +11,8 @@ export const WORKERS = {
   authorizer: { name: 'AuthorizeKey', entry: 'functions/auth/authorize-key.ts', tables: { projects: 'read' } },
   /** Reads usage from the stream only, so it needs no access to the Usage table: it never changes a usage item. */
   debit: { name: 'DebitUsage', entry: 'functions/usage/debit-usage.ts', tables: { projects: 'readWrite', ledger: 'readWrite', events: 'write' } },
-  fanOut: { name: 'FanOutDays', entry: 'functions/billing/fan-out-days.ts', tables: { projects: 'read' }, chargeQueue: true },
+  /** Writes to Projects only the marks of its run (`billingrun#<date>`: which projects it queued). */
+  fanOut: { name: 'FanOutDays', entry: 'functions/billing/fan-out-days.ts', tables: { projects: 'readWrite' }, chargeQueue: true },
   chargeDay: { name: 'ChargeDay', entry: 'functions/billing/charge-day.ts', tables: { projects: 'readWrite', ledger: 'readWrite', plans: 'read', events: 'write', usage: 'read' } },
   /** Writes plan `standard`'s version 1 into a new deployment's Plans table; never overwrites it. */
   seedPlans: { name: 'SeedPlans', entry: 'functions/billing/seed-plans.ts', tables: { plans: 'readWrite' } },

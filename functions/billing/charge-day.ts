@@ -6,6 +6,9 @@
  *
  * Messages of one project in a batch are merged (the latest date), so the project is charged once
  * rather than by several racing calls; projects are charged a few at a time.
+ *
+ * Each project's outcome is recorded for the run of each date its messages named (charged, or the
+ * last error): `GET /admin/billing-runs/{date}` reads those marks.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { chargeThrough } from '../../shared/billing/charge-through';
@@ -15,16 +18,31 @@ import { DomainError, NotFound } from '../../shared/domain/errors';
 import { ChargeMessage, parseMessage } from '../../shared/domain/messages';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
+import { recordRunCharged as recordCharged, recordRunFailed as recordFailed } from '../../shared/billing/billing-runs';
 import { storeContext } from '../../shared/composition/workers';
 
 /** Projects charged at once: each is a chain of dependent reads and one transaction per day. */
 const CONCURRENCY = 4;
 
+/**
+ * Writes a run mark per date; a mark that cannot be written is logged, never fails the charge (the
+ * money moved; the run report then shows the project pending until a repeat marks it).
+ */
+async function runMarks(dates: Set<string>, mark: (date: string) => Promise<void>): Promise<void> {
+  await Promise.all([...dates].map(async (d) => {
+    try {
+      await mark(d);
+    } catch (e) {
+      logger.warn('billing run mark not written', { date: d, error: e instanceof Error ? e.message : String(e) });
+    }
+  }));
+}
+
 /** Charges a batch of charge messages (the undecorated `handler`). */
 export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const ctx = storeContext();
   const failed: string[] = [];
-  const byProject = new Map<string, { date: string; messageIds: string[] }>();
+  const byProject = new Map<string, { date: string; dates: Set<string>; messageIds: string[] }>();
   for (const record of event.Records) {
     const m = parseMessage(ChargeMessage, record.body);
     if (!m) {
@@ -34,9 +52,10 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     const group = byProject.get(m.projectId);
-    if (!group) byProject.set(m.projectId, { date: m.date, messageIds: [record.messageId] });
+    if (!group) byProject.set(m.projectId, { date: m.date, dates: new Set([m.date]), messageIds: [record.messageId] });
     else {
       group.messageIds.push(record.messageId);
+      group.dates.add(m.date);
       if (m.date > group.date) group.date = m.date;
     }
   }
@@ -44,24 +63,34 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const work = [...byProject];
   const worker = async (): Promise<void> => {
     for (let next = work.shift(); next; next = work.shift()) {
-      const [projectId, { date, messageIds }] = next;
+      const [projectId, { date, dates, messageIds }] = next;
       try {
-        const result = await chargeThrough(ctx, projectId, date);
-        if (result.days.length > 0) logger.info('charged', { projectId, through: result.chargedThrough, days: result.days.length });
-        metrics.addMetric('DaysCharged', MetricUnit.Count, result.days.length);
-        // A month whose last day this charged gets its statement. A repeat or a redelivery charges
-        // nothing and looks too (a statement a crash left unmade is made then); an ordinary night reads
-        // nothing more.
-        const closesMonth = result.days.length === 0 || result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
-        const statements = closesMonth ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
-        if (statements.length > 0) logger.info('statements made', { projectId, months: statements.map((s) => s.month) });
-        metrics.addMetric('StatementsMade', MetricUnit.Count, statements.length);
-      } catch (e) {
-        if (e instanceof NotFound) {
+        let through: string;
+        let days = 0;
+        try {
+          const result = await chargeThrough(ctx, projectId, date);
+          through = result.chargedThrough;
+          days = result.days.length;
+          if (days > 0) logger.info('charged', { projectId, through, days });
+          metrics.addMetric('DaysCharged', MetricUnit.Count, days);
+          // A month whose last day this charged gets its statement. A repeat or a redelivery charges
+          // nothing and looks too (a statement a crash left unmade is made then); an ordinary night reads
+          // nothing more.
+          const closesMonth = days === 0 || result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
+          const statements = closesMonth ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
+          if (statements.length > 0) logger.info('statements made', { projectId, months: statements.map((s) => s.month) });
+          metrics.addMetric('StatementsMade', MetricUnit.Count, statements.length);
+        } catch (e) {
+          if (!(e instanceof NotFound)) throw e;
           // A project that does not exist has nothing to charge; a retry cannot change that.
           logger.warn('charge message for an unknown project', { projectId });
-          continue;
+          through = date;
         }
+        // Each run this batch served learns the project is done with it (GET /admin/billing-runs/{date}).
+        await runMarks(dates, (d) => (d <= through ? recordCharged(ctx, d, projectId, days) : Promise.resolve()));
+        metrics.addMetric('ProjectsCharged', MetricUnit.Count, 1);
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e);
         if (e instanceof DomainError) {
           // The project's stored data cannot be charged (a day no price covers): retries will not
           // change that. It fails alone (partial batch) into the DLQ, whose alarm fires; this record
@@ -69,8 +98,9 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
           logger.error('day cannot be charged', { unchargeable: true, projectId, date, code: e.code, error: e.message });
           metrics.addMetric('ProjectsUnchargeable', MetricUnit.Count, 1);
         } else {
-          logger.error('charge failed', { projectId, date, error: e instanceof Error ? e.message : String(e) });
+          logger.error('charge failed', { projectId, date, error });
         }
+        await runMarks(dates, (d) => recordFailed(ctx, d, projectId, error));
         failed.push(...messageIds);
       }
     }

@@ -5,8 +5,11 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  MathExpression,
   Metric,
+  TextWidget,
   TreatMissingData,
+  type IAlarm,
   type IAlarmAction,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -40,6 +43,10 @@ export interface PaygoAlarmsProps {
   readonly reconciler: Reconciler;
   /** @default - no action: the alarms show on the dashboard; wire the on-call topic here */
   readonly alarmAction?: IAlarmAction;
+  /** Alarms made elsewhere (the route functions' errors, in the route stacks), shown on the dashboard too. */
+  readonly routeAlarms?: readonly IAlarm[];
+  /** Stacks whose functions' errors the dashboard graphs by a search (the route stacks). */
+  readonly routeStackNames?: readonly string[];
   /** @default Duration.seconds(30) — debits are meant to land within ~1 s */
   readonly maxIteratorAge?: Duration;
   /**
@@ -203,6 +210,11 @@ export class PaygoAlarms extends Construct {
     this.dashboard.addWidgets(
       new AlarmStatusWidget({ title: 'paygo alarms', alarms: this.alarms, width: 24 }),
     );
+    const routeAlarms = props.routeAlarms ?? [];
+    // A status widget shows at most 100 alarms.
+    for (let i = 0; i < routeAlarms.length; i += 100) {
+      this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'API route functions: unhandled errors', alarms: routeAlarms.slice(i, i + 100), width: 24 }));
+    }
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Debit and relay iterator age (ms)', left: [iteratorAge.with({ label: 'debit' }), relayAge.with({ label: 'relay' })], width: 8 }),
       new GraphWidget({
@@ -213,7 +225,16 @@ export class PaygoAlarms extends Construct {
       }),
       new GraphWidget({ title: 'Dead-letter queues', left: dlqDepths, width: 8 }),
     );
-    this.dashboard.addWidgets(new GraphWidget({ title: 'Function errors', left: errors, width: 24 }));
+    const routeErrors = (props.routeStackNames ?? []).map((stackName) => new MathExpression({
+      // Route functions are named `<stack>-<route>…` by CloudFormation: one search per route stack, no export.
+      expression: `SEARCH('{AWS/Lambda,FunctionName} MetricName="Errors" ${stackName}', 'Sum', 300)`,
+      label: stackName,
+      period: Duration.minutes(5),
+    }));
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Worker function errors', left: errors, width: 12 }),
+      new GraphWidget({ title: 'API route function errors', left: routeErrors, width: 12 }),
+    );
     this.dashboard.addWidgets(...throttles);
     this.dashboard.addWidgets(
       new GraphWidget({
@@ -226,6 +247,21 @@ export class PaygoAlarms extends Construct {
         width: 8,
       }),
       ...scheduleGraphs,
+    );
+    // Is last night done? The same facts as GET /admin/billing-runs/{date}, as the functions publish them.
+    const runMetric = (metricName: string, label: string): Metric => new Metric({
+      namespace: 'paygo', metricName, dimensionsMap: { service: 'paygo' }, statistic: 'Sum', period: Duration.hours(1), label,
+    });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Billing runs: projects queued, charged, failed (per hour)',
+        left: [runMetric('ProjectsEnqueued', 'queued (fan-out)'), runMetric('ProjectsCharged', 'charged'), runMetric('ChargeMessagesFailed', 'failed attempts')],
+        width: 16,
+      }),
+      new TextWidget({
+        markdown: 'A run is complete when every project queued is charged: `GET /admin/billing-runs/{date}` (admin key) lists the failed ones by id. See docs/operations.md.',
+        width: 8,
+      }),
     );
   }
 

@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, MetricType, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -16,6 +16,8 @@ export interface EventDeliveryProps {
   readonly settings: BillingSettings;
   readonly tables: PaygoTables;
   readonly eventBus: IEventBus;
+  /** Seals webhook secrets (kept in the data stack: without it no stored secret opens again). */
+  readonly secretKey: IKey;
   /** @default Duration.minutes(3) — a batch of 10 attempts to one slow endpoint, 10 s each, one after another */
   readonly deliveryTimeout?: Duration;
   /** @default 5 — receives before a delivery message that could not be attempted or logged is parked */
@@ -36,18 +38,13 @@ export class EventDelivery extends Construct {
   readonly deliveryFunction: PaygoFunction;
   readonly deliveryQueue: Queue;
   readonly deliveryDeadLetterQueue: Queue;
-  readonly secretKey: Key;
+  readonly secretKey: IKey;
 
   constructor(scope: Construct, id: string, props: EventDeliveryProps) {
     super(scope, id);
     const deliveryTimeout = props.deliveryTimeout ?? Duration.minutes(3);
 
-    this.secretKey = new Key(this, 'WebhookSecretKey', {
-      description: 'Seals webhook signing secrets: the API encrypts, the delivery function decrypts',
-      enableKeyRotation: true,
-      // Without the key no stored webhook secret opens again: it outlives the stack like the tables.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.secretKey = props.secretKey;
 
     this.deliveryDeadLetterQueue = secureQueue(this, 'DeliveryDeadLetterQueue');
     this.deliveryQueue = secureQueue(this, 'DeliveryQueue', {

@@ -7,11 +7,15 @@
  * started from scratch skips every project already charged, because a charge moves its project out
  * of the index range, so the index itself is the progress record. Sending a project twice is
  * harmless (the charge is idempotent).
+ *
+ * The run is recorded as it goes (shared/store/billing-runs.ts): each project sent, and the end of a
+ * pass over every shard, for `GET /admin/billing-runs/{date}`.
  */
 import type { BillingDay } from '../domain/billing-days';
 import { runtime, type ChargeQueue } from '../runtime';
 // Links the SQS charge queue into the functions that fan out (and only those).
 import '../aws/charge-queue';
+import { recordFanOutDone, recordQueued } from '../store/billing-runs';
 import { projectsToChargePage, type FanOutCursor } from '../store/charge-index';
 
 export { isFanOutCursor, type FanOutCursor } from '../store/charge-index';
@@ -42,6 +46,8 @@ export async function fanOut(ctx: StoreContext, queue: ChargeQueue, date: Billin
   while (cursor) {
     if (opts.shouldStop?.()) return { date, projects, cursor };
     const page = await projectsToChargePage(ctx, date, cursor, opts.pageSize);
+    // Marked before sending, so a project is never charged for a run that does not list it as queued.
+    await recordQueued(ctx, date, page.projectIds);
     const messages = page.projectIds.map((projectId) => ({ projectId, date }));
     const chunks: (typeof messages)[] = [];
     for (let i = 0; i < messages.length; i += SEND_CHUNK) chunks.push(messages.slice(i, i + SEND_CHUNK));
@@ -49,6 +55,7 @@ export async function fanOut(ctx: StoreContext, queue: ChargeQueue, date: Billin
     projects += messages.length;
     cursor = page.next;
   }
+  await recordFanOutDone(ctx, date, projects);
   return { date, projects };
 }
 

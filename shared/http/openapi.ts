@@ -46,6 +46,9 @@ function openObjects(node: unknown): unknown {
   return out;
 }
 
+const BUSY = "`busy`: too many concurrent changes of one project, or the store stayed throttled (nothing was written, or the outcome is unknown; Retry-After says when to send it again). ";
+const TIMEOUT = '`timeout`: the request ran past its time limit (on AWS the gateway answers {"message":"Service Unavailable"}); the outcome is unknown: send it again';
+
 const ERROR_STATUSES: Record<number, string> = {
   400: 'Invalid input', 401: 'Missing or unknown API key', 403: 'Not allowed for this key', 404: 'Not found',
   409: 'Conflicts with what is stored', 413: 'Body too large', 500: 'Internal error', 503: 'Busy or past its time: the outcome is unknown, send it again',
@@ -76,6 +79,16 @@ function operationObject(op: Route): JsonObject {
   // A public route with a path parameter answers 404 for a value that names nothing (a portal asset).
   const errors = op.roles === 'public' ? [...(parameters.some((p) => p.in === 'path') ? [404] : []), 413, 500, 503] : [400, 401, 403, 404, 409, 413, 500, 503];
   for (const s of errors) responses[String(s)] = { description: ERROR_STATUSES[s], content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } };
+  // Every route can be throttled by API Gateway and can run past its time limit (docs/api.md, Conventions);
+  // only routes that write can be `busy`. The gateway's own answers carry `{"message"}`, not the error
+  // body: said in the descriptions, not as a schema, so a typed client's error stays the error body.
+  responses['429'] = {
+    description: 'Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause',
+  };
+  responses['503'] = {
+    description: (op.method === 'GET' ? '' : BUSY) + TIMEOUT,
+    content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } },
+  };
   return {
     operationId: `${method.toLowerCase()}${path.replace(/[{}]/g, '').split(/[/.-]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
     summary: op.summary,

@@ -223,7 +223,7 @@ export const API = {
     summary: "A webhook's delivery attempts, newest first", query: S.DeliveriesQuery, responses: { 200: S.DeliveryList },
   },
   'POST /admin/billing-runs': {
-    name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'read' }, chargeQueue: true,
+    name: 'CreateBillingRun', handler: 'create-billing-run', roles: ADMIN, tables: { projects: 'readWrite' }, chargeQueue: true,
     summary: 'Run the nightly charge for a past day', body: S.CreateBillingRun, responses: { 202: S.BillingRunStarted },
   },
   // issue 18: credits, corrections and top-ups
@@ -297,6 +297,11 @@ export const API = {
     name: 'GetSpendReport', handler: 'get-spend-report', roles: OWNER, tables: { projects: 'read', ledger: 'read' },
     summary: 'Products, numbers, discount, telecom, adjustments, refunds and total per day or month, over up to 366 days',
     query: R.SpendReportQuery, responses: { 200: R.SpendReport }, csv: true,
+  },
+  // issue 20: is last night done?
+  'GET /admin/billing-runs/{date}': {
+    name: 'GetBillingRun', handler: 'get-billing-run', roles: ADMIN, tables: { projects: 'read' },
+    summary: "A day's billing run: projects queued, charged, failed (with ids), and whether it is complete", responses: { 200: S.BillingRun },
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -77,7 +77,7 @@ export const SessionsRecorded = z.object({ date: Day, count: z.number().int() })
 
 // --- usage
 export const PostUsage = z.strictObject({ events: z.array(UsageEvent).min(1).max(500) });
-export const UsageAccepted = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
+export const UsageAccepted = z.object({ accepted: z.number().int().min(0), duplicates: z.number().int().min(0) });
 export const UsageList = pageOf('events', RatedUsageEvent);
 export const UsageQuery = z.strictObject({
   date: Day,
@@ -114,7 +114,7 @@ export const PlanMoved = z.object({ planId: z.string(), effectiveFrom: Day });
 export const CreateBillingRun = z.strictObject({ date: Day });
 export const BillingRunStarted = z.object({
   date: Day,
-  projects: z.number().int(),
+  projects: z.number().int().min(0),
   /** true when the run stopped early; posting the same date again carries on. */
   incomplete: z.boolean().optional(),
 });
@@ -176,3 +176,15 @@ export const PutAutoTopup = TopupRuleInput.nullable().meta({ description: 'the r
 export const AutoTopupAnswer = TopupRuleView.nullable();
 export const FailTopup = z.strictObject({ reason: displayText(500) });
 export const TopupFailedAnswer = z.object({ topupId: z.string(), status: z.literal('failed') });
+
+// --- issue 20: is last night done?
+export const BillingRun = z.object({
+  date: Day,
+  queued: z.number().int().min(0).meta({ description: 'Projects the fan-out sent to the charge queue for the day' }),
+  charged: z.number().int().min(0).meta({ description: 'Projects charged through the day' }),
+  failed: z.array(z.object({ projectId: z.string(), error: z.string(), at: z.string() }))
+    .meta({ description: 'Projects whose last charge attempt failed and that are not charged yet (retried from the queue, then its DLQ)' }),
+  pending: z.number().int().min(0).meta({ description: 'Queued projects neither charged nor failed yet' }),
+  fanOutComplete: z.boolean().meta({ description: 'The fan-out read every project due' }),
+  complete: z.boolean().meta({ description: 'The fan-out finished and every project it sent is charged' }),
+});

@@ -985,4 +985,15 @@ export const FUZZ: Record<string, RouteFuzz> = {
     },
     control: (w) => ({ method: 'GET', path: `/projects/${w.a.id}/reports/spend`, key: w.a.key, query: { from: '2026-03-01', to: '2026-03-10', groupBy: 'month' } }),
   },
+  // issue 20: is last night done?
+  'GET /admin/billing-runs/{date}': {
+    cases: (w) => {
+      const base: Req = { method: 'GET', path: '/admin/billing-runs/2026-03-09', key: w.admin };
+      return [
+        ...authCases(base),
+        ...pathCases('GET', (v) => `/admin/billing-runs/${v}`, w.admin, {}, ['2026-3-9', '2026-02-30', 'yesterday', '..', ...INJECTIONS]),
+      ];
+    },
+    control: (w) => ({ method: 'GET', path: '/admin/billing-runs/2026-03-09', key: w.admin }),
+  },
 };

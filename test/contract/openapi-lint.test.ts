@@ -27,7 +27,7 @@ describe("Redocly's recommended rules", () => {
     const { servers: _servers, ...noServers } = doc as Record<string, unknown>;
     const { license: _license, ...info } = doc.info;
     const health = doc.paths['/health']!.get!;
-    const { 413: _413, ...healthResponses } = health.responses;
+    const { 413: _413, 429: _429, ...healthResponses } = health.responses;
     const old = { ...noServers, info, paths: { ...doc.paths, '/health': { get: { ...health, responses: healthResponses } } } };
     const found = (await lint(old)).map((p) => p.split(' ').slice(0, 2).join(' '));
     expect(found.sort()).toEqual(['error no-empty-servers', 'warn info-license', 'warn operation-4xx-response']);

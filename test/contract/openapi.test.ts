@@ -87,6 +87,7 @@ beforeAll(async () => {
   await sample('authorize sms', 'POST', `${A}/authorize`, { key: telephony, body: { kind: 'sms', destination: '+380501234567' } });
   await sample('authorize, broke', 'POST', `/projects/${w.b.id}/authorize`, { key: telephony, body: { kind: 'outgoing_call', destination: '+380501234567' } });
   await sample('billing run', 'POST', '/admin/billing-runs', { key: admin, body: { date: '2026-03-09' } });
+  await sample('billing run report', 'GET', '/admin/billing-runs/2026-03-09', { key: admin });
   await sample('ledger page', 'GET', `${A}/ledger`, { key: a.key, query: { limit: '1' } });
   await sample('ledger', 'GET', `${A}/ledger`, { key: a.key });
   await sample('ledger csv', 'GET', `${A}/ledger`, { key: a.key, headers: { accept: 'text/csv' } });

@@ -81,6 +81,7 @@ const ROLE_COLUMN: Record<string, Column> = {
   // issue 22
   'GET /projects/{projectId}/reports/usage': 'owner',
   'GET /projects/{projectId}/reports/spend': 'owner',
+  'GET /admin/billing-runs/{date}': 'admin',
 };
 
 function expected(column: Column, who: Who): Outcome {
@@ -160,6 +161,7 @@ const REQUESTS: Record<string, () => Promise<Req>> = {
   'GET /projects/{projectId}/usage': async () => ({ method: 'GET', path: `/projects/${w.a.id}/usage`, query: { date: '2026-03-10' } }),
   'GET /projects/{projectId}/forecast': async () => ({ method: 'GET', path: `/projects/${w.a.id}/forecast` }),
   'POST /admin/billing-runs': async () => ({ method: 'POST', path: '/admin/billing-runs', body: { date: '2026-03-09' } }),
+  'GET /admin/billing-runs/{date}': async () => ({ method: 'GET', path: '/admin/billing-runs/2026-03-09' }),
   'GET /projects/{projectId}/events': async () => ({ method: 'GET', path: `/projects/${w.a.id}/events` }),
   'POST /projects/{projectId}/events/{eventId}/redeliver': async () => ({ method: 'POST', path: `/projects/${w.a.id}/events/${eventOfA}/redeliver`, body: {} }),
   'GET /projects/{projectId}/alerts': async () => ({ method: 'GET', path: `/projects/${w.a.id}/alerts` }),

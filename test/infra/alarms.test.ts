@@ -2,12 +2,8 @@
  * The alarms of docs/reliability.md rule 8 and issue 5 §4: each exists and watches what it should (metric
  * name, namespace, dimension, statistic, threshold, missing-data treatment), and the dashboard shows them.
  */
-import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { PaygoStack } from '../../lib/paygo-stack';
+import { Paygo } from '../../lib/paygo-stack';
 import { synthPaygo, testApp } from './template';
 
 const { stack, template, logicalId } = synthPaygo();
@@ -191,13 +187,20 @@ describe('every alarm', () => {
     expect(alarms).toHaveLength(4 + 2 + 6 + 8 + functions + 6 + 2);
   });
 
-  it('takes the alarm action when one is given', () => {
-    const app = testApp();
-    const topic = new Topic(new Stack(app, 'OnCall'), 'Topic');
-    const withAction = Template.fromStack(new PaygoStack(app, 'Paygo', { alarmAction: new SnsAction(topic) }));
-    const actioned = Object.values(withAction.findResources('AWS::CloudWatch::Alarm'));
-    expect(actioned).toHaveLength(alarms.length);
-    for (const a of actioned) expect(a.Properties.AlarmActions).toHaveLength(1);
+  it('notifies the one alarm topic, every one of them, in whichever stack it is', () => {
+    const topicId = logicalId(stack.observability.alarmTopic);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const all = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    for (const a of all) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  it('subscribes the address given with -c alarmEmail, and none without', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const withEmail = synthPaygo({ alarmEmail: 'oncall@example.com' });
+    withEmail.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: withEmail.logicalId(withEmail.stack.observability.alarmTopic) },
+    });
+    expect(() => new Paygo(testApp({ alarmEmail: 'not an address' }), 'Paygo')).toThrow(/alarmEmail must be an email address/);
   });
 });
 
@@ -205,10 +208,12 @@ describe('dashboard', () => {
   const dashboard = Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard')!;
   const body = JSON.stringify(dashboard.Properties.DashboardBody);
 
-  it('is one dashboard with every alarm in its status widget', () => {
+  it('is one dashboard with every alarm in its status widgets (route alarms by name: they are in other stacks)', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    const alarmIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
-    for (const id of alarmIds) expect(body, id).toContain(`"${id}","Arn"`);
+    for (const [id, r] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')) {
+      if (r.Properties.AlarmName) expect(body, id).toContain(`:alarm:${r.Properties.AlarmName as string}`);
+      else expect(body, id).toContain(`"${id}","Arn"`);
+    }
   });
 
   it.each(['IteratorAge', 'ApproximateNumberOfMessagesVisible', 'Errors', 'ThrottledRequests', 'ReconcileMismatches', 'ReconciledProjects', 'InvocationAttemptCount', 'TargetErrorCount', 'InvocationDroppedCount'])('graphs %s', (metric) => {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { grantsOfRole, synthPaygo } from './template';
+import { flat, flatGrantsOfRole, synthPaygo } from './template';
 
 const { stack, template, logicalId } = synthPaygo();
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -32,11 +32,16 @@ describe('usage stream → debit (docs/reliability.md rule 6)', () => {
     expect(mapping.FilterCriteria).toEqual({ Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] });
   });
 
+  // The bucket is the data stack's; the workers stack names it (lib/paygo-stack.ts failureBucketName).
+  const bucket = stack.data.failureBucket;
+  const bucketArn = `arn:<AWS::Partition>:s3:::${flat(props(bucket).BucketName)}`;
+
   it('parks exhausted records in an S3 bucket (which keeps the records, unlike SQS/SNS)', () => {
-    const bucketId = logicalId(debit.failureBucket);
-    expect(mapping.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } });
+    const bucketId = logicalId(bucket);
+    expect(flat(mapping.DestinationConfig.OnFailure.Destination)).toBe(bucketArn);
+    expect(flat(props(bucket).BucketName)).toMatch(/^paygodata-failed-usage-<AWS::AccountId>-<AWS::Region>$/);
     expect(resources[bucketId]).toMatchObject({ Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain' });
-    expect(props(debit.failureBucket)).toMatchObject({
+    expect(props(bucket)).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
     });
@@ -47,9 +52,10 @@ describe('usage stream → debit (docs/reliability.md rule 6)', () => {
   });
 
   it('lets the debit function put failed records but not read or delete them', () => {
-    const onBucket = grantsOfRole(template, logicalId(debit.debitFunction.executionRole))
-      .filter((g) => g.resources.includes(logicalId(debit.failureBucket)));
+    const onBucket = flatGrantsOfRole(template, logicalId(debit.debitFunction.executionRole))
+      .filter((g) => g.resources.some((r) => r.startsWith(bucketArn)));
     expect(onBucket.flatMap((g) => g.actions).sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+    expect(onBucket.flatMap((g) => g.resources).sort()).toEqual([bucketArn, `${bucketArn}/*`]);
   });
 });
 
