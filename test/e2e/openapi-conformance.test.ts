@@ -183,10 +183,10 @@ describe('the twin against its own /openapi.json', () => {
     expect(run.response.status).toBe(202);
     expect(await status(admin.POST('/admin/billing-runs', { body: { date: today } }))).toBe(400);
     await twin.chargeQueue.idle();
-    const report = await admin.GET('/admin/billing-runs/{date}', { params: { path: { date: addDays(today, -1) } } });
-    expect(report.response.status).toBe(200);
-    expect(report.data!).toMatchObject({ fanOutComplete: true, failed: [], pending: 0, complete: true });
-    expect(report.data!.charged).toBe(report.data!.queued);
+    const billingRun = await admin.GET('/admin/billing-runs/{date}', { params: { path: { date: addDays(today, -1) } } });
+    expect(billingRun.response.status).toBe(200);
+    expect(billingRun.data!).toMatchObject({ fanOutComplete: true, failed: [], pending: 0, complete: true });
+    expect(billingRun.data!.charged).toBe(billingRun.data!.queued);
     expect(await status(admin.GET('/admin/billing-runs/{date}', { params: { path: { date: 'yesterday' } } }))).toBe(400);
 
     const ledger = await project.GET('/projects/{projectId}/ledger', { params: { path: { projectId: id }, query: { limit: 5 } } });
