@@ -1,5 +1,5 @@
 /**
- * The paygo CDK app: six stacks (lib/paygo-stack.ts), AWS Solutions checks on every synth (a finding
+ * The paygo CDK app: seven stacks (lib/paygo-stack.ts), AWS Solutions checks on every synth (a finding
  * fails it). `cdk deploy --all -c alarmEmail=oncall@example.com` subscribes an address to the alarms.
  */
 import { App, Validations } from 'aws-cdk-lib';

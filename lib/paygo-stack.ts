@@ -259,7 +259,7 @@ export class PaygoObservabilityStack extends Stack {
 }
 
 /**
- * paygo as six stacks, split by lifecycle so each stays under 400 resources (lib/route-groups.ts):
+ * paygo as seven stacks, split by lifecycle so each stays under 400 resources (lib/route-groups.ts):
  * data (retained, deployed rarely) ← workers ← API ← observability (alarm topic, dashboard) ← one
  * stack per route group. CDK makes the cross-stack references; the route alarms and the failure
  * bucket are named instead (see there) so removing a route never waits on another stack.

@@ -188,6 +188,11 @@ describe('the twin against its own /openapi.json', () => {
     expect(billingRun.data!).toMatchObject({ fanOutComplete: true, failed: [], pending: 0, complete: true });
     expect(billingRun.data!.charged).toBe(billingRun.data!.queued);
     expect(await status(admin.GET('/admin/billing-runs/{date}', { params: { path: { date: 'yesterday' } } }))).toBe(400);
+    // A project made today has no month closed: an empty list, and 404 for a month not made (in every form).
+    const statements = await project.GET('/projects/{projectId}/statements', own);
+    expect(statements.data).toEqual({ statements: [] });
+    expect(await status(project.GET('/projects/{projectId}/statements/{month}', { params: { path: { projectId: id, month: today.slice(0, 7) } } }))).toBe(404);
+    expect(await status(project.GET('/projects/{projectId}/statements/{month}', { params: { path: { projectId: id, month: '2026-13' } } }))).toBe(400);
 
     const ledger = await project.GET('/projects/{projectId}/ledger', { params: { path: { projectId: id }, query: { limit: 5 } } });
     expect(ledger.response.status).toBe(200);
