@@ -18,7 +18,7 @@ import { DomainError, NotFound } from '../../shared/domain/errors';
 import { ChargeMessage, parseMessage } from '../../shared/domain/messages';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { recordRunCharged as recordCharged, recordRunFailed as recordFailed } from '../../shared/billing/billing-runs';
+import { recordRunCharged, recordRunFailed } from '../../shared/billing/billing-runs';
 import { storeContext } from '../../shared/composition/workers';
 
 /** Projects charged at once: each is a chain of dependent reads and one transaction per day. */
@@ -87,7 +87,7 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
           through = date;
         }
         // Each run this batch served learns the project is done with it (GET /admin/billing-runs/{date}).
-        await runMarks(dates, (d) => (d <= through ? recordCharged(ctx, d, projectId, days) : Promise.resolve()));
+        await runMarks(dates, (d) => (d <= through ? recordRunCharged(ctx, d, projectId, days) : Promise.resolve()));
         metrics.addMetric('ProjectsCharged', MetricUnit.Count, 1);
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
@@ -100,7 +100,7 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
         } else {
           logger.error('charge failed', { projectId, date, error });
         }
-        await runMarks(dates, (d) => recordFailed(ctx, d, projectId, error));
+        await runMarks(dates, (d) => recordRunFailed(ctx, d, projectId, error));
         failed.push(...messageIds);
       }
     }

@@ -172,8 +172,9 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       };
     });
     if (step.expired) continue;
-    await aggregateClosedDays(ctx, step.after, step.day?.date);
     if (!step.day) {
+      // Once, after the last day: it writes every closed day after its mark (one mark read a night).
+      await aggregateClosedDays(ctx, step.after, days[0]?.date);
       await evaluateRunway(ctx, projectId, step.after);
       return { projectId, chargedThrough: step.after.chargedThrough, days };
     }

@@ -8,22 +8,14 @@ import type { Money } from '../domain/money';
 import type { StoreContext } from './context';
 import { DRAW_ATTRIBUTE_PREFIX } from './credits';
 import { keys } from './keys';
-import { readAll } from './pager';
+import { readDayItems } from './day-items';
 
 /** What the project's credit grants paid of the charges counted on billing days from..to (inclusive):
  *  the stream debit's events by the day they are counted on, a closed day's charge by that day, a
  *  negative adjustment by its date. */
 export async function readCreditsDrawn(ctx: StoreContext, projectId: string, from: BillingDay, to: BillingDay):
   Promise<{ total: Money; byGrant: ReadonlyMap<string, Money> }> {
-  if (from > to) return { total: 0, byGrant: new Map() };
-  const items = await readAll(ctx.doc, {
-    Query: {
-      TableName: ctx.tables.projects,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':from': keys.draws(projectId, from).sk, ':to': keys.draws(projectId, to).sk },
-      ConsistentRead: true,
-    },
-  });
+  const items = await readDayItems(ctx, projectId, keys.draws, from, to);
   let total = 0;
   const byGrant = new Map<string, Money>();
   for (const item of items) {

@@ -5,13 +5,13 @@
  * grow meanwhile.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { addDays, type BillingDay } from '../domain/billing-days';
+import type { BillingDay } from '../domain/billing-days';
 import type { Money } from '../domain/money';
 import type { TelecomTotal } from '../domain/reconcile';
 import { countedDay, UsageKind } from '../domain/usage';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { readAll } from './pager';
+import { readDayItems, readDayItemsAfter } from './day-items';
 import { withRetries, type TransactItem } from './transactions';
 
 /** A day's running total as read: absent until the first event of the day is debited. */
@@ -107,14 +107,7 @@ export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay
  * most 31 small items, whatever the number of events).
  */
 export async function readTelecomKinds(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, from: BillingDay, to: BillingDay): Promise<Map<UsageKind, KindAdd>> {
-  const items = await readAll(ctx.doc, {
-    Query: {
-      TableName: ctx.tables.projects,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':from': keys.telecom(projectId, from).sk, ':to': keys.telecom(projectId, to).sk },
-      ConsistentRead: true,
-    },
-  });
+  const items = await readDayItems(ctx, projectId, keys.telecom, from, to);
   const out = new Map<UsageKind, KindAdd>();
   for (const item of items) {
     for (const kind of UsageKind.options) {
@@ -129,14 +122,6 @@ export async function readTelecomKinds(ctx: Pick<StoreContext, 'doc' | 'tables'>
 
 /** The running totals of the days after `chargedThrough` (strongly consistent), totals as stored. */
 export async function readOpenTelecom(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, chargedThrough: BillingDay): Promise<TelecomTotal[]> {
-  const items = await readAll(ctx.doc, {
-    Query: {
-      TableName: ctx.tables.projects,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      // '~' sorts after every digit: the upper bound of every telecom#<date> key.
-      ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':from': keys.telecom(projectId, addDays(chargedThrough, 1)).sk, ':to': `${keys.telecomPrefix}~` },
-      ConsistentRead: true,
-    },
-  });
+  const items = await readDayItemsAfter(ctx, projectId, keys.telecom, chargedThrough);
   return items.map((i) => ({ date: String(i.sk).slice(keys.telecomPrefix.length), total: i.total as Money, events: Number(i.events ?? 0) }));
 }

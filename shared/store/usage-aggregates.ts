@@ -9,11 +9,12 @@
  * Reading a day's events and the telecom items' late counts also lives here.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { addDays, type BillingDay } from '../domain/billing-days';
+import type { BillingDay } from '../domain/billing-days';
 import type { LedgerType } from '../domain/ledger';
 import type { Money } from '../domain/money';
 import type { ReportEvent } from '../domain/usage-report';
 import type { StoreContext } from './context';
+import { readDayItems, readDayItemsAfter } from './day-items';
 import { keys } from './keys';
 import { projectionOf, readAll } from './pager';
 import { LATE_ATTRIBUTE_PREFIX } from './telecom';
@@ -59,25 +60,14 @@ export async function putAggregate(ctx: Pick<StoreContext, 'doc' | 'tables'>, pr
   }
 }
 
-export async function readAggregate(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, day: BillingDay): Promise<StoredAggregate | null> {
-  const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.usageAggregate(projectId, day), ConsistentRead: true })));
-  return out.Item ? toAggregate(out.Item) : null;
-}
-
 function toAggregate(i: Record<string, unknown>): StoredAggregate {
   return { day: String(i.day), events: Number(i.events), cells: typeof i.cells === 'string' ? i.cells : null };
 }
 
 /** The stored aggregates of `from`..`to`, by day. */
 export async function readAggregates(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, from: BillingDay, to: BillingDay): Promise<Map<BillingDay, StoredAggregate>> {
-  if (to < from) return new Map();
-  const items = await readAll(ctx.doc, {
-    Query: {
-      TableName: ctx.tables.projects,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':from': keys.usageAggregate(projectId, from).sk, ':to': keys.usageAggregate(projectId, to).sk },
-    },
-  });
+  // Eventually consistent: an aggregate is written once its day is closed and only grows after.
+  const items = await readDayItems(ctx, projectId, keys.usageAggregate, from, to, false);
   return new Map(items.map((i) => { const a = toAggregate(i); return [a.day, a]; }));
 }
 
@@ -121,14 +111,7 @@ export async function readTelecomCounts(ctx: Pick<StoreContext, 'doc' | 'tables'
 
 /** The telecom counts of every day after `after` (strongly consistent). */
 export async function readTelecomCountsAfter(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, after: BillingDay): Promise<TelecomCounts[]> {
-  const items = await readAll(ctx.doc, {
-    Query: {
-      TableName: ctx.tables.projects,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':from': keys.telecom(projectId, addDays(after, 1)).sk, ':to': `${keys.telecomPrefix}~` },
-      ConsistentRead: true,
-    },
-  });
+  const items = await readDayItemsAfter(ctx, projectId, keys.telecom, after);
   return items.map((i) => countsOf(String(i.sk).slice(keys.telecomPrefix.length), i));
 }
 
