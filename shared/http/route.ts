@@ -191,7 +191,7 @@ function withHeaders(res: HttpResponse, headers: Record<string, string>): HttpRe
 
 /**
  * Where `idempotent` routes keep their answers (docs/api.md "Idempotency of every create"). The HTTP
- * layer does not know the store: shared/composition.ts plugs it in when a handler imports it.
+ * layer does not know the store: shared/composition/api.ts plugs it in when a handler imports it.
  */
 export interface IdempotencyPort {
   /** Claims `scope` for a request of this fingerprint, or says what an earlier one made of it. */
@@ -207,7 +207,7 @@ export interface IdempotencyPort {
 
 let idempotencyPort: IdempotencyPort | undefined;
 
-/** Plugs in the store of idempotency records (shared/composition.ts does, once per process). */
+/** Plugs in the store of idempotency records (shared/composition/api.ts does, once per process). */
 export function useIdempotencyStore(port: IdempotencyPort): void {
   idempotencyPort = port;
 }

@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { LookupAddress } from 'node:dns';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_RESPONSE_BYTES, postWebhook, USER_AGENT, type ResolveHost } from '../../shared/delivery/http-post';
+import { MAX_RESPONSE_BYTES, postWebhook, retryAfterSeconds, USER_AGENT, type ResolveHost } from '../../shared/delivery/http-post';
 import { newWebhookSecret, signatureHeaders, verifySignature } from '../../shared/delivery/signature';
 
 // A self-signed certificate for hooks.example (and nothing else), made for these tests only.
@@ -263,8 +263,7 @@ describe('postWebhook connects to the address it checked', () => {
 });
 
 describe('Retry-After (issue 19 §7)', () => {
-  it('reads seconds or an HTTP date, up to an hour; anything else leaves the schedule', async () => {
-    const { retryAfterSeconds } = await import('../../shared/delivery/http-post');
+  it('reads seconds or an HTTP date, up to an hour; anything else leaves the schedule', () => {
     const now = Date.parse('2026-03-10T10:00:00Z');
     expect(retryAfterSeconds('120', now)).toBe(120);
     expect(retryAfterSeconds('3600', now)).toBe(3600);
