@@ -31,14 +31,14 @@ import { balanceDrafts, eventRoom, spendCapDrafts, type AlertRules, type DaySpen
 import { addDraws, drawCharge, type ActiveGrant, type DrawsByDay } from '../domain/credits';
 import { countedDay, nextDebitChunk, type DebitChunk } from '../domain/usage';
 import { logger } from '../logger';
-import { optimisticCommit } from '../store/commit';
+import { guard, optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { eventWrites } from '../store/events';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
 import { drawsAdds, grantsOf } from '../store/credits';
 import { topupFor } from './money-move';
 import { kindsCountedOn, readTelecom, telecomAdd } from '../store/telecom';
-import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
+import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { debitMarkPut, debitMarkRef } from '../store/debit-marks';
 import type { UsageItem } from '../store/usage';
 
@@ -136,9 +136,9 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
       const alertState = { ...project.alertState, spendCapDays: cap.spendCapDays };
       const after = { ...moved, eventSeq: events.eventSeq, ...(capChanged ? { alertState } : {}) };
       return {
-        // Marks first, so reasons[i] is event i.
         items: [
-          ...chunk.events.map((e, i) => debitMarkPut(ctx, { eventId: e.eventId, projectId, debitedAt, countedOn: countedDay(e.day, project.chargedThrough) }, i === 0 ? attemptId : undefined)),
+          // A mark that exists is an event someone already debited.
+          ...chunk.events.map((e, i) => guard(debitMarkPut(ctx, { eventId: e.eventId, projectId, debitedAt, countedOn: countedDay(e.day, project.chargedThrough) }, i === 0 ? attemptId : undefined), 'already_debited', e.eventId)),
           balanceUpdate(ctx.tables.projects, project, chunk.delta, {
             set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : []), ...topup.set],
             values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
@@ -149,11 +149,10 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
         ],
         receipt: debitMarkRef(ctx, chunk.events[0]!.eventId),
         result: { debited: chunk.events.length, alreadyDebited: 0, after, events: events.events.length },
-        onCancelled: (reasons, cause) => {
-          const unexpected = reasons.filter((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r));
-          if (unexpected.length > 0) throw new DebitFailed(`debit of project ${projectId} cancelled: ${unexpected.join(', ')}`, { cause });
-          // Marks that failed their condition are events someone already debited: drop them, retry the rest.
-          const already = new Set(chunk.events.filter((_, i) => reasons[i] === 'ConditionalCheckFailed').map((e) => e.eventId));
+        onCancelled: (cancelled) => {
+          if (cancelled.fault !== undefined) throw new DebitFailed(`debit of project ${projectId} cancelled: ${cancelled.fault}`, { cause: cancelled.cause });
+          // Events someone already debited: drop them, retry the rest.
+          const already = new Set(cancelled.tags('already_debited'));
           if (already.size === 0) return undefined;
           pending = pending.filter((e) => !already.has(e.eventId));
           out.alreadyDebited += already.size;
