@@ -53,11 +53,13 @@ export async function debitStream(event: DynamoDBStreamEvent, ctx: StoreContext 
   if (unreadable.length > 0) logger.error('unreadable usage records', { sequenceNumbers: unreadable });
   const outcome = await debitRecords(ctx, records);
   if (outcome.debited > 0 || outcome.failed.length > 0) {
-    logger.info('debited', { records: records.length, debited: outcome.debited, alreadyDebited: outcome.alreadyDebited, events: outcome.events, failedProjects: outcome.failed.length });
+    logger.info('debited', { records: records.length, debited: outcome.debited, alreadyDebited: outcome.alreadyDebited, events: outcome.events, failedProjects: outcome.failed.length, ...(outcome.underpaid.events > 0 ? { underpaid: outcome.underpaid } : {}) });
   }
   metrics.addMetric('EventsDebited', MetricUnit.Count, outcome.debited);
   metrics.addMetric('EventsAlreadyDebited', MetricUnit.Count, outcome.alreadyDebited);
   metrics.addMetric('DebitFailedProjects', MetricUnit.Count, outcome.failed.length);
+  // Accepted usage the balance could not pay in full (shared/billing/debit-usage.ts): money left behind, for an operator to see.
+  metrics.addMetric('UsageUnpaid', MetricUnit.Count, outcome.underpaid.events);
   return batchResponseOf(outcome, unreadable);
 }
 
