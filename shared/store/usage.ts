@@ -128,7 +128,8 @@ export class IngestBusy extends Busy {
 /**
  * Stores `items` (distinct eventIds), each unless its eventId is stored already, and answers, in
  * order, whether this call stored each one. An item refused because it exists is this call's when it
- * carries this call's `attemptId`: its write committed and only the answer was lost.
+ * carries this call's `attemptId` (per event) or its round's (in transactions: insertInTransaction):
+ * its write committed and only the answer was lost.
  */
 export async function insertUsageItems(ctx: StoreContext, items: readonly UsageItem[], attemptId: string, writes: UsageWrites): Promise<boolean[]> {
   if (writes === 'per-event') {
@@ -181,7 +182,7 @@ async function insertInTransaction(ctx: StoreContext, chunk: readonly UsageItem[
 /**
  * A put of a new item, refused when its eventId exists. Without ReturnValuesOnConditionCheckFailure:
  * returning the stored items made a cancelled transaction of 100 about twice as slow on DynamoDB
- * Local, and a duplicate's stored item is needed only after a resend (receiptsOf).
+ * Local, and after a resend only the round's receipt (one item) is read, never a duplicate's item.
  */
 function conditionalPut(ctx: StoreContext, item: UsageItem): TransactItem {
   return {

@@ -23,6 +23,8 @@ import { findProjectItem } from '../../shared/store/projects';
 import { readTelecom } from '../../shared/store/telecom';
 import { ledgerOf, sqsEvent } from '../support/billing';
 import { projectEvents } from '../support/events';
+import { handler as postUsage } from '../../functions/api/post-usage';
+import { call as request, TELEPHONY } from '../support/http';
 import { post, setup, streamOf, type Env } from './fixtures';
 
 let env: Env;
@@ -49,6 +51,11 @@ describe('usage the balance cannot hold', () => {
     const id = project.projectId;
     await recordPayment(ctx(), id, `pay-${id}`, 1_000);
     const sms = (n: number, occurredAt: string): UsageEvent => ({ eventId: `max-${id}-${n}`, projectId: id, kind: 'sms', destination: '+380671234567', occurredAt, segments: 1 });
+
+    // An event whose cost alone is past exact integers (two segments at 2^53 - 1) is never accepted.
+    const tooCostly = { ...sms(0, '2026-03-10T08:00:00+02:00'), segments: 2 };
+    const refused = await request(postUsage, 'POST /usage', { auth: TELEPHONY, body: { events: [tooCostly] } });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'invalid_amount']);
 
     // Yesterday's SMS fits (1,000 - MAX is still exact); today's can take only the 1,000 left above -MAX.
     const first = await postAndDebit([sms(1, '2026-03-09T09:00:00+02:00'), sms(2, '2026-03-10T09:00:00+02:00')]);
