@@ -1155,6 +1155,23 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "usage.underpaid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The usage.underpaid event */
+        post: operations["onUsageUnderpaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "credit.granted": {
         parameters: {
             query?: never;
@@ -1431,7 +1448,7 @@ export interface components {
             productId?: string;
             number?: string;
         };
-        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"] | components["schemas"]["AdjustmentMadeEvent"] | components["schemas"]["UsageRefundedEvent"] | components["schemas"]["CreditGrantedEvent"] | components["schemas"]["CreditExpiredEvent"] | components["schemas"]["CreditVoidedEvent"] | components["schemas"]["TopupRequestedEvent"] | components["schemas"]["TopupFailedEvent"] | components["schemas"]["TopupLimitReachedEvent"] | components["schemas"]["TopupDisabledEvent"] | components["schemas"]["WebhookDisabledEvent"] | components["schemas"]["StatementReadyEvent"];
+        Event: components["schemas"]["PaymentReceivedEvent"] | components["schemas"]["DayChargedEvent"] | components["schemas"]["ProjectBlockedEvent"] | components["schemas"]["ProjectUnblockedEvent"] | components["schemas"]["BalanceLowEvent"] | components["schemas"]["RunwayLowEvent"] | components["schemas"]["SpendCapReachedEvent"] | components["schemas"]["ProductChangedEvent"] | components["schemas"]["NumberAddedEvent"] | components["schemas"]["NumberRemovedEvent"] | components["schemas"]["PlanChangedEvent"] | components["schemas"]["AdjustmentMadeEvent"] | components["schemas"]["UsageRefundedEvent"] | components["schemas"]["UsageUnderpaidEvent"] | components["schemas"]["CreditGrantedEvent"] | components["schemas"]["CreditExpiredEvent"] | components["schemas"]["CreditVoidedEvent"] | components["schemas"]["TopupRequestedEvent"] | components["schemas"]["TopupFailedEvent"] | components["schemas"]["TopupLimitReachedEvent"] | components["schemas"]["TopupDisabledEvent"] | components["schemas"]["WebhookDisabledEvent"] | components["schemas"]["StatementReadyEvent"];
         PaymentReceivedEvent: {
             /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
             eventId: string;
@@ -1725,6 +1742,33 @@ export interface components {
                 balance: number;
             };
         };
+        UsageUnderpaidEvent: {
+            /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
+            eventId: string;
+            /** @constant */
+            type: "usage.underpaid";
+            projectId: string;
+            /** @description grows with every event of the project (gaps allowed): order by it */
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00+02:00
+             */
+            occurredAt: string;
+            data: {
+                events: {
+                    eventId: string;
+                    /** @description integer minor units (kopecks, cents) */
+                    cost: number;
+                    /** @description integer minor units (kopecks, cents) */
+                    debited: number;
+                }[];
+                /** @description integer minor units, > 0 */
+                unpaid: number;
+                /** @description integer minor units (kopecks, cents) */
+                balance: number;
+            };
+        };
         CreditGrantedEvent: {
             /** @description unique and stable: the `webhook-id` of its deliveries; deduplicate on it */
             eventId: string;
@@ -1914,7 +1958,7 @@ export interface components {
         Webhook: {
             webhookId: string;
             url: string;
-            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready")[];
+            types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "usage.underpaid" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready")[];
             description?: string;
             /** @enum {string} */
             status: "enabled" | "disabled";
@@ -4938,7 +4982,7 @@ export interface operations {
             query?: {
                 after?: string;
                 limit?: number;
-                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready";
+                type?: "payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "usage.underpaid" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready";
             };
             header?: never;
             path: {
@@ -5487,7 +5531,7 @@ export interface operations {
                 "application/json": {
                     url: string;
                     /** @description the event types it receives; @default all, those added later too */
-                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready")[];
+                    types?: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "usage.underpaid" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready")[];
                     description?: string;
                 };
             };
@@ -5502,7 +5546,7 @@ export interface operations {
                     "application/json": {
                         webhookId: string;
                         url: string;
-                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready")[];
+                        types: ("payment.received" | "day.charged" | "project.blocked" | "project.unblocked" | "balance.low" | "runway.low" | "spend_cap.reached" | "product.changed" | "number.added" | "number.removed" | "plan.changed" | "adjustment.made" | "usage.refunded" | "usage.underpaid" | "credit.granted" | "credit.expired" | "credit.voided" | "topup.requested" | "topup.failed" | "topup.limit_reached" | "topup.disabled" | "webhook.disabled" | "statement.ready")[];
                         description?: string;
                         /** @enum {string} */
                         status: "enabled" | "disabled";
@@ -8202,6 +8246,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UsageRefundedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 s: delivered. Anything else, or no answer, is retried with growing delays for more than 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not special: a failed attempt like any other non-2xx (delete the webhook to stop deliveries). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUsageUnderpaid: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the eventId: deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded secret after `whsec_` (Standard Webhooks) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UsageUnderpaidEvent"];
             };
         };
         responses: {

@@ -13,13 +13,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { debitRecords, type DebitOutcome, type DebitRecord, type UsageItem } from '../../shared/billing/debit-usage';
+import { debitRecords, type DebitOutcome, type DebitRecord } from '../../shared/billing/debit-usage';
 import { storeContext, type StoreContext } from '../../shared/composition/workers';
-
-
-function isUsageItem(v: Record<string, unknown>): v is Record<string, unknown> & UsageItem {
-  return typeof v.eventId === 'string' && typeof v.projectId === 'string' && typeof v.day === 'string' && typeof v.cost === 'number' && Number.isSafeInteger(v.cost);
-}
+import { UsageStreamItem } from '../../shared/domain/messages';
 
 /** The lowest of numeric sequence numbers (they are decimal strings of varying length). */
 export function lowestSequenceNumber(sequenceNumbers: readonly string[]): string | undefined {
@@ -37,10 +33,10 @@ export function debitRecordsOf(records: readonly DynamoDBRecord[]): { records: D
     const seq = r.dynamodb?.SequenceNumber;
     const image = r.dynamodb?.NewImage;
     if (!seq) continue;
-    const item = image ? unmarshall(image as unknown as Record<string, AttributeValue>) : undefined;
+    const parsed = UsageStreamItem.safeParse(image ? unmarshall(image as unknown as Record<string, AttributeValue>) : undefined);
     // A usage item without its fields is not ours to guess at: fail it, so it lands in the failure destination.
-    if (!item || !isUsageItem(item)) { unreadable.push(seq); continue; }
-    out.push({ sequenceNumber: seq, item });
+    if (!parsed.success) { unreadable.push(seq); continue; }
+    out.push({ sequenceNumber: seq, item: parsed.data });
   }
   return { records: out, unreadable };
 }
@@ -57,11 +53,13 @@ export async function debitStream(event: DynamoDBStreamEvent, ctx: StoreContext 
   if (unreadable.length > 0) logger.error('unreadable usage records', { sequenceNumbers: unreadable });
   const outcome = await debitRecords(ctx, records);
   if (outcome.debited > 0 || outcome.failed.length > 0) {
-    logger.info('debited', { records: records.length, debited: outcome.debited, alreadyDebited: outcome.alreadyDebited, events: outcome.events, failedProjects: outcome.failed.length });
+    logger.info('debited', { records: records.length, debited: outcome.debited, alreadyDebited: outcome.alreadyDebited, events: outcome.events, failedProjects: outcome.failed.length, ...(outcome.underpaid.events > 0 ? { underpaid: outcome.underpaid } : {}) });
   }
   metrics.addMetric('EventsDebited', MetricUnit.Count, outcome.debited);
   metrics.addMetric('EventsAlreadyDebited', MetricUnit.Count, outcome.alreadyDebited);
   metrics.addMetric('DebitFailedProjects', MetricUnit.Count, outcome.failed.length);
+  // Accepted usage the balance could not pay in full (shared/billing/debit-usage.ts): money left behind, for an operator to see.
+  metrics.addMetric('UsageUnpaid', MetricUnit.Count, outcome.underpaid.events);
   return batchResponseOf(outcome, unreadable);
 }
 

@@ -69,11 +69,11 @@ async function storeKey(ctx: StoreContext, identity: KeyIdentity, apiKey: string
     items: apiKeyPuts(ctx, identity, apiKey, attemptId),
     result: { ...identity, apiKey },
     receipt: apiKeyRef(ctx, apiKey),
-    onCancelled: async (reasons) => {
+    onCancelled: async (cancelled) => {
       const stored = await findApiKeyItem(ctx, apiKey);
       if (stored) return { done: { apiKeyId: stored.apiKeyId, role: stored.role, ...(stored.projectId ? { projectId: stored.projectId } : {}), apiKey } };
       // 256 random bits cannot collide; a cancellation here is a bug, not a case to handle.
-      throw new Error(`storing API key ${identity.apiKeyId} was cancelled: ${reasons.join(', ')}`);
+      throw new Error(`storing API key ${identity.apiKeyId} was cancelled: ${cancelled.fault ?? (cancelled.contended ? 'contended' : cancelled.names.join(', '))}`, { cause: cancelled.cause });
     },
   }), { maxRounds: 8 });
 }

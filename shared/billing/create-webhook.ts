@@ -31,9 +31,12 @@ export async function createWebhook(ctx: StoreContext, projectId: string, input:
   const secret = newWebhookSecret();
   const sealedSecret = await runtime().secrets.seal(secret, secretContext({ projectId, webhookId }));
   // Decided on the count and the revision read; a create that committed meanwhile moved the revision,
-  // so this one decides again on the new count (the limit is exact under concurrent creates).
+  // so this one decides again on the new count (the limit is exact under concurrent creates). The
+  // revision is read before the webhooks, never beside them: read in parallel, a create committing
+  // between the two reads showed its new revision with the old count, and an 11th webhook got through.
   return optimisticCommit(ctx.doc, `creating a webhook of project ${projectId}`, async ({ attemptId }) => {
-    const [project, rev, existing] = await Promise.all([getProjectItem(ctx, projectId), readWebhooksRev(ctx, projectId), listWebhookItems(ctx, projectId)]);
+    const rev = await readWebhooksRev(ctx, projectId);
+    const [project, existing] = await Promise.all([getProjectItem(ctx, projectId), listWebhookItems(ctx, projectId)]);
     if (existing.length >= MAX_WEBHOOKS) throw new Conflict('too_many_webhooks', `a project has at most ${MAX_WEBHOOKS} webhooks: delete one first`);
     const item: WebhookItem & { attemptId: string } = {
       ...keys.webhook(projectId, webhookId),

@@ -23,22 +23,30 @@
  * left in the project item move with the balance, and what each paid is ADDed to the `draws#<day>`
  * item of the day the event is counted on, so a retried chunk draws exactly as once as it debits.
  * An auto top-up is decided in the same transaction too (./money-move.ts topupFor).
+ *
+ * Every accepted event is debited (docs/api.md "What no input may do"): a cost the balance cannot
+ * hold (it stops at MIN_BALANCE, where exact integers end) is debited as far as it goes, never set
+ * aside. What was debited is what the event's mark records (`debited`, when less than its cost), what
+ * the grants draw on, and what the day's telecom total and per-kind counters add, so the night's
+ * `telecom_daily` line, the statement and the ledger tie out with the balance; the rest is reported
+ * in the same transaction (`usage.underpaid`, the write's own event, in the room every write keeps
+ * for one) and to the operator (a log line and the UsageUnpaid metric).
  */
 import { mapLimit } from '../concurrency';
 import type { BillingDay } from '../domain/billing-days';
 import { errorMessage } from '../domain/errors';
-import { balanceDrafts, eventRoom, spendCapDrafts, type AlertRules, type DaySpend } from '../domain/events';
+import { balanceDrafts, draft, eventRoom, spendCapDrafts, type AlertRules, type DaySpend, type EventDraft } from '../domain/events';
 import { addDraws, drawCharge, type ActiveGrant, type DrawsByDay } from '../domain/credits';
-import { countedDay, nextDebitChunk, type DebitChunk } from '../domain/usage';
+import { chargedEvents, countedDay, nextDebitChunk, type DebitChunk, type Shortfall } from '../domain/usage';
 import { logger } from '../logger';
-import { optimisticCommit } from '../store/commit';
+import { guard, optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { eventWrites } from '../store/events';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
 import { drawsAdds, grantsOf } from '../store/credits';
 import { topupFor } from './money-move';
 import { kindsCountedOn, readTelecom, telecomAdd } from '../store/telecom';
-import { MAX_TRANSACTION_ITEMS, TRANSIENT_REASONS } from '../store/transactions';
+import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { debitMarkPut, debitMarkRef } from '../store/debit-marks';
 import type { UsageItem } from '../store/usage';
 
@@ -57,8 +65,10 @@ export interface DebitOutcome {
   alreadyDebited: number;
   /** Projects whose debit failed, with the sequence numbers of their records in this batch. */
   failed: { projectId: string; sequenceNumbers: string[]; error: string }[];
-  /** Project events the committed debits wrote (crossings and status changes only). */
+  /** Project events the committed debits wrote (crossings, status changes and underpaid usage). */
   events: number;
+  /** Events the balance could not pay in full, and what was left unpaid of them (0 and 0 in every ordinary batch). */
+  underpaid: { events: number; unpaid: number };
 }
 
 /** Projects debited at once: independent items, so parallel; bounded to keep a batch's burst modest. */
@@ -78,7 +88,15 @@ async function readProject(ctx: StoreContext, projectId: string): Promise<Projec
 }
 
 /** What one committed chunk did. */
-interface ChunkDebited { debited: number; alreadyDebited: number; after: ProjectItem; events: number }
+interface ChunkDebited { debited: number; alreadyDebited: number; after: ProjectItem; events: number; shortfalls: Shortfall[] }
+
+/** The event of a chunk's underpaid usage, or none. */
+function underpaidDrafts(shortfalls: readonly Shortfall[], balance: number, version: number): EventDraft[] {
+  if (shortfalls.length === 0) return [];
+  const unpaid = shortfalls.reduce((s, f) => s + (f.cost - f.debited), 0);
+  // Unique per write: the version the debit gives the project.
+  return [draft('usage.underpaid', { events: shortfalls.map((f) => ({ eventId: f.eventId, cost: f.cost, debited: f.debited })), unpaid, balance }, `v${version}#usage.underpaid`)];
+}
 
 /** The chunk's open days' totals before and after it: read only when the project has a spend cap. */
 async function daySpends(ctx: StoreContext, projectId: string, rules: AlertRules, chunk: DebitChunk<UsageItem>): Promise<DaySpend[]> {
@@ -111,8 +129,10 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
   for (const i of items) byId.set(i.eventId, i);
   // Same-day events together, so a chunk spans as few telecom days as possible.
   let pending = [...byId.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-  const out: Omit<DebitOutcome, 'failed'> = { debited: 0, alreadyDebited: items.length - pending.length, events: 0 };
+  const out: Omit<DebitOutcome, 'failed'> = { debited: 0, alreadyDebited: items.length - pending.length, events: 0, underpaid: { events: 0, unpaid: 0 } };
   let known: ProjectItem | undefined;
+  // Running totals of days a write found near the end of exact integers (read only then: rare).
+  const dayTotals = new Map<BillingDay, number>();
   while (pending.length > 0) {
     const done = await optimisticCommit<ChunkDebited>(ctx.doc, `debit of project ${projectId}`, async ({ round, attemptId }) => {
       // The first chunk's project was read just now, a later one is the project its predecessor left.
@@ -123,46 +143,59 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
       // With grants, each counted day may also get its draws item.
       const perDayItems = (rules.dailySpendCap === null ? 1 : 2) + (grants.length > 0 ? 1 : 0);
       // An auto top-up rule may add its event (requested, or the month's limit reached).
-      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS - eventRoom(rules, 0) - (project.autoTopup ? 1 : 0), perDayItems);
+      // eventRoom counts the write's own event: the debit's is usage.underpaid.
+      const chunk = nextDebitChunk(pending, project.chargedThrough, MAX_TRANSACTION_ITEMS - eventRoom(rules, 0) - (project.autoTopup ? 1 : 0), perDayItems, project.balance, dayTotals);
+      const charged = chargedEvents(chunk);
+      const shortfalls = [...chunk.shortfalls.values()];
       const debitedAt = nowIso(ctx);
-      const drawn = grants.length > 0 ? chunkDraws(grants, chunk.events, project.chargedThrough) : null;
+      const drawn = grants.length > 0 ? chunkDraws(grants, charged, project.chargedThrough) : null;
       const drew = drawn !== null && drawn.byDay.size > 0;
       const moved0 = afterBalanceUpdate(project, chunk.delta, drew ? { grants: drawn.grants } : {});
       const topup = topupFor(ctx, project, moved0.balance, moved0.version);
       const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       const cap = spendCapDrafts(await daySpends(ctx, projectId, rules, chunk), rules.dailySpendCap, project.alertState ?? {}, project.chargedThrough);
-      const events = eventWrites(ctx, project, [...balanceDrafts(project, moved, rules, moved.version), ...cap.drafts, ...topup.drafts], debitedAt);
+      const events = eventWrites(ctx, project, [...underpaidDrafts(shortfalls, moved.balance, moved.version), ...balanceDrafts(project, moved, rules, moved.version), ...cap.drafts, ...topup.drafts], debitedAt);
       const capChanged = cap.drafts.length > 0;
       const alertState = { ...project.alertState, spendCapDays: cap.spendCapDays };
       const after = { ...moved, eventSeq: events.eventSeq, ...(capChanged ? { alertState } : {}) };
       return {
-        // Marks first, so reasons[i] is event i.
         items: [
-          ...chunk.events.map((e, i) => debitMarkPut(ctx, { eventId: e.eventId, projectId, debitedAt, countedOn: countedDay(e.day, project.chargedThrough) }, i === 0 ? attemptId : undefined)),
+          // A mark that exists is an event someone already debited.
+          ...chunk.events.map((e, i) => guard(debitMarkPut(ctx, {
+            eventId: e.eventId, projectId, debitedAt, countedOn: countedDay(e.day, project.chargedThrough),
+            ...(chunk.shortfalls.has(e.eventId) ? { debited: chunk.shortfalls.get(e.eventId)!.debited } : {}),
+          }, i === 0 ? attemptId : undefined), 'already_debited', e.eventId)),
           balanceUpdate(ctx.tables.projects, project, chunk.delta, {
             set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : []), ...topup.set],
             values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
           }),
-          ...[...chunk.perDay].map(([day, t]) => telecomAdd(ctx, projectId, day, t.total, t.events, kindsCountedOn(chunk.events, day, project.chargedThrough), chunk.late.get(day))),
+          ...[...chunk.perDay].map(([day, t]) => guard(telecomAdd(ctx, projectId, day, t.total, t.events, kindsCountedOn(charged, day, project.chargedThrough), chunk.late.get(day), { exact: true }), 'day_total_full', day)),
           ...(drew ? drawsAdds(ctx, projectId, drawn.byDay) : []),
           ...events.puts,
         ],
         receipt: debitMarkRef(ctx, chunk.events[0]!.eventId),
-        result: { debited: chunk.events.length, alreadyDebited: 0, after, events: events.events.length },
-        onCancelled: (reasons, cause) => {
-          const unexpected = reasons.filter((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r));
-          if (unexpected.length > 0) throw new DebitFailed(`debit of project ${projectId} cancelled: ${unexpected.join(', ')}`, { cause });
-          // Marks that failed their condition are events someone already debited: drop them, retry the rest.
-          const already = new Set(chunk.events.filter((_, i) => reasons[i] === 'ConditionalCheckFailed').map((e) => e.eventId));
-          if (already.size === 0) return undefined;
+        result: { debited: chunk.events.length, alreadyDebited: 0, after, events: events.events.length, shortfalls },
+        onCancelled: async (cancelled) => {
+          if (cancelled.fault !== undefined) throw new DebitFailed(`debit of project ${projectId} cancelled: ${cancelled.fault}`, { cause: cancelled.cause });
+          // A day whose total this chunk would take past exact integers: decide again knowing its total.
+          const full = cancelled.tags('day_total_full');
+          for (const day of full) dayTotals.set(day, (await readTelecom(ctx, projectId, day))?.total ?? 0);
+          // Events someone already debited: drop them, retry the rest.
+          const already = new Set(cancelled.tags('already_debited'));
+          if (already.size === 0) return full.length > 0 ? 'again' : undefined;
           pending = pending.filter((e) => !already.has(e.eventId));
           out.alreadyDebited += already.size;
-          return pending.length === 0 ? { done: { debited: 0, alreadyDebited: 0, after: project, events: 0 } } : undefined;
+          return pending.length === 0 ? { done: { debited: 0, alreadyDebited: 0, after: project, events: 0, shortfalls: [] } } : undefined;
         },
       };
     });
     out.debited += done.debited;
     out.events += done.events;
+    if (done.shortfalls.length > 0) {
+      const unpaid = done.shortfalls.reduce((s, f) => s + (f.cost - f.debited), 0);
+      out.underpaid = { events: out.underpaid.events + done.shortfalls.length, unpaid: out.underpaid.unpaid + unpaid };
+      logger.error('usage underpaid: the balance cannot hold its cost', { projectId, balance: done.after.balance, unpaid, events: done.shortfalls });
+    }
     pending = pending.slice(done.debited);
     known = done.after;
   }
@@ -180,13 +213,14 @@ export async function debitRecords(ctx: StoreContext, records: readonly DebitRec
     const g = groups.get(r.item.projectId);
     if (g) g.push(r); else groups.set(r.item.projectId, [r]);
   }
-  const outcome: DebitOutcome = { debited: 0, alreadyDebited: 0, failed: [], events: 0 };
+  const outcome: DebitOutcome = { debited: 0, alreadyDebited: 0, failed: [], events: 0, underpaid: { events: 0, unpaid: 0 } };
   await mapLimit([...groups], PROJECT_CONCURRENCY, async ([projectId, group]) => {
     try {
       const r = await debitProject(ctx, projectId, group.map((g) => g.item));
       outcome.debited += r.debited;
       outcome.alreadyDebited += r.alreadyDebited;
       outcome.events += r.events;
+      outcome.underpaid = { events: outcome.underpaid.events + r.underpaid.events, unpaid: outcome.underpaid.unpaid + r.underpaid.unpaid };
     } catch (e) {
       logger.error('debit failed', { projectId, records: group.length, error: errorMessage(e) });
       outcome.failed.push({ projectId, sequenceNumbers: group.map((g) => g.sequenceNumber), error: errorMessage(e) });

@@ -94,8 +94,9 @@ export function usageWrites(c: Config = config()): UsageWrites {
  * Stores rated events, each exactly once (shared/store/usage.ts insertUsageItems). An event id
  * repeated inside the request counts as a duplicate without a write. Not atomic across events: if a
  * write fails part way the request errors, and its retry counts the events already stored as
- * duplicates, so nothing is ever stored twice. Every item carries this call's attemptId, so an event
- * whose first write committed but whose answer was lost still counts as accepted by this call.
+ * duplicates, so nothing is ever stored twice. Every item carries this call's attemptId (in
+ * transactions, the attemptId of the commit round that writes it), so an event whose first write
+ * committed but whose answer was lost still counts as accepted by this call.
  */
 export async function storeUsage(ctx: StoreContext, events: ReadonlyArray<RatedUsageEvent & { prefix?: string; country?: string }>, opts: { writes?: UsageWrites } = {}): Promise<IngestResult> {
   const receivedAt = nowIso(ctx);

@@ -14,7 +14,7 @@ import { Conflict } from '../domain/errors';
 import { draft } from '../domain/events';
 import { entryIds, type LedgerEntry } from '../domain/ledger';
 import type { Money } from '../domain/money';
-import { optimisticCommit } from '../store/commit';
+import { guard, optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { ledgerPut } from '../store/ledger';
 import { findPayment, paymentPut, paymentRef, type PaymentRecord } from '../store/payments';
@@ -55,13 +55,19 @@ export async function recordPayment(ctx: StoreContext, projectId: string, paymen
     const entry: LedgerEntry = { entryId: entryIds.payment(paymentId), date, type: 'payment', description: `Payment ${paymentId}`, amount, balanceEffect: true };
     return {
       items: [
-        paymentPut(ctx, { projectId, paymentId, amount, date, balanceAfter: after.balance, createdAt, attemptId }),
+        guard(paymentPut(ctx, { projectId, paymentId, amount, date, balanceAfter: after.balance, createdAt, attemptId }), 'duplicate'),
         ledgerPut(ctx, projectId, entry, createdAt),
         move.update,
         ...move.events.puts,
       ],
       receipt: paymentRef(ctx, paymentId),
       result: { status: 201 as const, body: { paymentId, amount, balance: after.balance } },
+      // The same paymentId recorded meanwhile (a concurrent repeat): its first answer, at once.
+      onCancelled: async (cancelled) => {
+        if (!cancelled.has('duplicate')) return undefined;
+        const first = await findPayment(ctx, paymentId);
+        return first ? { done: replay(first, projectId, amount) } : undefined;
+      },
     };
   });
 }

@@ -10,7 +10,7 @@ import { STANDARD_PLAN_ID } from '../domain/default-plan';
 import type { Project } from '../domain/project';
 import { utcIso } from '../domain/timeline-snapshot';
 import { apiKeyPuts } from '../store/api-keys';
-import { optimisticCommit } from '../store/commit';
+import { guard, optimisticCommit } from '../store/commit';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { keys } from '../store/keys';
 import { findPlan, markPlanUsed } from '../store/plans';
@@ -65,15 +65,20 @@ export async function createProject(ctx: StoreContext, input: NewProject, idempo
     });
     const move = changePut(ctx, projectId, { kind: 'plan', at: utcIso(startOfDay(from, ctx.zone)), seq: 1, planId, effectiveFrom: from }, { attemptId });
     return {
-      items: [projectPut(ctx, item), ...apiKeyPuts(ctx, { apiKeyId, role: 'project', projectId }, apiKey), move.put, markPlanUsed(ctx, planId)],
+      items: [
+        guard(projectPut(ctx, item), 'project_exists'),
+        ...apiKeyPuts(ctx, { apiKeyId, role: 'project', projectId }, apiKey),
+        move.put,
+        guard(markPlanUsed(ctx, planId), 'plan_not_found'),
+      ],
       result: { project: toProject(item), apiKeyId, apiKey, replayed: false },
       receipt: { table: ctx.tables.projects, key: keys.project(projectId) },
-      onCancelled: async (reasons) => {
-        if (reasons[reasons.length - 1] === 'ConditionalCheckFailed') throw new NotFound(`plan ${planId}`);
-        if (reasons[0] !== 'ConditionalCheckFailed') return undefined;
+      onCancelled: async (cancelled) => {
+        if (cancelled.has('plan_not_found')) throw new NotFound(`plan ${planId}`);
+        if (!cancelled.has('project_exists')) return undefined;
         const stored = await findProjectItem(ctx, projectId);
         // A random project id cannot collide; only an idempotency key maps a request to an existing project.
-        if (!idempotencyKey || !stored) throw new Error(`creating project ${projectId} was cancelled: ${reasons.join(', ')}`);
+        if (!idempotencyKey || !stored) throw new Error(`creating project ${projectId} was cancelled: the project exists`);
         if (stored.requestHash !== requestHash) throw new Conflict('idempotency_conflict', 'this Idempotency-Key was used for a different project');
         return { done: { project: toProject(stored), apiKeyId: stored.firstApiKeyId ?? '', replayed: true } };
       },

@@ -1,5 +1,6 @@
 /**
  * POST /projects/{id}/usage/{eventId}/refund (docs/api.md "Refund of a usage event"): the whole cost
+ * (what was debited of it, when the balance could not hold the cost: shared/billing/debit-usage.ts)
  * of one debited event back, once. One transaction: the refund record `refund#<day>#<eventId>`
  * (attribute_not_exists: the idempotency record, keeping the first answer), the ledger entry
  * `refund#<eventId>` (type usage_refund, dated `date`), the balance move (paid money, never credit),
@@ -42,11 +43,13 @@ export async function refundUsage(ctx: StoreContext, projectId: string, eventId:
     const seen = await findRefund(ctx, projectId, usage.day, eventId);
     if (seen) return { done: replay(seen, input) };
     if (usage.cost <= 0) throw new Conflict('nothing_to_refund', `event ${eventId} cost 0: there is nothing to refund`);
-    const marks = await readDebitMarks(ctx, [eventId]);
-    if (!marks.has(eventId)) throw new Conflict('not_debited', `event ${eventId} is not debited yet; send the refund again in a few seconds`);
+    const mark = (await readDebitMarks(ctx, [eventId])).get(eventId);
+    if (!mark) throw new Conflict('not_debited', `event ${eventId} is not debited yet; send the refund again in a few seconds`);
+    // What the balance paid of it: less than its cost only when the balance could not hold the cost.
+    const amount = mark.debited !== undefined ? Number(mark.debited) : usage.cost;
+    if (amount <= 0) throw new Conflict('nothing_to_refund', `event ${eventId} was debited 0 (the balance could not hold its cost): there is nothing to refund`);
     const date = correctionDay(project, input.date, todayOf(ctx));
     const createdAt = nowIso(ctx);
-    const amount = usage.cost;
     const move = moveBalance(ctx, project, amount, (after) => [
       draft('usage.refunded', { eventId, amount, balance: after.balance }, `refund#${eventId}`),
     ], createdAt);

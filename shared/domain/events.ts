@@ -22,7 +22,7 @@ import { Day, E164, Instant } from './values';
 export const EVENT_TYPES = [
   'payment.received', 'day.charged', 'project.blocked', 'project.unblocked', 'balance.low', 'runway.low',
   'spend_cap.reached', 'product.changed', 'number.added', 'number.removed', 'plan.changed',
-  'adjustment.made', 'usage.refunded', 'credit.granted', 'credit.expired', 'credit.voided',
+  'adjustment.made', 'usage.refunded', 'usage.underpaid', 'credit.granted', 'credit.expired', 'credit.voided',
   'topup.requested', 'topup.failed', 'topup.limit_reached', 'topup.disabled',
   'webhook.disabled',
   'statement.ready',
@@ -48,6 +48,15 @@ export const EVENT_DATA = {
   'plan.changed': z.object({ planId: z.string(), effectiveFrom: Day }),
   'adjustment.made': z.object({ adjustmentId: z.string(), amount: Money, balance: Money }),
   'usage.refunded': z.object({ eventId: z.string(), amount: PositiveMoney, balance: Money }),
+  /**
+   * Accepted usage whose cost the balance could not hold in full (it stops at -(2^53 - 1) minor
+   * units): each event debited as far as it went; `unpaid` is the rest, never debited.
+   */
+  'usage.underpaid': z.object({
+    events: z.array(z.object({ eventId: z.string(), cost: Money, debited: Money })).min(1),
+    unpaid: PositiveMoney,
+    balance: Money,
+  }),
   'credit.granted': z.object({ grantId: z.string(), amount: PositiveMoney, expiresOn: Day.nullable(), balance: Money }),
   'credit.expired': z.object({ grantId: z.string(), amount: Money, balance: Money }),
   'credit.voided': z.object({ grantId: z.string(), amount: Money, balance: Money }),

@@ -119,6 +119,8 @@ export interface UsageFacts {
   debitedAt?: string;
   /** The open day whose telecom total the debit added it to. */
   countedOn?: BillingDay;
+  /** What the debit took, when the balance could not hold the whole cost (shared/domain/usage.ts MIN_BALANCE); absent: the cost. */
+  debited?: Money;
 }
 
 /** One project's records as read together, and what is known of their consistency. */
@@ -162,10 +164,12 @@ export function addUsage(agg: UsageAggregate, item: UsageFacts, stuckBefore: num
     if (!(received >= stuckBefore)) note(agg.stuck, item.eventId);
     return;
   }
-  agg.debitedTotal += BigInt(item.cost);
+  // An event the balance could not hold in full moved the balance and its day's total by what was debited.
+  const paid = item.debited !== undefined && isMoney(item.debited) ? item.debited : item.cost;
+  agg.debitedTotal += BigInt(paid);
   if (!item.countedOn || item.countedOn < item.day) { note(agg.badMarks, item.eventId); return; }
   const c = agg.counted.get(item.countedOn) ?? { total: 0n, events: 0 };
-  c.total += BigInt(item.cost);
+  c.total += BigInt(paid);
   c.events++;
   agg.counted.set(item.countedOn, c);
 }

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { addDays, type BillingDay } from './billing-days';
-import { Money, sum } from './money';
+import { Money } from './money';
 import { E164, Id, Instant } from './values';
 
 export const UsageKind = z.enum(['outgoing_call', 'forwarded_call', 'sms']);
@@ -88,42 +88,89 @@ export function countedDay(eventDay: BillingDay, chargedThrough: BillingDay): Bi
 /** What the debit needs of a stored event. */
 export interface DebitableEvent { eventId: string; day: BillingDay; cost: Money }
 
+/**
+ * The lowest balance a project can hold: below it no exact integer exists (`Number.MIN_SAFE_INTEGER`),
+ * so a debit stops there rather than round money (docs/api.md "What no input may do").
+ */
+export const MIN_BALANCE: Money = Number.MIN_SAFE_INTEGER;
+
+/** An event the balance could not pay in full: what it cost, and what was debited of it. */
+export interface Shortfall { eventId: string; cost: Money; debited: Money }
+
 /** The events of one debit write, with what they add to each open day's telecom total. */
 export interface DebitChunk<E extends DebitableEvent> {
   events: E[];
-  /** Per counted day: the cost and number of this chunk's events counted on it. */
+  /**
+   * Per counted day: what this chunk's events counted on it debited, and how many they are. Every
+   * accepted event is debited; an event the balance could not pay in full adds what was debited of it.
+   */
   perDay: Map<BillingDay, { total: Money; events: number }>;
-  /** The balance change: minus the chunk's total cost. */
+  /** The balance change: minus what the chunk debits. */
   delta: Money;
   /**
    * Per counted day, the late events in it (counted on a later day than their own, which was closed)
    * by their own day: the close of the counted day re-aggregates those days for the usage report.
    */
   late: Map<BillingDay, Map<BillingDay, number>>;
+  /** The chunk's events the balance could not pay in full (by eventId); empty in every ordinary case. */
+  shortfalls: Map<string, Shortfall>;
+}
+
+/** What the chunk debits of `e`: its cost, or less when the balance could not hold it. */
+export function debitedOf<E extends DebitableEvent>(chunk: Pick<DebitChunk<E>, 'shortfalls'>, e: E): Money {
+  return chunk.shortfalls.get(e.eventId)?.debited ?? e.cost;
+}
+
+/** The chunk's events each with the cost it is charged: what draws, per-kind totals and marks count. */
+export function chargedEvents<E extends DebitableEvent>(chunk: Pick<DebitChunk<E>, 'events' | 'shortfalls'>): E[] {
+  return chunk.shortfalls.size === 0 ? chunk.events : chunk.events.map((e) => ({ ...e, cost: debitedOf(chunk, e) }));
 }
 
 /**
  * The longest prefix of `pending` whose debit fits one write of at most `maxItems` items: one mark
  * per event, one balance update, and `perDayItems` per counted day (its running total, and with a
  * spend cap the event of reaching it; docs/reliability.md rule 5).
+ *
+ * `balance`, the project's balance before the chunk, bounds what the chunk debits: the events are paid
+ * in order down to MIN_BALANCE, an event that would pass it is debited as far as it goes and the
+ * events after it nothing (docs/api.md "What no input may do": an accepted event is never set aside
+ * unpaid, and no balance is rounded). So does a day's running total (`dayTotals`, as far as known:
+ * the write checks it), which never passes Number.MAX_SAFE_INTEGER, so the day's `telecom_daily`
+ * line is exact too. A chunk also ends before what it debits, or leaves unpaid, would
+ * pass Number.MAX_SAFE_INTEGER, so both are exact however large the costs; an event costs at most
+ * that (rating refuses more), so every chunk takes at least one event.
  */
-export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], chargedThrough: BillingDay, maxItems: number, perDayItems = 1): DebitChunk<E> {
+export function nextDebitChunk<E extends DebitableEvent>(pending: readonly E[], chargedThrough: BillingDay, maxItems: number, perDayItems = 1, balance: Money = 0,
+  dayTotals: ReadonlyMap<BillingDay, Money> = new Map()): DebitChunk<E> {
   const perDay = new Map<BillingDay, { total: Money; events: number }>();
   const late = new Map<BillingDay, Map<BillingDay, number>>();
+  const shortfalls = new Map<string, Shortfall>();
   const events: E[] = [];
+  // What the balance can still pay, exactly (it may exceed 2^53 when the balance is positive).
+  let room = BigInt(balance) - BigInt(MIN_BALANCE);
+  if (room < 0n) room = 0n;
+  let debited = 0;
+  let unpaid = 0;
   for (const e of pending) {
     const day = countedDay(e.day, chargedThrough);
     const newDay = perDay.has(day) ? 0 : 1;
     // marks + this mark + the days' items (with a new one's) + the balance update
     if (events.length + 1 + (perDay.size + newDay) * perDayItems + 1 > maxItems) break;
-    events.push(e);
     const t = perDay.get(day) ?? { total: 0, events: 0 };
-    perDay.set(day, { total: t.total + e.cost, events: t.events + 1 });
+    const dayRoom = Math.max(0, Number.MAX_SAFE_INTEGER - (dayTotals.get(day) ?? 0) - t.total);
+    const paid = Math.min(BigInt(e.cost) <= room ? e.cost : Number(room), dayRoom);
+    if (events.length > 0 && (debited + paid > Number.MAX_SAFE_INTEGER || unpaid + (e.cost - paid) > Number.MAX_SAFE_INTEGER)) break;
+    room -= BigInt(paid);
+    debited += paid;
+    unpaid += e.cost - paid;
+    if (paid < e.cost) shortfalls.set(e.eventId, { eventId: e.eventId, cost: e.cost, debited: paid });
+    events.push(e);
+    perDay.set(day, { total: t.total + paid, events: t.events + 1 });
     if (day !== e.day) {
       const l = late.get(day) ?? new Map<BillingDay, number>();
       l.set(e.day, (l.get(e.day) ?? 0) + 1);
       late.set(day, l);
     }
   }
-  return { events, perDay, delta: -sum(events.map((e) => e.cost)), late };
+  return { events, perDay, delta: -debited, late, shortfalls };
 }

@@ -11,6 +11,7 @@
  * their insert.
  */
 import type { BillingDay } from '../domain/billing-days';
+import type { Money } from '../domain/money';
 import type { StoreContext } from './context';
 import { keys } from './keys';
 import { batchGetAll, projectionOf } from './pager';
@@ -22,6 +23,11 @@ export interface DebitMark {
   projectId: string;
   debitedAt: string;
   countedOn: BillingDay;
+  /**
+   * What was debited, present only when less than the event's cost: the balance could not hold the
+   * whole cost (shared/domain/usage.ts MIN_BALANCE). Absent: the cost was debited.
+   */
+  debited?: Money;
 }
 
 /** The attribute a mark's receipt is kept in (shared/store/commit.ts). */
@@ -43,7 +49,7 @@ export function debitMarkPut(ctx: Pick<StoreContext, 'tables'>, mark: DebitMark,
   };
 }
 
-const projection = projectionOf('eventId', 'projectId', 'debitedAt', 'countedOn');
+const projection = projectionOf('eventId', 'projectId', 'debitedAt', 'countedOn', 'debited');
 
 /** The marks of `eventIds` that exist, by event id; strongly consistent. */
 export async function readDebitMarks(ctx: Pick<StoreContext, 'doc' | 'tables'>, eventIds: readonly string[]): Promise<Map<string, DebitMark>> {
@@ -55,10 +61,10 @@ export async function readDebitMarks(ctx: Pick<StoreContext, 'doc' | 'tables'>, 
  * `rows`, each with its mark's debitedAt and countedOn when it has one. The marks are read after the
  * rows, consistently: an event debited since its row was read shows as debited, never the other way round.
  */
-export async function withDebitMarks<R extends { eventId: string }>(ctx: Pick<StoreContext, 'doc' | 'tables'>, rows: readonly R[]): Promise<(R & Partial<Pick<DebitMark, 'debitedAt' | 'countedOn'>>)[]> {
+export async function withDebitMarks<R extends { eventId: string }>(ctx: Pick<StoreContext, 'doc' | 'tables'>, rows: readonly R[]): Promise<(R & Partial<Pick<DebitMark, 'debitedAt' | 'countedOn' | 'debited'>>)[]> {
   const marks = await readDebitMarks(ctx, rows.map((r) => r.eventId));
   return rows.map((r) => {
     const m = marks.get(r.eventId);
-    return m ? { ...r, debitedAt: m.debitedAt, countedOn: m.countedOn } : r;
+    return m ? { ...r, debitedAt: m.debitedAt, countedOn: m.countedOn, ...(m.debited !== undefined ? { debited: Number(m.debited) } : {}) } : r;
   });
 }

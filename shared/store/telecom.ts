@@ -69,8 +69,11 @@ export const LATE_ATTRIBUTE_PREFIX = 'late#';
  * `late` (per own day of its late events: events whose own day was closed, counted on this day) adds their
  * number in `late#<own day>`, so the close of this day knows which closed days' usage aggregates to redo
  * (shared/billing/usage-aggregates.ts) without reading any event: at most a few, as late events are rare.
+ * `exact`: refused (a failed condition) when the day's total would pass Number.MAX_SAFE_INTEGER, past
+ * which its `telecom_daily` line could not be an exact integer.
  */
-export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number, kinds: ReadonlyMap<UsageKind, KindAdd> = new Map(), late?: ReadonlyMap<BillingDay, number>): TransactItem {
+export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay, total: Money, events: number, kinds: ReadonlyMap<UsageKind, KindAdd> = new Map(), late?: ReadonlyMap<BillingDay, number>,
+  opts: { exact?: boolean } = {}): TransactItem {
   const names: Record<string, string> = { '#total': 'total', '#events': 'events' };
   const values: Record<string, unknown> = { ':total': total, ':events': events };
   const adds = ['#total :total', '#events :events'];
@@ -91,11 +94,13 @@ export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay
     adds.push(`#l${j} :l${j}`);
     j++;
   }
+  if (opts.exact) values[':room'] = Number.MAX_SAFE_INTEGER - total;
   return {
     Update: {
       TableName: ctx.tables.projects,
       Key: keys.telecom(projectId, day),
       UpdateExpression: `ADD ${adds.join(', ')}`,
+      ...(opts.exact ? { ConditionExpression: 'attribute_not_exists(#total) OR #total <= :room' } : {}),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },

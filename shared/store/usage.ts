@@ -11,11 +11,11 @@ import { billingDayOf, isBillingDay, type BillingDay } from '../domain/billing-d
 import { Busy, DomainError, ValidationFailed } from '../domain/errors';
 import { utcIso } from '../domain/timeline-snapshot';
 import { tagEntries, type RatedUsageEvent, type Tags } from '../domain/usage';
-import { RECEIPT_ATTRIBUTE, receiptIsOurs } from './commit';
+import { guard, optimisticCommit, receiptIsOurs } from './commit';
 import type { StoreContext } from './context';
 import { keys } from './keys';
-import { batchGetAll, projectionOf, readAll } from './pager';
-import { backoffMs, isConditionFailed, MAX_TRANSACTION_ITEMS, sleep, transact, TRANSIENT_REASONS, withRetries, type TransactItem } from './transactions';
+import { readAll } from './pager';
+import { isConditionFailed, MAX_TRANSACTION_ITEMS, withRetries, type TransactItem } from './transactions';
 
 /**
  * A rated event as stored, keyed by its eventId. Its tags are stored as `[key, value]` pairs, never
@@ -128,7 +128,8 @@ export class IngestBusy extends Busy {
 /**
  * Stores `items` (distinct eventIds), each unless its eventId is stored already, and answers, in
  * order, whether this call stored each one. An item refused because it exists is this call's when it
- * carries this call's `attemptId`: its write committed and only the answer was lost.
+ * carries this call's `attemptId` (per event) or its round's (in transactions: insertInTransaction):
+ * its write committed and only the answer was lost.
  */
 export async function insertUsageItems(ctx: StoreContext, items: readonly UsageItem[], attemptId: string, writes: UsageWrites): Promise<boolean[]> {
   if (writes === 'per-event') {
@@ -140,57 +141,48 @@ export async function insertUsageItems(ctx: StoreContext, items: readonly UsageI
   }
   const chunks: UsageItem[][] = [];
   for (let i = 0; i < items.length; i += MAX_TRANSACTION_ITEMS) chunks.push(items.slice(i, i + MAX_TRANSACTION_ITEMS));
-  return (await mapLimit(chunks, TRANSACTIONS_IN_FLIGHT, (chunk) => insertInTransaction(ctx, chunk, attemptId))).flat();
+  return (await mapLimit(chunks, TRANSACTIONS_IN_FLIGHT, (chunk) => insertInTransaction(ctx, chunk))).flat();
 }
 
 /**
- * Conditional puts in one transaction, which a single stored eventId cancels as a whole. The
- * cancellation reasons say which items exist (`ConditionalCheckFailed`); those are settled and the
- * rest is sent again at once, as the debit does with its marks. An existing item can be this call's
- * own only if an earlier send of it may have committed (a resend after a lost answer), so its receipt
- * is read (one BatchGetItem) only then: a plain duplicate costs no read. Items cancelled by contention
- * alone (another transaction on the same eventIds: the same events sent concurrently) are sent again
- * after a jittered backoff.
+ * Conditional puts in one transaction, through the one optimistic commit (./commit.ts), which a
+ * single stored eventId cancels as a whole. Each put is guarded as a `duplicate` of its eventId: those
+ * the cancellation names are settled (stored before, by someone else) and the rest is sent again at
+ * once, as the debit does with its marks. The lost answer is the commit's rule: every round writes its
+ * own attemptId into its items, so after a resend the first item's receipt tells whether an earlier
+ * send of the round committed (then the whole round did, being one transaction); a round that ends
+ * cancelled or refused wrote nothing, so an item found stored later is never this call's. A plain
+ * duplicate costs no read. Items cancelled by contention alone (another transaction on the same
+ * eventIds: the same events sent concurrently) are sent again after a jittered backoff, at most
+ * MAX_CONTENDED_ROUNDS times without progress (then IngestBusy).
  */
-async function insertInTransaction(ctx: StoreContext, chunk: readonly UsageItem[], attemptId: string): Promise<boolean[]> {
-  const ours = new Map<string, boolean>();
+async function insertInTransaction(ctx: StoreContext, chunk: readonly UsageItem[]): Promise<boolean[]> {
+  // Duplicates found so far; every other item of the chunk is stored by the round that commits.
+  const duplicates = new Set<string>();
   let pending = chunk;
-  let sends = 0;
-  for (let contended = 0; pending.length > 0;) {
+  const answer = () => chunk.map((item) => !duplicates.has(item.eventId));
+  return optimisticCommit<boolean[], 'duplicate'>(ctx.doc, 'usage ingestion', async ({ attemptId }) => {
     const sent = pending;
-    const resent = sends > 0;
-    const outcome = await withRetries(() => { sends++; return transact(ctx.doc, sent.map((item) => conditionalPut(ctx, item))); });
-    if (outcome.committed) {
-      for (const item of sent) ours.set(item.eventId, true);
-      break;
-    }
-    if (outcome.reasons.some((r) => r !== 'None' && r !== 'ConditionalCheckFailed' && !TRANSIENT_REASONS.has(r))) throw outcome.cause;
-    const existing = sent.filter((_, i) => outcome.reasons[i] === 'ConditionalCheckFailed');
-    // Only the last send was cancelled; an earlier one (this round's before a retry, or a previous round's) may have committed.
-    const mayBeOurs = resent || sends > 1 ? await receiptsOf(ctx, existing) : new Map<string, string>();
-    for (const item of existing) ours.set(item.eventId, mayBeOurs.get(item.eventId) === attemptId);
-    pending = sent.filter((item) => !ours.has(item.eventId));
-    if (pending.length < sent.length) continue;
-    if (++contended >= MAX_CONTENDED_ROUNDS) throw Object.assign(new IngestBusy(), { cause: outcome.cause });
-    await sleep(backoffMs(contended - 1, MAX_CONTENDED_BACKOFF_MS));
-  }
-  return chunk.map((item) => ours.get(item.eventId) ?? false);
-}
-
-/** The ingest round that stored each of `items`, by eventId (strongly consistent). */
-async function receiptsOf(ctx: StoreContext, items: readonly UsageItem[]): Promise<Map<string, string>> {
-  if (items.length === 0) return new Map();
-  const stored = await batchGetAll(ctx.doc, ctx.tables.usage, items.map((i) => keys.usage(i.eventId)), {
-    consistent: true,
-    projection: projectionOf('eventId', RECEIPT_ATTRIBUTE),
-  });
-  return new Map(stored.map((i) => [String(i.eventId), String(i[RECEIPT_ATTRIBUTE])]));
+    return {
+      items: sent.map((item) => guard(conditionalPut(ctx, { ...item, attemptId }), 'duplicate', item.eventId)),
+      receipt: usageRef(ctx, sent[0]!.eventId),
+      result: answer(),
+      onCancelled: (cancelled) => {
+        if (cancelled.fault !== undefined) throw cancelled.cause;
+        const found = cancelled.tags('duplicate');
+        if (found.length === 0) return undefined;
+        for (const id of found) duplicates.add(id);
+        pending = sent.filter((item) => !duplicates.has(item.eventId));
+        return pending.length === 0 ? { done: answer() } : 'again';
+      },
+    };
+  }, { maxRounds: MAX_CONTENDED_ROUNDS, maxBackoffMs: MAX_CONTENDED_BACKOFF_MS, busy: () => new IngestBusy() });
 }
 
 /**
  * A put of a new item, refused when its eventId exists. Without ReturnValuesOnConditionCheckFailure:
  * returning the stored items made a cancelled transaction of 100 about twice as slow on DynamoDB
- * Local, and a duplicate's stored item is needed only after a resend (receiptsOf).
+ * Local, and after a resend only the round's receipt (one item) is read, never a duplicate's item.
  */
 function conditionalPut(ctx: StoreContext, item: UsageItem): TransactItem {
   return {

@@ -84,3 +84,14 @@ describe('imports run one way', () => {
     expect(fake.some((v) => v.endsWith(': shared/domain/money'))).toBe(true);
   });
 });
+
+describe('a commit speaks the domain', () => {
+  it("DynamoDB's cancellation codes and item positions stay in the store: no use case, handler or HTTP file reads them", () => {
+    // Words that only code reading a cancellation's raw reasons would write.
+    const raw = /CancellationReasons|ConditionalCheckFailed|TransactionConflict|\breasons\s*\[|\.reasons\b|TRANSIENT_REASONS/;
+    const offenders = ['shared/billing', 'shared/http', 'shared/composition', 'shared/domain', 'functions', 'local']
+      .flatMap((dir) => filesUnder(dir))
+      .filter((file) => raw.test(fs.readFileSync(path.join(ROOT, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -145,7 +145,7 @@ describe('insertUsageItems in transactions, when cancelled', () => {
     expect(doc.calls.filter((c) => c.name !== 'TransactWriteCommand')).toEqual([]);
   });
 
-  it('after a resend, tells its own stored items from others by their receipts, in one read', async () => {
+  it("after a resend, tells its round's own stored items from others by the round's receipt, in one read", async () => {
     const ctx = storeContext();
     const items = batch('resent', 3);
     await putUsageItem(ctx, { ...items[1]!, attemptId: 'someone-else' });
@@ -154,7 +154,7 @@ describe('insertUsageItems in transactions, when cancelled', () => {
     const doc = faultyDoc(ctx.doc, (cmd) => (cmd.name === 'TransactWriteCommand' && n++ === 1 ? { after: timeout() } : undefined));
     expect(await insertUsageItems({ ...ctx, doc }, items, 'attempt', 'transactions')).toEqual([true, false, true]);
     expect(doc.calls.filter((c) => c.name === 'TransactWriteCommand').map((c) => c.input.TransactItems.length)).toEqual([3, 2, 2]);
-    expect(doc.calls.filter((c) => c.name !== 'TransactWriteCommand').map((c) => c.name)).toEqual(['BatchGetCommand']);
+    expect(doc.calls.filter((c) => c.name !== 'TransactWriteCommand').map((c) => c.name)).toEqual(['GetCommand']);
   });
 
   it('sends again, after a backoff, a transaction cancelled by contention alone', async () => {

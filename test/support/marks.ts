@@ -8,7 +8,7 @@ import type { StoreContext } from '../../shared/store/context';
 import { withDebitMarks as withMarks } from '../../shared/store/debit-marks';
 import type { UsageItem } from '../../shared/store/usage';
 
-export type MarkedUsage = UsageItem & { debitedAt?: string; countedOn?: BillingDay };
+export type MarkedUsage = UsageItem & { debitedAt?: string; countedOn?: BillingDay; debited?: number };
 
 export function withDebitMarks(doc: DynamoDBDocumentClient, ledgerTable: string, items: readonly UsageItem[]): Promise<MarkedUsage[]> {
   return withMarks({ doc, tables: { ledger: ledgerTable } as StoreContext['tables'] }, items);

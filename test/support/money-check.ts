@@ -50,7 +50,8 @@ export async function moneyState(doc: DynamoDBDocumentClient, tables: TableNames
     status: project.status,
     events: usage.length,
     undebited: usage.filter((u) => !u.debitedAt).length,
-    costs: usage.reduce((s, u) => s + u.cost, 0),
+    // What the debits took: the cost, or less where the balance could not hold it (the mark says).
+    costs: usage.reduce((s, u) => s + (u.debited ?? u.cost), 0),
     telecomTotal: telecom.reduce((s, t) => s + t.total, 0),
     telecomEvents: telecom.reduce((s, t) => s + t.events, 0),
   };
