@@ -36,7 +36,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTwin, type Twin } from '../../local/twin';
@@ -162,7 +163,9 @@ const ADMIN = 'pg_readme_admin_key_for_tests_only_0000';
 beforeAll(async () => {
   twin = await startTwin({ port: 0, dynamoEndpoint: inject('dynamoEndpoint'), tablePrefix: `rdm${randomUUID().slice(0, 6)}`, adminKey: ADMIN, scheduler: false });
 }, 120_000);
-afterAll(async () => { await twin?.stop(); });
+// What the blocks leave in TMPDIR (the receiver's log, the statement's PDF) goes with the run.
+const TMP = mkdtempSync(path.join(tmpdir(), 'paygo-readme-'));
+afterAll(async () => { await twin?.stop(); rmSync(TMP, { recursive: true, force: true }); });
 
 describe('the README convention', () => {
   it('finds the marked blocks and their shown output', () => {
@@ -185,7 +188,7 @@ describe('the README convention', () => {
 describe.each(blocks.map((b) => [b.line, b] as const))('README block at line %i', (_line, block) => {
   it('runs twice in a row against one twin, printing what the README shows each time', async () => {
     for (const paste of [1, 2]) {
-      const r = await bash(block.script, { PAYGO_URL: twin.url, ADMIN, PORT: '', HOOK_PORT: String(await freePort()) });
+      const r = await bash(block.script, { PAYGO_URL: twin.url, ADMIN, PORT: '', HOOK_PORT: String(await freePort()), TMPDIR: TMP });
       expect(r.status, `paste ${paste} failed:\n${r.stderr}\n${r.stdout}`).toBe(0);
       if (!block.shown) continue;
       // CSV answers end their lines with CRLF.
