@@ -18,17 +18,18 @@
  *   Lines printed beyond the shown ones are not compared. A long JSON answer may be shown over several
  *   lines (a line starting `{` or `[` that is not JSON alone is joined with the next until it is);
  *   it is compared with one printed line.
- *
  * - A block that starts a server of its own takes its port from a variable with a default
  *   (`HOOK_PORT=${HOOK_PORT:-…}`, the webhook receiver): the test sets it to a port that was free a
- *   moment before, for each paste.
+ *   moment before, for each paste. Files a block writes go to `${TMPDIR:-/tmp}` (or `mktemp`), never
+ *   the checkout: the test gives each run a TMPDIR of its own and removes it.
  *
  * NOT MARKED, and why: the blocks that install or start things (`npm ci`, `npm start`: the test is
  * itself the twin), that rewrite committed files (`npm run client`), or that need an AWS account and
  * its resources (`cdk deploy`, `npm run admin-key` on a deployed table, `npm run ops` on real queues;
  * test/ops covers those commands against the twin). The nightly block runs twice like the others, but
- * its output stays unmarked: its day shares depend on the month the test runs in (day 28 of 30 on the
- * README's date, day 28 of 31 a month later), so it shows one day's run and says so.
+ * its output stays unmarked: its three days are the three before today, and each day's share of a
+ * monthly price depends on the day and the month's length (the README shows 28 to 30 November and says
+ * so), so no fixed figure would hold on another date.
  *
  * Run with the figure tests (vitest.figures.config.mts), alone: the blocks wait on the twin's real
  * stream debit (`sleep 2`), which a loaded machine could make late.
