@@ -97,6 +97,6 @@ if (require.main === module) {
   const port = Number(process.argv[2] ?? 4000);
   const failFirst = Number(process.argv[3] ?? 2);
   startReceiver({ secret, port, failFirst, print: (line) => console.log(`receiver: ${line}`) })
-    .then((r) => console.log(`receiver: listening on http://127.0.0.1:${r.port}/, answering 500 to the first ${failFirst} deliveries`))
+    .then((r) => console.log(`receiver: listening on http://127.0.0.1:${r.port}/, answering 500 to the first ${failFirst === 1 ? 'delivery' : `${failFirst} deliveries`}`))
     .catch((e: unknown) => { console.error(`receiver: ${e instanceof Error ? e.message : String(e)}`); process.exit(1); });
 }

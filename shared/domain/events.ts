@@ -40,9 +40,9 @@ export const EVENT_DATA = {
   'project.blocked': StatusData,
   'project.unblocked': StatusData,
   'balance.low': z.object({ balance: Money, threshold: Money }),
-  'runway.low': z.object({ balance: Money, balanceRunsOutOn: Day, days: z.number().int() }),
+  'runway.low': z.object({ balance: Money, balanceRunsOutOn: Day, days: z.number().int().min(0) }),
   'spend_cap.reached': z.object({ date: Day, telecomTotal: Money, cap: PositiveMoney }),
-  'product.changed': z.object({ productId: z.string(), enabled: z.boolean(), seats: z.number().int().optional(), effectiveAt: Instant }),
+  'product.changed': z.object({ productId: z.string(), enabled: z.boolean(), seats: z.number().int().min(0).optional(), effectiveAt: Instant }),
   'number.added': NumberData,
   'number.removed': NumberData,
   'plan.changed': z.object({ planId: z.string(), effectiveFrom: Day }),
@@ -63,7 +63,7 @@ export const EVENT_DATA = {
   'topup.requested': z.object({ topupId: z.string(), amount: PositiveMoney, balance: Money, below: Money }),
   'topup.failed': z.object({ topupId: z.string(), amount: PositiveMoney, reason: z.string() }),
   'topup.limit_reached': z.object({ month: z.string(), monthlyLimit: Money }),
-  'topup.disabled': z.object({ failures: z.number().int() }),
+  'topup.disabled': z.object({ failures: z.number().int().min(1) }),
   /** `reason`: `gone` (the receiver answered 410) or `failing` (5 days of failures in a row). */
   'webhook.disabled': z.object({ webhookId: z.string(), reason: z.enum(['gone', 'failing']) }),
   'statement.ready': z.object({ month: z.string(), closingBalance: Money }),
@@ -140,7 +140,7 @@ export type AlertRulesInput = z.infer<typeof AlertRulesInput>;
 /** The rules as stored and answered: every rule present, null when off. */
 export const AlertRules = z.object({
   balanceBelow: z.array(Money).nullable(),
-  runwayDays: z.number().int().nullable(),
+  runwayDays: z.number().int().min(1).max(366).nullable(),
   dailySpendCap: PositiveMoney.nullable(),
 }).meta({ id: 'AlertRules' });
 export type AlertRules = z.infer<typeof AlertRules>;

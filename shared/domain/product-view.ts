@@ -21,7 +21,7 @@ export const ProductView = z.object({
   enabled: z.boolean(),
   monthlyPrice: Money,
   included: z.array(z.string()),
-  seats: z.number().int().optional(),
+  seats: z.number().int().min(0).optional(),
 }).meta({ id: 'ProductView' });
 /** One product as the products page shows it; `seats` for telephony. */
 export type ProductView = z.infer<typeof ProductView>;
@@ -30,7 +30,7 @@ export type ProductView = z.infer<typeof ProductView>;
 export const UpcomingPrice = z.object({ effectiveFrom: Day, productId: ProductId, monthlyPrice: Money });
 export type UpcomingPrice = z.infer<typeof UpcomingPrice>;
 
-export const ProductList = z.object({ products: z.array(ProductView), discountPercent: z.number().int(), upcoming: z.array(UpcomingPrice).optional() });
+export const ProductList = z.object({ products: z.array(ProductView), discountPercent: z.number().int().min(0).max(100), upcoming: z.array(UpcomingPrice).optional() });
 export type ProductList = z.infer<typeof ProductList>;
 
 /**

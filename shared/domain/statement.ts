@@ -74,7 +74,7 @@ export const Statement = z.object({
     telecom: z.array(z.object({ kind: z.string(), count: Count.meta({ description: 'events' }), amount: Amount })),
     total: Amount,
   }),
-  vat: z.array(z.object({ percent: z.number().int(), gross: Amount, included: Amount })),
+  vat: z.array(z.object({ percent: z.number().int().min(0).max(100), gross: Amount, included: Amount })),
 }).meta({ id: 'Statement' });
 export type Statement = z.infer<typeof Statement>;
 

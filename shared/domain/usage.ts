@@ -69,7 +69,7 @@ export type UsageEvent = z.infer<typeof UsageEvent>;
 /** An event with the cost it was rated at when it was accepted (final: docs/api.md "Usage is rated when it is accepted"). */
 export const RatedUsageEvent = z.object({
   eventId: z.string(), projectId: z.string(), kind: UsageKind, destination: z.string(), occurredAt: z.string(),
-  durationSec: z.number().int().optional(), segments: z.number().int().optional(), cost: Money,
+  durationSec: z.number().int().min(0).optional(), segments: z.number().int().min(1).optional(), cost: Money,
   tags: z.record(z.string(), z.string()).optional(),
   refunded: z.literal(true).optional().meta({ description: 'present when the event was refunded (its cost still counts on its day)' }),
 });

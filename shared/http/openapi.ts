@@ -82,8 +82,12 @@ function operationObject(op: Route): JsonObject {
   // Every route can be throttled by API Gateway and can run past its time limit (docs/api.md, Conventions);
   // only routes that write can be `busy`. The gateway's own answers carry `{"message"}`, not the error
   // body: said in the descriptions, not as a schema, so a typed client's error stays the error body.
+  // A route with a limit of its own (redeliver: `rate_limited`) keeps its error body beside the gateway's.
+  const own429 = responses['429'] as JsonObject | undefined;
   responses['429'] = {
-    description: 'Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause',
+    description: (own429 ? '`rate_limited`: past this route\'s own limit (Retry-After says when to send it again). Or: ' : '')
+      + 'Throttled by API Gateway (on AWS: the account or stage request rate; body {"message":"Too Many Requests"}); the request did not run: send it again after a pause',
+    ...(own429?.content ? { content: own429.content } : {}),
   };
   responses['503'] = {
     description: (op.method === 'GET' ? '' : BUSY) + TIMEOUT,

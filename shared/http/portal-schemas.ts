@@ -32,7 +32,7 @@ export const PriceQuery = z.strictObject({ seats: z.string().regex(/^\d{1,5}$/, 
 /** What a product would cost tomorrow with `seats` (the page shows it before a change is confirmed). */
 export const ProductPrice = z.object({
   productId: ProductId,
-  seats: z.number().int().optional(),
+  seats: z.number().int().min(0).optional(),
   monthlyPrice: Money,
   tomorrow: z.object({ date: Day, amount: Money }),
 });

@@ -17,7 +17,7 @@ export const SpendReportQuery = z.strictObject({ from: Day, to: Day, groupBy: z.
 /** A group's value: text, null (no such tag on the events, or a prefix not recorded), or a tag key's "other" bucket. */
 export const GroupValue = z.union([z.string(), z.null(), z.object({ other: z.literal(true) })]);
 
-const UsageTotals = z.object({ count: z.number().int(), durationSec: z.number().int(), amount: Money });
+const UsageTotals = z.object({ count: z.number().int().min(0), durationSec: z.number().int().min(0), amount: Money });
 
 export const UsageReport = z.object({
   from: Day,

@@ -73,7 +73,7 @@ export const RemoveNumberQuery = z.strictObject({ effectiveAt: Instant.optional(
 
 // --- sessions
 export const PutSessions = z.strictObject({ date: Day, count: z.number().int().min(0).max(1_000_000_000) });
-export const SessionsRecorded = z.object({ date: Day, count: z.number().int() });
+export const SessionsRecorded = z.object({ date: Day, count: z.number().int().min(0) });
 
 // --- usage
 export const PostUsage = z.strictObject({ events: z.array(UsageEvent).min(1).max(500) });
@@ -87,7 +87,7 @@ export const UsageQuery = z.strictObject({
 });
 
 export const AuthorizeCall = z.strictObject({ kind: UsageKind, destination: E164 });
-export const CallAuthorization = z.object({ allowed: z.boolean(), maxDurationSec: z.number().int().nullable(), reason: z.string().optional() });
+export const CallAuthorization = z.object({ allowed: z.boolean(), maxDurationSec: z.number().int().min(0).nullable(), reason: z.string().optional() });
 
 // --- ledger
 export const LedgerPage = pageOf('entries', LedgerEntry);
@@ -104,7 +104,7 @@ export const PricesQuery = z.strictObject({ date: Day.optional() });
 export const PlanList = z.object({
   plans: z.array(z.object({
     planId: z.string(), name: z.string(), currency: Currency,
-    versions: z.array(z.object({ version: z.number().int(), effectiveFrom: Day })),
+    versions: z.array(z.object({ version: z.number().int().min(1), effectiveFrom: Day })),
   })),
 });
 export const MovePlan = z.strictObject({ planId: PlanId, effectiveFrom: Day.optional() });

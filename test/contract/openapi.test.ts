@@ -201,6 +201,41 @@ describe('GET /openapi.json', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
+  it('lists 429 and 503 on every operation: `timeout` everywhere, `busy` where it writes, `rate_limited` with its body', () => {
+    for (const route of ROUTES) {
+      const { responses } = doc.paths[route.path][route.method.toLowerCase()];
+      const key = routeKeyOf(route);
+      expect(responses['429']?.description, `${key} 429`).toMatch(/Throttled by API Gateway/);
+      expect(responses['503']?.description, `${key} 503`).toMatch(/`timeout`/);
+      expect(/`busy`/.test(responses['503'].description), `${key} 503 busy`).toBe(route.method !== 'GET');
+      const own429 = '429' in API[key as RouteKey].responses;
+      expect(Boolean(responses['429'].content), `${key} 429 body`).toBe(own429);
+      if (own429) expect(responses['429'].description).toMatch(/`rate_limited`/);
+    }
+  });
+
+  it('bounds every count it answers at 0 or more (accepted, duplicates, projects, count, seconds, seats, ...)', () => {
+    const COUNTS = /^(accepted|duplicates|projects|queued|charged|failed|count|durationSec|maxDurationSec|segments|seats|days|version|sequence|attempt|failures|discountPercent|percent|runwayDays)$/;
+    const unbounded: string[] = [];
+    const walk = (node: unknown, where: string, name?: string): void => {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node)) { node.forEach((n) => walk(n, where, name)); return; }
+      const o = node as Record<string, unknown>;
+      if ((o.type === 'integer' || o.type === 'number') && name && COUNTS.test(name) && !((o.minimum as number) >= 0 || (o.exclusiveMinimum as number) >= 0)) unbounded.push(`${where} ${name}`);
+      for (const [k, v] of Object.entries(o)) {
+        if (k === 'properties') for (const [p, s] of Object.entries(v as Record<string, unknown>)) walk(s, where, p);
+        else walk(v, where, ['items', 'anyOf', 'oneOf', 'allOf'].includes(k) ? name : undefined);
+      }
+    };
+    for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      for (const [m, op] of Object.entries(item)) walk(op, `${m.toUpperCase()} ${p}`);
+    }
+    for (const [n, schema] of Object.entries(doc.components.schemas as Record<string, unknown>)) walk(schema, n);
+    expect(unbounded).toEqual([]);
+    // Not vacuous: the counts of POST /usage are found and bounded.
+    expect(JSON.stringify(doc.components.schemas.UsageAccepted ?? doc.paths['/usage'].post.responses)).toMatch(/"accepted":\{[^}]*"minimum":0/);
+  });
+
   it('has $refs that resolve from the document root, as OpenAPI 3.1 resolves them', () => {
     const dangling = refsIn(doc).filter(({ ref }) => resolvePointer(doc, ref) === undefined);
     if (!OPEN_DEFECT_LOCAL_DEFS) {

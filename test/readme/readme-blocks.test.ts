@@ -15,14 +15,30 @@
  *   i-th non-empty line printed: a JSON line by its numbers (every number the shown JSON has must be
  *   printed at the same place; strings may differ: ids, dates), any other line as a pattern where `…`
  *   stands for anything and dates and runs of 9+ digits (ids made from the clock) are not compared.
- *   Lines printed beyond the shown ones are not compared.
+ *   Lines printed beyond the shown ones are not compared. A long JSON answer may be shown over several
+ *   lines (a line starting `{` or `[` that is not JSON alone is joined with the next until it is);
+ *   it is compared with one printed line.
+ * - A block that starts a server of its own takes its port from a variable with a default
+ *   (`HOOK_PORT=${HOOK_PORT:-…}`, the webhook receiver): the test sets it to a port that was free a
+ *   moment before, for each paste. Files a block writes go to `${TMPDIR:-/tmp}` (or `mktemp`), never
+ *   the checkout: the test gives each run a TMPDIR of its own and removes it.
+ *
+ * NOT MARKED, and why: the blocks that install or start things (`npm ci`, `npm start`: the test is
+ * itself the twin), that rewrite committed files (`npm run client`), or that need an AWS account and
+ * its resources (`cdk deploy`, `npm run admin-key` on a deployed table, `npm run ops` on real queues;
+ * test/ops covers those commands against the twin). The nightly block runs twice like the others, but
+ * its output stays unmarked: its three days are the three before today, and each day's share of a
+ * monthly price depends on the day and the month's length (the README shows 28 to 30 November and says
+ * so), so no fixed figure would hold on another date.
  *
  * Run with the figure tests (vitest.figures.config.mts), alone: the blocks wait on the twin's real
  * stream debit (`sleep 2`), which a loaded machine could make late.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTwin, type Twin } from '../../local/twin';
@@ -54,7 +70,7 @@ export function readmeBlocks(text: string): ReadmeBlock[] {
       for (let k = end + 1; k < lines.length; k++) {
         if (lines[k]!.trim() === '<!-- readme-test -->') break;
         if (lines[k]!.trim() === '<!-- readme-output -->' && lines[k + 1]?.startsWith('```')) {
-          block.shown = fenced(k + 1).body.filter((l) => l.trim() !== '');
+          block.shown = joinJson(fenced(k + 1).body.filter((l) => l.trim() !== ''));
           break;
         }
       }
@@ -65,6 +81,24 @@ export function readmeBlocks(text: string): ReadmeBlock[] {
     }
   }
   return blocks;
+}
+
+/** Shown lines with a JSON value spread over several of them made one line each (see the header). */
+function joinJson(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    let joined = line;
+    let end = i;
+    if (/^[{[]/.test(line) && parse(line) === undefined) {
+      for (let j = i + 1; j < lines.length; j++) {
+        joined += lines[j]!.trim();
+        if (parse(joined) !== undefined) { end = j; break; }
+      }
+    }
+    if (end > i) { out.push(joined); i = end; } else out.push(line);
+  }
+  return out;
 }
 
 /** Every number of `shown` is in `actual` at the same place; strings and extra fields are free. */
@@ -112,6 +146,16 @@ function bash(script: string, env: Record<string, string>): Promise<{ status: nu
   });
 }
 
+/** A port nothing listens on now (the webhook receiver's, per paste). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 const README = path.resolve(__dirname, '..', '..', 'README.md');
 const blocks = readmeBlocks(readFileSync(README, 'utf8'));
 let twin: Twin;
@@ -120,13 +164,17 @@ const ADMIN = 'pg_readme_admin_key_for_tests_only_0000';
 beforeAll(async () => {
   twin = await startTwin({ port: 0, dynamoEndpoint: inject('dynamoEndpoint'), tablePrefix: `rdm${randomUUID().slice(0, 6)}`, adminKey: ADMIN, scheduler: false });
 }, 120_000);
-afterAll(async () => { await twin?.stop(); });
+// What the blocks leave in TMPDIR (the receiver's log, the statement's PDF) goes with the run.
+const TMP = mkdtempSync(path.join(tmpdir(), 'paygo-readme-'));
+afterAll(async () => { await twin?.stop(); rmSync(TMP, { recursive: true, force: true }); });
 
 describe('the README convention', () => {
   it('finds the marked blocks and their shown output', () => {
     expect(blocks.length).toBeGreaterThan(0);
     const parsed = readmeBlocks('<!-- readme-test -->\n```sh\necho 1\n```\ntext\n<!-- readme-output -->\n```\n1\n\n```\n```sh\nnot marked\n```');
     expect(parsed).toEqual([{ line: 2, script: 'echo 1', shown: ['1'] }]);
+    const spread = readmeBlocks('<!-- readme-test -->\n```sh\nx\n```\n<!-- readme-output -->\n```\n{"a":[\n  1,\n  2]}\n{"b":…\n[\n  {\n```');
+    expect(spread[0]!.shown).toEqual(['{"a":[1,2]}', '{"b":…', '[', '  {']);
   });
 
   it('compares JSON by its numbers and other lines as patterns', () => {
@@ -141,7 +189,7 @@ describe('the README convention', () => {
 describe.each(blocks.map((b) => [b.line, b] as const))('README block at line %i', (_line, block) => {
   it('runs twice in a row against one twin, printing what the README shows each time', async () => {
     for (const paste of [1, 2]) {
-      const r = await bash(block.script, { PAYGO_URL: twin.url, ADMIN, PORT: '' });
+      const r = await bash(block.script, { PAYGO_URL: twin.url, ADMIN, PORT: '', HOOK_PORT: String(await freePort()), TMPDIR: TMP });
       expect(r.status, `paste ${paste} failed:\n${r.stderr}\n${r.stdout}`).toBe(0);
       if (!block.shown) continue;
       // CSV answers end their lines with CRLF.

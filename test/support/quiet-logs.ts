@@ -1,6 +1,8 @@
 /**
  * `npm test` without the twin's and the functions' JSON log lines (Powertools, the twin's event log):
- * lines starting `{"level":` (on stdout or stderr) are held back per test and printed only when that test fails (or, for
+ * lines starting `{"level":`, and Powertools Metrics' EMF lines starting `{"_aws":` (which a function
+ * writes at the end of each invocation, as CloudWatch reads them from its log), on stdout or stderr,
+ * are held back per test and printed only when that test fails (or, for
  * those written outside a test, when any test of the file failed). Everything else goes through as
  * before. Tests that capture process.stdout.write themselves (test/contract/logs.test.ts) replace
  * this wrapper for their duration and put it back, so they still see every line.
@@ -13,7 +15,7 @@ let outsideTests: [Write, string][] = [];
 let inTest = false;
 let fileFailed = false;
 
-const isLogLine = (text: string): boolean => text.startsWith('{"level":');
+const isLogLine = (text: string): boolean => text.startsWith('{"level":') || text.startsWith('{"_aws":');
 
 // Powertools writes WARN and ERROR to stderr, the rest to stdout.
 for (const stream of [process.stdout, process.stderr]) {
