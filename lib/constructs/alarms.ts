@@ -206,6 +206,17 @@ export class PaygoAlarms extends Construct {
       description: `The reconciler has not reported for ${silentPeriods} h: it did not run or did not finish, so mismatches would go unseen.`,
     });
 
+    // What the functions report as money not moved as it should: each needs a person, never a retry.
+    const paygoMetric = (metricName: string): Metric => new Metric({
+      namespace: 'paygo', metricName, dimensionsMap: { service: 'paygo' }, statistic: 'Sum', period: Duration.minutes(5),
+    });
+    this.add('UsageUnpaid', paygoMetric('UsageUnpaid'), {
+      description: 'Accepted usage cost more than a balance (or a day total) can hold: it was debited as far as exact integers go and the rest is unpaid (usage.underpaid event, "usage underpaid" log line of DebitUsage). Check the rate deck and the project.',
+    });
+    this.add('ProjectsUnchargeable', paygoMetric('ProjectsUnchargeable'), {
+      description: 'A project\'s day cannot be charged (no price covers it): it fails alone into the charge DLQ. The "day cannot be charged" log line of ChargeDay names the project and why.',
+    });
+
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     this.dashboard.addWidgets(
       new AlarmStatusWidget({ title: 'paygo alarms', alarms: this.alarms, width: 24 }),

@@ -157,6 +157,13 @@ describe('functions and tables', () => {
   });
 });
 
+describe('money the functions report as not moved', () => {
+  it.each(['UsageUnpaid', 'ProjectsUnchargeable'])('alarms on any %s (paygo, service=paygo)', (metric) => {
+    const alarm = theAlarmOn('paygo', metric, ['service', 'paygo']);
+    expect(alarm).toMatchObject({ Statistic: 'Sum', ...ANY_AT_ALL });
+  });
+});
+
 describe('reconciler', () => {
   it('alarms on any mismatch: ReconcileMismatches Sum >= 1 in paygo, service=reconcile, over a rolling day', () => {
     const alarm = theAlarmOn('paygo', 'ReconcileMismatches', ['service', 'reconcile']);
@@ -182,9 +189,9 @@ describe('every alarm', () => {
     for (const a of all) expect((a.Properties.AlarmDescription as string).length).toBeGreaterThan(20);
   });
 
-  it('counts as expected: 4 debit stream + 2 relay stream + 6 DLQ + 4 per schedule × 2 + 1 per paygo function + 1 per table + 2 reconciler', () => {
+  it('counts as expected: 4 debit stream + 2 relay stream + 6 DLQ + 4 per schedule × 2 + 1 per paygo function + 1 per table + 2 reconciler + 2 money not moved', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler').length;
-    expect(alarms).toHaveLength(4 + 2 + 6 + 8 + functions + 6 + 2);
+    expect(alarms).toHaveLength(4 + 2 + 6 + 8 + functions + 6 + 2 + 2);
   });
 
   it('notifies the one alarm topic, every one of them, in whichever stack it is', () => {
