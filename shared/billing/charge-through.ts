@@ -30,7 +30,8 @@
  * usage report's aggregates of the closed days are written, outside the money transaction
  * (./usage-aggregates.ts: a recount, idempotent).
  */
-import { addDays, billingDayOf, endOfDay, type BillingDay } from '../domain/billing-days';
+import { addDays, billingDayOf, type BillingDay } from '../domain/billing-days';
+import { endOfDay } from '../domain/day-bounds';
 import { chargeTotal, closingLines, costOf, telecomDailyLine } from '../domain/charge-day';
 import { balanceDrafts, draft, eventRoom, type AlertRules } from '../domain/events';
 import { addDraws, drawCharge, expiredBy, type DrawsByDay } from '../domain/credits';

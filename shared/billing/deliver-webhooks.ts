@@ -22,7 +22,7 @@ import { signatureHeaders } from '../delivery/signature';
 import { DELIVERY_ATTEMPTS, disabledBy, nextDelaySeconds, nextHopSeconds, withJitter } from '../domain/delivery-schedule';
 import { errorMessage } from '../domain/errors';
 import type { ProjectEvent } from '../domain/events';
-import { utcIso } from '../domain/timeline-snapshot';
+import { utcIso } from '../domain/billing-days';
 import { logger } from '../logger';
 import { mapLimit } from '../concurrency';
 import { runtime, type DeliveryMessage, type DeliveryQueue } from '../runtime';

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { config, type Config } from '../config';
 import { mapLimit } from '../concurrency';
-import { billingDayOf, startOfDay } from '../domain/billing-days';
+import { billingDayOf } from '../domain/billing-days';
+import { startOfDay } from '../domain/day-bounds';
 import { countryOf } from '../domain/country';
 import { DomainError, ValidationFailed } from '../domain/errors';
 import { planOn, type PlanAssignment } from '../domain/plan';

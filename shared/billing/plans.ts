@@ -7,7 +7,8 @@
  * on that item's revision and, where the rule was relaxed because nobody was on the plan, on that
  * still being so (putting a project on a plan marks it used in the same transaction).
  */
-import { addDays, startOfDay, type BillingDay } from '../domain/billing-days';
+import { addDays, type BillingDay } from '../domain/billing-days';
+import { startOfDay } from '../domain/day-bounds';
 import { Conflict, NotFound, ValidationFailed } from '../domain/errors';
 import { checkSuccession, FIRST_DAY, planOn, PlanVersion, versionOn, type NewPlan, type NewVersion, type VersionRef } from '../domain/plan';
 import { quote, type Quote, type QuoteRequest } from '../domain/quote';

@@ -3,7 +3,8 @@
  * it as the API shows it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { daysBetween, startOfDay, type BillingDay } from '../domain/billing-days';
+import { daysBetween, type BillingDay } from '../domain/billing-days';
+import { startOfDay } from '../domain/day-bounds';
 import { Conflict, NotFound, ValidationFailed } from '../domain/errors';
 import type { Money } from '../domain/money';
 import { STANDARD_PLAN_ID } from '../domain/default-plan';

@@ -9,7 +9,8 @@
  * (shared/domain/number-holding.ts). Each change's event (product.changed, number.added/removed,
  * plan.changed) is written in that transaction too.
  */
-import { addDays, billingDayOf, startOfDay, type BillingDay } from '../domain/billing-days';
+import { addDays, billingDayOf, type BillingDay } from '../domain/billing-days';
+import { startOfDay } from '../domain/day-bounds';
 import { Conflict, DomainError, NotFound, ValidationFailed } from '../domain/errors';
 import { changeDraft } from '../domain/events';
 import { heldSpansFrom, reholdNumber } from '../domain/number-holding';

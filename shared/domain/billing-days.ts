@@ -3,17 +3,21 @@
  * instants are ISO 8601 strings or epoch milliseconds. Offsets come from the platform's IANA
  * database through @date-fns/tz (a few KB in a Lambda bundle, where Luxon was 70 KB), so DST days
  * (23 and 25 hours) come out right without any hand-made offset table. Calendar arithmetic on days
- * needs no zone at all and is done in UTC.
+ * needs no zone at all and is done in UTC. Where a day begins and ends in a zone (the instants of its
+ * bounds) is shared/domain/day-bounds.ts.
  * Pure: the clock is never read here; callers pass `now`.
  */
-import { TZDate, tzOffset } from '@date-fns/tz';
+// The offset function alone (a few hundred bytes, no module state): TZDate, which adds the
+// library's Date subclass with its prototype set up at load, is only in shared/domain/day-bounds.ts,
+// so a bundle that never asks where a day begins does not carry it.
+import { tzOffset } from '@date-fns/tz/tzOffset';
 import { DomainError } from './errors';
 
 /** `YYYY-MM-DD`. */
 export type BillingDay = string;
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MS_PER_DAY = 86_400_000;
+export const MS_PER_DAY = 86_400_000;
 
 /**
  * The range of billing days: years 0001 to 9999, the ones `YYYY-MM-DD` can write. Past it
@@ -46,7 +50,7 @@ function fieldsOf(value: string): { y: number; m: number; d: number } | null {
 }
 
 /** Epoch ms of UTC midnight of y-m-d (m 1-based, d may run over). Date.UTC reads years 0-99 as 1900-1999. */
-function utcMidnight(y: number, m: number, d: number): number {
+export function utcMidnight(y: number, m: number, d: number): number {
   const date = new Date(0);
   date.setUTCFullYear(y, m - 1, d);
   return date.getTime();
@@ -60,7 +64,8 @@ export function isBillingDay(value: string): boolean {
   return fieldsOf(value) !== null;
 }
 
-function parseDay(day: BillingDay): { y: number; m: number; d: number } {
+/** Year, month (1-12), day of `day`; throws InvalidDate when it is no billing day. */
+export function parseDay(day: BillingDay): { y: number; m: number; d: number } {
   const f = fieldsOf(day);
   if (!f) throw new InvalidDate(day);
   return f;
@@ -85,7 +90,8 @@ function dayOfUtcMs(ms: number): BillingDay | null {
 /** Zones already checked: building an Intl.DateTimeFormat costs ~0.1 ms, and this runs once per event. */
 const validZones = new Set<string>();
 
-function checkedZone(zone: string): string {
+/** `zone` when it is a named IANA zone; throws InvalidTimeZone otherwise. */
+export function checkedZone(zone: string): string {
   if (validZones.has(zone)) return zone;
   // @date-fns/tz also takes offsets such as +02:00; a billing zone must be a named IANA zone.
   let valid = /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone);
@@ -120,36 +126,11 @@ export function billingDayOf(instant: string | number, zone: string): BillingDay
   return day;
 }
 
-/** Epoch ms of the first instant of `day` in `zone` (local midnight, or the first instant after a gap). */
-export function startOfDay(day: BillingDay, zone: string): number {
-  const { y, m, d } = parseDay(day);
-  // TZDate, like Date, reads years 0-99 as 1900-1999; there the UTC midnight shifted by the zone's
-  // offset is the guess instead (the gap search below corrects a guess that lands on a neighbour).
-  const ms = y >= 100 ? new TZDate(y, m - 1, d, checkedZone(zone)).getTime()
-    : utcMidnight(y, m, d) - tzOffset(checkedZone(zone), new Date(utcMidnight(y, m, d))) * 60_000;
-  // Where midnight falls in a DST gap, the day starts at the first instant that exists on it.
-  return billingDayOf(ms, zone) === day ? ms : firstInstantOn(day, zone, ms);
-}
-
-/** The earliest instant whose local day is `day`, searched from a guess that landed on a neighbour. */
-function firstInstantOn(day: BillingDay, zone: string, guess: number): number {
-  let lo = guess - MS_PER_DAY, hi = guess + MS_PER_DAY;
-  // Invariant: billingDayOf(lo) < day <= billingDayOf(hi); offsets change by whole minutes.
-  while (hi - lo > 60_000) {
-    const mid = lo + Math.floor((hi - lo) / 2 / 60_000) * 60_000;
-    if (billingDayOf(mid, zone) < day) lo = mid; else hi = mid;
-  }
-  return hi;
-}
-
-/** Epoch ms of the first instant of the next day: a day is the half-open interval [start, end). */
-export function endOfDay(day: BillingDay, zone: string): number {
-  return startOfDay(addDays(day, 1), zone);
-}
-
-/** The length of `day` in hours in `zone`: 24, or 23 / 25 on DST changes. */
-export function hoursInDay(day: BillingDay, zone: string): number {
-  return (endOfDay(day, zone) - startOfDay(day, zone)) / 3_600_000;
+/** The fixed-width UTC form of an instant (`2026-03-29T01:00:00.000Z`): sorts like the instants. */
+export function utcIso(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  if (iso.length !== 24) throw new DomainError('invalid_instant', `${iso} is outside the years 0000-9999`);
+  return iso;
 }
 
 export function addDays(day: BillingDay, n: number): BillingDay {

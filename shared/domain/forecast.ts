@@ -16,7 +16,8 @@
  * after which the balance would be below 0; scanning today and the 365 days after it, else null.
  */
 import * as z from 'zod';
-import { endOfDay, startOfDay, type BillingDay } from './billing-days';
+import { type BillingDay } from './billing-days';
+import { endOfDay, startOfDay } from './day-bounds';
 import { chargeDay, chargeDayState, costOf } from './charge-day';
 import { LedgerEntry } from './ledger';
 import { assertMoney, Money, mulDivFloor, mulDivRoundHalfUp, sum } from './money';

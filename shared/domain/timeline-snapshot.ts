@@ -13,9 +13,9 @@
  * what they give on the full history (test/domain/timeline-snapshot.test.ts checks this).
  * Pure: no I/O, no clock.
  */
-import { addDays, startOfDay, type BillingDay } from './billing-days';
+import { addDays, utcIso, type BillingDay } from './billing-days';
+import { startOfDay } from './day-bounds';
 import type { NumberType, ProductId } from './plan';
-import { DomainError } from './errors';
 import { ownValue } from './names';
 import { contentKey, instantMsOf } from './timeline';
 import type { DailySessions, Timeline, TimelineChange } from './types';
@@ -49,12 +49,8 @@ export interface TimelineRead {
   zone: string;
 }
 
-/** The fixed-width UTC form of an instant (`2026-03-29T01:00:00.000Z`): sorts like the instants. */
-export function utcIso(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  if (iso.length !== 24) throw new DomainError('invalid_instant', `${iso} is outside the years 0000-9999`);
-  return iso;
-}
+/** The fixed-width UTC form of an instant: shared/domain/billing-days.ts, re-exported for the timeline's readers. */
+export { utcIso };
 
 /** The last millisecond a snapshot covers: where its synthetic changes are placed. */
 export function snapshotInstantMs(asOf: BillingDay, zone: string): number {

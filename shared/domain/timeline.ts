@@ -20,7 +20,8 @@
  * sweep; each billing day evaluates the state at its start plus only the entities its own changes
  * touch, so catching up many days never rescans the list per day.
  */
-import { addDays, endOfDay, startOfDay, type BillingDay } from './billing-days';
+import { addDays, type BillingDay } from './billing-days';
+import { endOfDay, startOfDay } from './day-bounds';
 import type { NumberType, ProductId } from './plan';
 import { DomainError } from './errors';
 import type { DailySessions, Timeline, TimelineChange } from './types';

@@ -17,7 +17,8 @@
  *   decided on the exact timeline the change is appended to.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { addDays, startOfDay, type BillingDay } from '../domain/billing-days';
+import { addDays, type BillingDay } from '../domain/billing-days';
+import { startOfDay } from '../domain/day-bounds';
 import type { NumberType, PlanAssignment, ProductId } from '../domain/plan';
 import { timelineRead, utcIso, type StoredSnapshot, type TimelineRead, type TimelineSnapshot } from '../domain/timeline-snapshot';
 import type { DailySessions, TimelineChange } from '../domain/types';

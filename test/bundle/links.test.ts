@@ -50,6 +50,21 @@ describe('what each function bundles', () => {
   }, 60_000);
 });
 
+describe('what the webhook delivery bundles', () => {
+  // It reads instants' days but never asks where a day begins: TZDate (shared/domain/day-bounds.ts),
+  // whose module builds its prototype at load and so stays in any bundle that imports it, is not linked.
+  it('links the time zone offsets but not TZDate', async () => {
+    const result = await build({
+      entryPoints: [WORKERS.deliverWebhooks.entry],
+      bundle: true, platform: 'node', target: 'node22', format: 'cjs', mainFields: ['module', 'main'],
+      write: false, outdir: 'out', metafile: true, logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((i) => i.startsWith('shared/domain/billing-days.ts'))).toBe(true);
+    expect(inputs.filter((i) => i.includes('node_modules/@date-fns/tz/date/') || i === 'shared/domain/day-bounds.ts')).toEqual([]);
+  }, 60_000);
+});
+
 describe('runtime() defaults', () => {
   const saved = { bus: process.env.EVENT_BUS_NAME, queue: process.env.CHARGE_QUEUE_URL };
   afterEach(() => {

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { billingDayOf, endOfDay, startOfDay } from '../../shared/domain/billing-days';
+import { billingDayOf } from '../../shared/domain/billing-days';
+import { endOfDay, startOfDay } from '../../shared/domain/day-bounds';
 
 const ZONES = [
   'Europe/Kyiv', 'UTC', 'America/New_York', 'America/Santiago', 'America/Havana', 'Asia/Beirut',

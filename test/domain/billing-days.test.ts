@@ -2,10 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Settings } from 'luxon';
 import { DomainError } from '../../shared/domain/errors';
-import {
-  addDays, billingDayOf, dayOfMonth, daysBetween, daysFromTo, daysInMonth, endOfDay, hoursInDay, InstantOutOfRange, InvalidDate,
-  InvalidTimeZone, isBillingDay, startOfDay, weekday,
-} from '../../shared/domain/billing-days';
+import { addDays, billingDayOf, dayOfMonth, daysBetween, daysFromTo, daysInMonth, InstantOutOfRange, InvalidDate, InvalidTimeZone, isBillingDay, weekday } from '../../shared/domain/billing-days';
+import { endOfDay, hoursInDay, startOfDay } from '../../shared/domain/day-bounds';
 
 const KYIV = 'Europe/Kyiv';
 const iso = (ms: number) => new Date(ms).toISOString();

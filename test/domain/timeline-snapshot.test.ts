@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, startOfDay } from '../../shared/domain/billing-days';
+import { addDays } from '../../shared/domain/billing-days';
+import { startOfDay } from '../../shared/domain/day-bounds';
 import { dayState, stateAt } from '../../shared/domain/timeline';
 import { emptySnapshot, foldChanges, seatsOf, snapshotChanges } from '../../shared/domain/timeline-snapshot';
 import type { Timeline, TimelineChange } from '../../shared/domain/types';

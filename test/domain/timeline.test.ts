@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addDays, endOfDay, startOfDay } from '../../shared/domain/billing-days';
+import { addDays } from '../../shared/domain/billing-days';
+import { endOfDay, startOfDay } from '../../shared/domain/day-bounds';
 import { dayState, dayStates, sessions30, stateAt, timelineAsOf } from '../../shared/domain/timeline';
 import type { ProductId, NumberType } from '../../shared/domain/plan';
 import type { TimelineChange } from '../../shared/domain/types';

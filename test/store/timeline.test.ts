@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { recordSessions } from '../../shared/billing/timeline-changes';
-import { startOfDay } from '../../shared/domain/billing-days';
+import { startOfDay } from '../../shared/domain/day-bounds';
 import { storeContext } from '../../shared/store/context';
 import { getProjectItem } from '../../shared/store/projects';
 import { changePut, queryChanges, querySessions, readSnapshot, readTimeline, timelineBump } from '../../shared/store/timeline';
