@@ -13,9 +13,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { closeMonths } from '../../shared/billing/statements';
-import { lastDayOf, monthOf } from '../../shared/domain/statement';
 import { DomainError, NotFound } from '../../shared/domain/errors';
 import { ChargeMessage, parseMessage } from '../../shared/domain/messages';
+import { lastDayOf, monthOf } from '../../shared/domain/statement';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
 import { recordRunMarks, type RunMark } from '../../shared/billing/billing-runs';
@@ -74,11 +74,13 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
           days = result.days.length;
           if (days > 0) logger.info('charged', { projectId, through, days });
           metrics.addMetric('DaysCharged', MetricUnit.Count, days);
-          // A month whose last day this charged gets its statement. A repeat or a redelivery charges
-          // nothing and looks too (a statement a crash left unmade is made then); an ordinary night reads
-          // nothing more.
-          const closesMonth = days === 0 || result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
-          const statements = closesMonth ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
+          // The charge of a month's last day made its statement in the same transaction. When it could
+          // not (a grant expired with that day, or months behind) the month is closed now; a repeat or a
+          // redelivery charges nothing and looks too (a statement a crash left unmade is made then).
+          // An ordinary night reads nothing more.
+          const closedLastDay = result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
+          const later = days === 0 || (closedLastDay && result.monthDue) ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
+          const statements = [...result.statements, ...later];
           if (statements.length > 0) logger.info('statements made', { projectId, months: statements.map((s) => s.month) });
           metrics.addMetric('StatementsMade', MetricUnit.Count, statements.length);
         } catch (e) {
