@@ -8,34 +8,34 @@
  * rather than by several racing calls; projects are charged a few at a time.
  *
  * Each project's outcome is recorded for the run of each date its messages named (charged, or the
- * last error): `GET /admin/billing-runs/{date}` reads those marks.
+ * last error), the batch's marks written together at its end: `GET /admin/billing-runs/{date}` reads them.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { chargeThrough } from '../../shared/billing/charge-through';
 import { closeMonths } from '../../shared/billing/statements';
-import { lastDayOf, monthOf } from '../../shared/domain/statement';
 import { DomainError, NotFound } from '../../shared/domain/errors';
 import { ChargeMessage, parseMessage } from '../../shared/domain/messages';
+import { lastDayOf, monthOf } from '../../shared/domain/statement';
 import { logger } from '../../shared/logger';
 import { metrics, MetricUnit, observed } from '../../shared/observability';
-import { recordRunCharged, recordRunFailed } from '../../shared/billing/billing-runs';
+import { recordRunMarks, type RunMark } from '../../shared/billing/billing-runs';
 import { storeContext } from '../../shared/composition/workers';
 
 /** Projects charged at once: each is a chain of dependent reads and one transaction per day. */
 const CONCURRENCY = 4;
 
 /**
- * Writes a run mark per date; a mark that cannot be written is logged, never fails the charge (the
- * money moved; the run report then shows the project pending until a repeat marks it).
+ * Writes the batch's run marks together once its projects are done (a few requests, not one put per
+ * project and date); marks that cannot be written are logged, never fail a charge (the money moved;
+ * the run report then shows the projects pending until a repeat marks them).
  */
-async function runMarks(dates: Set<string>, mark: (date: string) => Promise<void>): Promise<void> {
-  await Promise.all([...dates].map(async (d) => {
-    try {
-      await mark(d);
-    } catch (e) {
-      logger.warn('billing run mark not written', { date: d, error: e instanceof Error ? e.message : String(e) });
-    }
-  }));
+async function writeRunMarks(ctx: ReturnType<typeof storeContext>, marks: RunMark[]): Promise<void> {
+  if (marks.length === 0) return;
+  try {
+    await recordRunMarks(ctx, marks);
+  } catch (e) {
+    logger.warn('billing run marks not written', { marks: marks.length, dates: [...new Set(marks.map((m) => m.date))], error: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 /** Charges a batch of charge messages (the undecorated `handler`). */
@@ -60,6 +60,7 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
     }
   }
 
+  const marks: RunMark[] = [];
   const work = [...byProject];
   const worker = async (): Promise<void> => {
     for (let next = work.shift(); next; next = work.shift()) {
@@ -73,11 +74,13 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
           days = result.days.length;
           if (days > 0) logger.info('charged', { projectId, through, days });
           metrics.addMetric('DaysCharged', MetricUnit.Count, days);
-          // A month whose last day this charged gets its statement. A repeat or a redelivery charges
-          // nothing and looks too (a statement a crash left unmade is made then); an ordinary night reads
-          // nothing more.
-          const closesMonth = days === 0 || result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
-          const statements = closesMonth ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
+          // The charge of a month's last day made its statement in the same transaction. When it could
+          // not (a grant expired with that day, or months behind) the month is closed now; a repeat or a
+          // redelivery charges nothing and looks too (a statement a crash left unmade is made then).
+          // An ordinary night reads nothing more.
+          const closedLastDay = result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
+          const later = days === 0 || (closedLastDay && result.monthDue) ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
+          const statements = [...result.statements, ...later];
           if (statements.length > 0) logger.info('statements made', { projectId, months: statements.map((s) => s.month) });
           metrics.addMetric('StatementsMade', MetricUnit.Count, statements.length);
         } catch (e) {
@@ -87,7 +90,7 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
           through = date;
         }
         // Each run this batch served learns the project is done with it (GET /admin/billing-runs/{date}).
-        await runMarks(dates, (d) => (d <= through ? recordRunCharged(ctx, d, projectId, days) : Promise.resolve()));
+        for (const d of dates) if (d <= through) marks.push({ date: d, projectId, charged: { days } });
         metrics.addMetric('ProjectsCharged', MetricUnit.Count, 1);
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
@@ -100,12 +103,13 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
         } else {
           logger.error('charge failed', { projectId, date, error });
         }
-        await runMarks(dates, (d) => recordRunFailed(ctx, d, projectId, error));
+        for (const d of dates) marks.push({ date: d, projectId, failed: { error } });
         failed.push(...messageIds);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
+  await writeRunMarks(ctx, marks);
   metrics.addMetric('ChargeMessagesFailed', MetricUnit.Count, failed.length);
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

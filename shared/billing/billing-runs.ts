@@ -43,5 +43,5 @@ export async function billingRunOf(ctx: Pick<StoreContext, 'doc' | 'tables'>, da
   };
 }
 
-/** The charge-day worker's marks for GET /admin/billing-runs/{date}: charged through a day, or its last failure. */
-export { recordCharged as recordRunCharged, recordFailed as recordRunFailed } from '../store/billing-runs';
+/** The charge-day worker's marks for GET /admin/billing-runs/{date}: charged through a day, or its last failure, a batch's together. */
+export { recordMarks as recordRunMarks, type RunMark } from '../store/billing-runs';

@@ -25,10 +25,15 @@
  * its own, conditioned on the version like the day's, so a crash between the two is finished by the
  * next run and a repeat expires nothing twice.
  *
+ * A month's last day carries the month's statement (./statements.ts): its put, statement.ready and the
+ * project's statementsThrough in the day's transaction, its reads beside the day's (two items of the
+ * room, see dayLineRoom). Not when a grant expires with the day: the statement must hold that expiry,
+ * so the charge-day handler closes the month after it (closeMonths), as it does for months behind.
+ *
  * After the last day, runway.low is decided on the forecast (./alerts.ts).
- * After each day, and after a run that found nothing left to charge (a retry after a crash), the
+ * After the last day, and after a run that found nothing left to charge (a retry after a crash), the
  * usage report's aggregates of the closed days are written, outside the money transaction
- * (./usage-aggregates.ts: a recount, idempotent).
+ * (./usage-aggregates.ts: a recount, idempotent), from the telecom counts the days' charges read.
  */
 import { addDays, billingDayOf, type BillingDay } from '../domain/billing-days';
 import { endOfDay } from '../domain/day-bounds';
@@ -44,13 +49,17 @@ import type { StoreContext } from '../store/context';
 import { ledgerPut, ledgerRef } from '../store/ledger';
 import { eventSeqSet, eventWrites } from '../store/events';
 import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem, plansOf, type ProjectItem } from '../store/projects';
-import { readTelecom, telecomUnchanged } from '../store/telecom';
+import { readTelecom, telecomItemOf, telecomUnchanged, type TelecomItem } from '../store/telecom';
+import { statementPut } from '../store/statements';
+import { countsOfTelecom, type TelecomCounts } from '../store/usage-aggregates';
 import { readTimeline, snapshotPut } from '../store/timeline';
 import { MAX_TRANSACTION_ITEMS } from '../store/transactions';
 import { evaluateRunway } from './alerts';
 import { moveBalance, topupFor } from './money-move';
 import { projectPricesOn } from './prices';
 import { aggregateClosedDays } from './usage-aggregates';
+import { monthClosedBy, monthDue, readMonthClose, statementSet, statementWithDay, type MonthCloseReads } from './statements';
+import type { Month, Statement } from '../domain/statement';
 
 /**
  * Items of a day's transaction besides the product, number and discount lines and the alert events:
@@ -58,12 +67,18 @@ import { aggregateClosedDays } from './usage-aggregates';
  */
 const FIXED_ITEMS = 6;
 
+/** Items the month's statement adds to the transaction of its last day: the statement and its statement.ready event. */
+const STATEMENT_ITEMS = 2;
+
 /** Grants expired per transaction: three items each (record, ledger line, event) beside the project's and the alerts'. */
 const EXPIRIES_PER_WRITE = 25;
 
-/** The product, number and discount lines a day's transaction has room for, beside the events it may write. */
-export function dayLineRoom(rules: AlertRules): number {
-  return MAX_TRANSACTION_ITEMS - FIXED_ITEMS - eventRoom(rules, 0);
+/**
+ * The product, number and discount lines a day's transaction has room for, beside the events it may
+ * write and (`withStatement`, a month's last day) the month's statement.
+ */
+export function dayLineRoom(rules: AlertRules, withStatement = false): number {
+  return MAX_TRANSACTION_ITEMS - FIXED_ITEMS - eventRoom(rules, 0) - (withStatement ? STATEMENT_ITEMS : 0);
 }
 
 export interface DayCharged {
@@ -80,10 +95,14 @@ export interface ChargeResult {
   chargedThrough: BillingDay;
   /** The days this call charged (empty when there was nothing to do). */
   days: DayCharged[];
+  /** The statements made in the transactions of their months' last days. */
+  statements: Statement[];
+  /** A month whose last day is charged still has no statement (for closeMonths to make). */
+  monthDue: boolean;
 }
 
 /** One commit: the project after it, and the day it charged (null: nothing left to charge, or `expired` grants). */
-interface Step { after: ProjectItem; day: DayCharged | null; expired?: number }
+interface Step { after: ProjectItem; day: DayCharged | null; expired?: number; telecom?: TelecomCounts | null; statement?: Statement }
 
 /** The expiry of the grants whose last day is closed (at most EXPIRIES_PER_WRITE), or null when there are none. */
 function expiryCommit(ctx: StoreContext, project: ProjectItem, attemptId: string): Commit<Step> | null {
@@ -117,9 +136,15 @@ function expiryCommit(ctx: StoreContext, project: ProjectItem, attemptId: string
  */
 export async function chargeThrough(ctx: StoreContext, projectId: string, date: BillingDay): Promise<ChargeResult> {
   const days: DayCharged[] = [];
+  const statements: Statement[] = [];
+  // The telecom counts each charged day read (its item is frozen once the day is closed): the usage aggregates reuse them.
+  const telecomOf = new Map<BillingDay, TelecomCounts | null>();
+  // The project as the last commit left it (afterBalanceUpdate: exact): the next step's first round
+  // builds on it instead of reading it again; a stale one is cancelled on the version and read afresh.
+  let known: ProjectItem | undefined;
   for (;;) {
-    const step = await optimisticCommit<Step>(ctx.doc, `charging ${projectId}`, async ({ attemptId }) => {
-      const project = await getProjectItem(ctx, projectId);
+    const step = await optimisticCommit<Step>(ctx.doc, `charging ${projectId}`, async ({ round, attemptId }) => {
+      const project = round === 0 && known ? known : await getProjectItem(ctx, projectId);
       // Grants whose last day is closed leave first: right after that day's charge, before the next.
       const expiry = expiryCommit(ctx, project, attemptId);
       if (expiry) return expiry;
@@ -128,16 +153,18 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       if (project.chargedThrough >= last) return { done: { after: project, day: null } };
 
       const day = addDays(project.chargedThrough, 1);
-      const [read, telecom, prices] = await Promise.all([
+      // The month's last day: its statement rides in the day's transaction, its reads beside the day's.
+      const closes = monthClosedBy(project, day);
+      const [read, { telecom, month }, prices] = await Promise.all([
         readTimeline(ctx, projectId, { untilMs: endOfDay(day, ctx.zone), sessionsFrom: addDays(day, -29), sessionsTo: day }),
-        readTelecom(ctx, projectId, day),
+        telecomAndMonth(ctx, project, day, closes),
         // The day is priced by the version in force on it of the plan the project is on during it.
         projectPricesOn(ctx, plansOf(project), day),
       ]);
       const telecomTotal = telecom?.total ?? 0;
       const telecomLine = telecomDailyLine(day, telecomTotal);
       const rules = alertRulesOf(project);
-      const lines = [...closingLines(read.timeline, prices, day, dayLineRoom(rules)), telecomLine];
+      const lines = [...closingLines(read.timeline, prices, day, dayLineRoom(rules, closes !== null)), telecomLine];
       const delta = chargeTotal(lines);
       // The day's charge is paid from the grants of its days first (what is charged: -delta).
       const drawn = drawCharge(grantsOf(project), -delta, day);
@@ -145,12 +172,18 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       const moved0 = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}) });
       const topup = topupFor(ctx, project, moved0.balance, moved0.version);
       const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
+      // The month's statement, unless a grant expires with the day: that expiry is dated the day and
+      // committed after this transaction, so the statement must wait for it (closeMonths makes it then).
+      const statement = closes && month && expiredBy(grantsOf(moved), day).length === 0
+        ? await statementWithDay(ctx, project, closes, month, { lines, drawn: drawn.total }) : null;
+      const stated = statement ? statementSet(statement) : { set: [], values: {}, after: {} };
       const createdAt = utcIso(ctx.now());
       const charged: DayCharged = { date: day, amount: costOf(lines), lines, telecomTotal, balance: moved.balance };
       const events = eventWrites(ctx, project, [
         draft('day.charged', { date: day, amount: charged.amount, telecomTotal, balance: moved.balance }, `day#${day}`),
         ...balanceDrafts(project, moved, rules, moved.version),
         ...topup.drafts,
+        ...(statement ? [draft('statement.ready', { month: statement.month, closingBalance: statement.closingBalance }, `statement#${statement.month}`)] : []),
       ], createdAt);
       const seq = eventSeqSet(events);
       const draws: DrawsByDay = new Map();
@@ -160,25 +193,43 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
           ...lines.map((line) => ledgerPut(ctx, projectId, line, createdAt, line === telecomLine ? attemptId : undefined)),
           telecomUnchanged(ctx, projectId, day, telecom),
           balanceUpdate(ctx.tables.projects, project, delta, {
-            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set],
-            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
+            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set, ...stated.set],
+            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values, ...stated.values },
           }),
           ...drawsAdds(ctx, projectId, draws),
           // The changes read end with the day, so the fold is the state as of its end.
           snapshotPut(ctx, projectId, day, foldChanges(read.base?.state ?? emptySnapshot(), read.changes)),
+          ...(statement ? [statementPut(ctx, statement, createdAt, attemptId)] : []),
           ...events.puts,
         ],
         receipt: ledgerRef(ctx, projectId, telecomLine),
-        result: { after: { ...moved, eventSeq: events.eventSeq }, day: charged },
+        result: {
+          after: { ...moved, eventSeq: events.eventSeq, ...stated.after }, day: charged,
+          telecom: telecom ? countsOfTelecom(day, telecom) : null, ...(statement ? { statement } : {}),
+        },
       };
     });
+    known = step.after;
     if (step.expired) continue;
     if (!step.day) {
       // Once, after the last day: it writes every closed day after its mark (one mark read a night).
-      await aggregateClosedDays(ctx, step.after, days[0]?.date);
+      await aggregateClosedDays(ctx, step.after, days[0]?.date, telecomOf);
       await evaluateRunway(ctx, projectId, step.after);
-      return { projectId, chargedThrough: step.after.chargedThrough, days };
+      return { projectId, chargedThrough: step.after.chargedThrough, days, statements, monthDue: monthDue(step.after) };
     }
     days.push(step.day);
+    telecomOf.set(step.day.date, step.telecom ?? null);
+    if (step.statement) statements.push(step.statement);
   }
+}
+
+/**
+ * The day's telecom item, and on a month's last day (`closes`) the reads of the month's statement,
+ * whose query of the month's telecom items holds the day's: one request, not two.
+ */
+async function telecomAndMonth(ctx: StoreContext, project: ProjectItem, day: BillingDay, closes: Month | null): Promise<{ telecom: TelecomItem | null; month: MonthCloseReads | null }> {
+  if (!closes) return { telecom: await readTelecom(ctx, project.projectId, day), month: null };
+  const month = await readMonthClose(ctx, project, closes);
+  const item = month.telecomDays.get(day);
+  return { telecom: item ? telecomItemOf(item) : null, month };
 }

@@ -1,13 +1,17 @@
 /**
- * Monthly statements (docs/api.md "Statements"): the month's close, made by the nightly run once the
- * month's last day is charged, and the reads behind the routes.
+ * Monthly statements (docs/api.md "Statements"): the month's close, made by the nightly run when it
+ * charges the month's last day, and the reads behind the routes.
  *
  * A month is closed in ONE transaction: the statement's put (`attribute_not_exists`), its
  * `statement.ready` event, and the project item's `statementsThrough` and event count, conditioned on
- * the version read. A second night, a redelivered message or two runs at once: the loser is cancelled
- * on the version (or the put), reads again, finds the month made and does nothing. A run that died
- * after charging the last day but before the statement leaves its message to SQS, whose redelivery
- * (or the next night) makes it.
+ * the version read. Usually that transaction is the charge of the month's last day itself
+ * (charge-through.ts, with monthClosedBy, readMonthClose, statementWithDay): no second transaction, no
+ * second read of the project, and no state in which the day is charged but the month not stated.
+ * closeMonths makes it in a transaction of its own when the charge could not: a grant expiring with
+ * the last day (its expiry, dated that day, commits after the charge), or months behind. A second
+ * night, a redelivered message or two runs at once: the loser is cancelled on the version (or the
+ * put), reads again, finds the month made and does nothing. A run that died after charging the last
+ * day but before such a close leaves its message to SQS, whose redelivery (or the next night) makes it.
  *
  * What closing a month reads, whatever the project's size: the project item, the previous statement,
  * the month's ledger entries (a few lines per day, never one per event), the days' telecom counters
@@ -30,7 +34,9 @@ import { readVersionItem } from '../store/plans';
 import { planFor } from './prices';
 import { getProjectItem, plansOf, type ProjectItem } from '../store/projects';
 import { findStatement, listStatementSummaries, readLedgerRange, statementPut, statementRef } from '../store/statements';
-import { readTelecomKinds } from '../store/telecom';
+import { kindsOfItems, readTelecomDays, readTelecomKinds } from '../store/telecom';
+import type { LedgerEntry } from '../domain/ledger';
+import type { Money } from '../domain/money';
 
 /** Months closed per call at most: a project years behind catches up a year a night. */
 export const MAX_MONTHS_PER_CALL = 12;
@@ -130,6 +136,65 @@ export async function statementOf(ctx: StoreContext, project: ProjectItem, month
 }
 
 /**
+ * The month the charge of `day` closes and may state in its own transaction: `day` is the last day
+ * of the month whose statement is due next. Null otherwise (an ordinary day, or months behind: those
+ * are closeMonths' to make, oldest first).
+ */
+export function monthClosedBy(project: Pick<ProjectItem, 'statementsThrough' | 'billingStartDate'>, day: BillingDay): Month | null {
+  const month = nextStatementMonth(project);
+  return day === lastDayOf(month) ? month : null;
+}
+
+/** What the statement of a month made by the charge of its last day reads, beside that charge's own reads. */
+export interface MonthCloseReads {
+  /** The month's entries booked so far (the day's charge not yet: it is the transaction being built). */
+  entries: MonthReads['entries'];
+  /** The month's telecom items by day, the last day's included (the charge's own read of it). */
+  telecomDays: Map<BillingDay, Record<string, unknown>>;
+  drawn: MonthReads['drawn'];
+  previous: Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null;
+}
+
+/** The reads of the month's statement (see MonthCloseReads), each one request, all at once. */
+export async function readMonthClose(ctx: StoreContext, project: ProjectItem, month: Month): Promise<MonthCloseReads> {
+  const from = readFromOf(project, month);
+  const to = lastDayOf(month);
+  const [entries, telecomDays, drawn, previous] = await Promise.all([
+    readLedgerRange(ctx, project.projectId, from, to),
+    readTelecomDays(ctx, project.projectId, from, to),
+    // A project never granted credit has no draws to read (grantSeq counts every grant made).
+    project.grantSeq ? readCreditsDrawn(ctx, project.projectId, from, to) : Promise.resolve({ total: 0, byGrant: new Map<string, Money>() }),
+    previousOf(ctx, project),
+  ]);
+  return { entries, telecomDays, drawn, previous };
+}
+
+/**
+ * The statement of `month` with the charge of its last day in it: `lines` that charge's ledger lines,
+ * `drawn` what its grants paid of it. Equal to what closeMonths makes once that charge is committed.
+ */
+export function statementWithDay(ctx: StoreContext, project: ProjectItem, month: Month, reads: MonthCloseReads, day: { lines: readonly LedgerEntry[]; drawn: Money }): Promise<Statement> {
+  return statementOf(ctx, project, month, reads.previous, {
+    entries: [...reads.entries, ...day.lines],
+    telecomByKind: kindsOfItems(reads.telecomDays.values()),
+    drawn: { total: reads.drawn.total + day.drawn, byGrant: reads.drawn.byGrant },
+  });
+}
+
+/** The closing the previous statement left: on the project item, or (a statement made before it was kept there) the statement. */
+function previousOf(ctx: StoreContext, project: ProjectItem): Promise<Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null> {
+  if (!project.statementsThrough) return Promise.resolve(null);
+  if (project.statementClosing) return Promise.resolve({ closingBalance: project.statementClosing.balance, closingCreditBalance: project.statementClosing.credit });
+  return findStatement(ctx, project.projectId, project.statementsThrough);
+}
+
+/** The project's side of a statement: the month stated through and its closing, for the next one's opening. */
+export function statementSet(s: Statement): { set: string[]; values: Record<string, unknown>; after: Pick<ProjectItem, 'statementsThrough' | 'statementClosing'> } {
+  const closing = { balance: s.closingBalance, credit: s.closingCreditBalance };
+  return { set: ['statementsThrough = :month', 'statementClosing = :closing'], values: { ':month': s.month, ':closing': closing }, after: { statementsThrough: s.month, statementClosing: closing } };
+}
+
+/**
  * Makes the statement of every month of `projectId` whose last day is charged and whose statement is
  * not made yet, oldest first, each in its own transaction (see the module comment). Returns those it
  * made. `chargedThrough` (what the charge just now reached): when it is a month's last day, that
@@ -149,9 +214,7 @@ export async function closeMonths(ctx: StoreContext, projectId: string, chargedT
       if (!monthDue(project)) return { done: null };
       const month = nextStatementMonth(project);
       const reads = early && month === guess && project.statementsThrough ? await early : undefined;
-      const previous = !project.statementsThrough ? null
-        : project.statementClosing ? { closingBalance: project.statementClosing.balance, closingCreditBalance: project.statementClosing.credit }
-        : await findStatement(ctx, projectId, project.statementsThrough);
+      const previous = await previousOf(ctx, project);
       const s = await statementOf(ctx, project, month, previous, reads);
       const createdAt = nowIso(ctx);
       const events = eventWrites(ctx, project, [draft('statement.ready', { month, closingBalance: s.closingBalance }, `statement#${month}`)], createdAt);

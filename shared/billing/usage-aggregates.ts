@@ -22,7 +22,7 @@ import { logger } from '../logger';
 import type { StoreContext } from '../store/context';
 import { sleep } from '../store/transactions';
 import type { ProjectItem } from '../store/projects';
-import { advanceAggregatesMark, putAggregate, readAggregatesMark, readDayEvents, readTelecomCounts } from '../store/usage-aggregates';
+import { advanceAggregatesMark, putAggregate, readAggregatesMark, readDayEvents, readTelecomCounts, type TelecomCounts } from '../store/usage-aggregates';
 
 /**
  * Closed days aggregated by one run at most, so a run that catches up many days (a project whose
@@ -37,17 +37,20 @@ const INDEX_WAIT_MS = 250;
 
 /**
  * Writes the aggregates of the closed days after the mark, up to `project.chargedThrough`; returns
- * the days done. Without a mark yet, it starts at `closedNow` (the day this run has just closed: a
+ * the days done. `known`: the telecom counts of days this run charged (null: no item), as the charge read them. Without a mark yet, it starts at `closedNow` (the day this run has just closed: a
  * new project's first day) or else at the last closed day: a project closed before aggregates
  * existed is not read back through its whole history in one night; its older days are answered from
  * their events.
  */
-export async function aggregateClosedDays(ctx: StoreContext, project: Pick<ProjectItem, 'projectId' | 'chargedThrough'>, closedNow?: BillingDay): Promise<BillingDay[]> {
+export async function aggregateClosedDays(ctx: StoreContext, project: Pick<ProjectItem, 'projectId' | 'chargedThrough'>, closedNow?: BillingDay,
+  known: ReadonlyMap<BillingDay, TelecomCounts | null> = new Map()): Promise<BillingDay[]> {
   const { projectId, chargedThrough } = project;
   const mark = await readAggregatesMark(ctx, projectId);
   const done: BillingDay[] = [];
   for (let day = mark === null ? closedNow ?? chargedThrough : addDays(mark, 1); day <= chargedThrough && done.length < MAX_AGGREGATE_DAYS_PER_RUN; day = addDays(day, 1)) {
-    const telecom = await readTelecomCounts(ctx, projectId, day);
+    // A closed day's telecom item never changes again (late events count on an open day), and the
+    // charge of the day read it and checked it unchanged at commit: its counts serve as read.
+    const telecom = known.has(day) ? known.get(day)! : await readTelecomCounts(ctx, projectId, day);
     const late = telecom?.late ?? new Map<BillingDay, number>();
     const lateEvents = [...late.values()].reduce((a, b) => a + b, 0);
     // The day's own events counted on it were all debited, so stored: fewer in the index is lag, not truth.

@@ -20,22 +20,24 @@ const BATCH = 25;
 
 type Ctx = Pick<StoreContext, 'doc' | 'tables' | 'now'>;
 
-/** Marks projects as sent to the charge queue for `date`. */
-export async function recordQueued(ctx: Ctx, date: BillingDay, projectIds: readonly string[]): Promise<void> {
-  const at = new Date(ctx.now()).toISOString();
-  for (let i = 0; i < projectIds.length; i += BATCH) {
+/** Puts `items` in the Projects table, BATCH a request; unprocessed items (throttling) are sent again until none is left. */
+async function putBatches(ctx: Ctx, items: readonly Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH) {
     let requests: Record<string, unknown[]> | undefined = {
-      [ctx.tables.projects]: projectIds.slice(i, i + BATCH).map((projectId) => ({
-        PutRequest: { Item: { pk: runKey(date), sk: `queued#${projectId}`, projectId, at } },
-      })),
+      [ctx.tables.projects]: items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } })),
     };
-    // Unprocessed items (throttling) are sent again until none is left.
     for (let attempt = 0; requests && Object.keys(requests).length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
       const out = await ctx.doc.send(new BatchWriteCommand({ RequestItems: requests as never }));
       requests = out.UnprocessedItems as Record<string, unknown[]> | undefined;
     }
   }
+}
+
+/** Marks projects as sent to the charge queue for `date`. */
+export async function recordQueued(ctx: Ctx, date: BillingDay, projectIds: readonly string[]): Promise<void> {
+  const at = new Date(ctx.now()).toISOString();
+  await putBatches(ctx, projectIds.map((projectId) => ({ pk: runKey(date), sk: `queued#${projectId}`, projectId, at })));
 }
 
 /** Marks the fan-out for `date` as having read every shard (`projects`: how many this last pass sent). */
@@ -46,20 +48,31 @@ export async function recordFanOutDone(ctx: Ctx, date: BillingDay, projects: num
   }));
 }
 
-/** Marks a project charged through `date`. */
-export async function recordCharged(ctx: Ctx, date: BillingDay, projectId: string, days: number): Promise<void> {
-  await ctx.doc.send(new PutCommand({
-    TableName: ctx.tables.projects,
-    Item: { pk: runKey(date), sk: `charged#${projectId}`, projectId, days, at: new Date(ctx.now()).toISOString() },
-  }));
+/** A charge-day worker's mark: a project charged through `date` (`days` charged), or its last failed attempt. */
+export type RunMark =
+  | { date: BillingDay; projectId: string; charged: { days: number } }
+  | { date: BillingDay; projectId: string; failed: { error: string } };
+
+function markItem(mark: RunMark, at: string): Record<string, unknown> {
+  const { date, projectId } = mark;
+  return 'charged' in mark
+    ? { pk: runKey(date), sk: `charged#${projectId}`, projectId, days: mark.charged.days, at }
+    : { pk: runKey(date), sk: `failed#${projectId}`, projectId, error: mark.failed.error.slice(0, 500), at };
 }
 
-/** Records the last failed charge attempt of a project for `date` (a later success outranks it). */
-export async function recordFailed(ctx: Ctx, date: BillingDay, projectId: string, error: string): Promise<void> {
-  await ctx.doc.send(new PutCommand({
-    TableName: ctx.tables.projects,
-    Item: { pk: runKey(date), sk: `failed#${projectId}`, projectId, error: error.slice(0, 500), at: new Date(ctx.now()).toISOString() },
-  }));
+/**
+ * Writes the marks of a batch of charges together, BATCH a request: plain puts of distinct items (a
+ * project's charged and failed marks are two items), so batching them changes nothing they say.
+ */
+export async function recordMarks(ctx: Ctx, marks: readonly RunMark[]): Promise<void> {
+  const at = new Date(ctx.now()).toISOString();
+  // One request may not name an item twice: a mark repeated in the batch is written once.
+  const items = new Map<string, Record<string, unknown>>();
+  for (const m of marks) {
+    const item = markItem(m, at);
+    items.set(`${String(item.pk)}|${String(item.sk)}`, item);
+  }
+  await putBatches(ctx, [...items.values()]);
 }
 
 export interface BillingRunFacts {

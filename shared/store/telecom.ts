@@ -14,13 +14,24 @@ import { keys } from './keys';
 import { readDayItems, readDayItemsAfter } from './day-items';
 import { withRetries, type TransactItem } from './transactions';
 
-/** A day's running total as read: absent until the first event of the day is debited. */
-export interface TelecomItem { total: Money; events?: number }
+/**
+ * A day's running total as read: absent until the first event of the day is debited. `late`: the
+ * late events counted on the day, by their own day (see telecomAdd), for the close's usage aggregates.
+ */
+export interface TelecomItem { total: Money; events?: number; late?: Map<BillingDay, number> }
+
+/** A stored telecom item as read (see TelecomItem). */
+export function telecomItemOf(item: Record<string, unknown>): TelecomItem {
+  const late = new Map<BillingDay, number>();
+  for (const name of Object.keys(item)) {
+    if (name.startsWith(LATE_ATTRIBUTE_PREFIX)) late.set(name.slice(LATE_ATTRIBUTE_PREFIX.length), Number(item[name]));
+  }
+  return { total: Number(item.total ?? 0), ...(item.events !== undefined ? { events: Number(item.events) } : {}), late };
+}
 
 export async function readTelecom(ctx: StoreContext, projectId: string, day: BillingDay): Promise<TelecomItem | null> {
   const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.telecom(projectId, day), ConsistentRead: true })));
-  if (!out.Item) return null;
-  return { total: Number(out.Item.total ?? 0), ...(out.Item.events !== undefined ? { events: Number(out.Item.events) } : {}) };
+  return out.Item ? telecomItemOf(out.Item) : null;
 }
 
 /** A ConditionCheck that the day's total is still what was read (or still absent). */
@@ -112,7 +123,17 @@ export function telecomAdd(ctx: StoreContext, projectId: string, day: BillingDay
  * most 31 small items, whatever the number of events).
  */
 export async function readTelecomKinds(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, from: BillingDay, to: BillingDay): Promise<Map<UsageKind, KindAdd>> {
+  return kindsOfItems(await readDayItems(ctx, projectId, keys.telecom, from, to));
+}
+
+/** The telecom items of the days `from`..`to` (strongly consistent), by day, in one query. */
+export async function readTelecomDays(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, from: BillingDay, to: BillingDay): Promise<Map<BillingDay, Record<string, unknown>>> {
   const items = await readDayItems(ctx, projectId, keys.telecom, from, to);
+  return new Map(items.map((i) => [String(i.sk).slice(keys.telecomPrefix.length), i]));
+}
+
+/** The per-kind counters of telecom items, summed. */
+export function kindsOfItems(items: Iterable<Record<string, unknown>>): Map<UsageKind, KindAdd> {
   const out = new Map<UsageKind, KindAdd>();
   for (const item of items) {
     for (const kind of UsageKind.options) {

@@ -17,7 +17,7 @@ import type { StoreContext } from './context';
 import { readDayItems, readDayItemsAfter } from './day-items';
 import { keys } from './keys';
 import { projectionOf, readAll } from './pager';
-import { LATE_ATTRIBUTE_PREFIX } from './telecom';
+import { telecomItemOf, type TelecomItem } from './telecom';
 import { isConditionFailed, withRetries } from './transactions';
 import { USAGE_TIME_INDEX } from './usage';
 
@@ -95,12 +95,13 @@ export async function advanceAggregatesMark(ctx: Pick<StoreContext, 'doc' | 'tab
 /** A telecom item's events and its late events by their own day. */
 export interface TelecomCounts { day: BillingDay; events: number | null; late: Map<BillingDay, number> }
 
+/** The counts of a telecom item as read (store/telecom.ts): what the charge of its day read serves here too. */
+export function countsOfTelecom(day: BillingDay, telecom: TelecomItem): TelecomCounts {
+  return { day, events: telecom.events ?? null, late: telecom.late ?? new Map() };
+}
+
 function countsOf(day: BillingDay, item: Record<string, unknown>): TelecomCounts {
-  const late = new Map<BillingDay, number>();
-  for (const name of Object.keys(item)) {
-    if (name.startsWith(LATE_ATTRIBUTE_PREFIX)) late.set(name.slice(LATE_ATTRIBUTE_PREFIX.length), Number(item[name]));
-  }
-  return { day, events: item.events === undefined ? null : Number(item.events), late };
+  return countsOfTelecom(day, telecomItemOf(item));
 }
 
 /** A day's telecom counts (strongly consistent); null when nothing was debited on it. */

@@ -4,24 +4,48 @@
  * `statement.ready` in the same transaction; every figure ties out with the ledger; telecom by kind
  * comes from the days' counters; late events land in the month they are counted in.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as createCredit } from '../../functions/api/create-credit';
 import { handler as chargeDay } from '../../functions/billing/charge-day';
 import { debitProject } from '../../shared/billing/debit-usage';
 import { storeUsage } from '../../shared/billing/ingest-usage';
 import { recordPayment } from '../../shared/billing/payments';
-import { closeMonths, getStatement, listStatements } from '../../shared/billing/statements';
+import { closeMonths, getStatement, listStatements, statementOf } from '../../shared/billing/statements';
 import { DEFAULT_PLAN } from '../../shared/domain/default-plan';
 import { raterFor } from '../../shared/domain/rating';
 import { vatIncluded } from '../../shared/domain/statement';
 import type { UsageEvent } from '../../shared/domain/usage';
 import { storeContext } from '../../shared/store/context';
 import { usageItemOf } from '../../shared/store/usage';
+import { setRuntime } from '../../shared/runtime';
 import { billingEnv, change, ledgerOf, newProject, number, product, project, sqsEvent } from '../support/billing';
 import { projectEvents } from '../support/events';
+import { faultyDoc, hardFailure, timeout, type Injection, type SentCommand } from '../support/faulty-doc';
+import { ADMIN, call } from '../support/http';
 
 let env: Awaited<ReturnType<typeof billingEnv>>;
-beforeAll(async () => { env = await billingEnv('2026-03-10T10:00:00Z'); });
+/** One armed fault: the first command that matches gets it, then the rule disarms. */
+let armed: { match: (cmd: SentCommand) => boolean; fault: Injection; fired: SentCommand[] } | undefined;
+beforeAll(async () => {
+  env = await billingEnv('2026-03-10T10:00:00Z');
+  setRuntime({
+    doc: faultyDoc(env.doc, (cmd) => {
+      if (!armed || armed.fired.length > 0 || !armed.match(cmd)) return undefined;
+      armed.fired.push(cmd);
+      return armed.fault;
+    }),
+  });
+});
+beforeEach(() => { armed = undefined; });
+function arm(match: (cmd: SentCommand) => boolean, fault: Injection) {
+  armed = { match, fault, fired: [] };
+  return armed;
+}
 const ctx = () => storeContext();
+/** The keys a TransactWrite writes or checks. */
+const txKeys = (cmd: SentCommand): string[] => ((cmd.input.TransactItems ?? []) as Record<string, { Key?: { sk?: string }; Item?: { sk?: string } }>[])
+  .flatMap((i) => Object.values(i).map((op) => String(op.Key?.sk ?? op.Item?.sk)));
+const writes = (cmd: SentCommand, sk: string) => cmd.name === 'TransactWriteCommand' && txKeys(cmd).includes(sk);
 
 let seq = 0;
 /** Events of every kind through the real ingest and debit; returns them with their costs. */
@@ -121,6 +145,58 @@ describe('the month close', () => {
     const s = await getStatement(ctx(), id, '2026-03');
     expect(s).toMatchObject({ from: '2026-03-20', to: '2026-03-31', payments: 70_000, closingBalance: 70_000 });
     expect(s.closingBalance).toBe((await ledgerOf(id)).reduce((a, e) => a + e.amount, 0));
+  });
+
+  it("is made in the transaction of the month's last day: a lost answer of it, the same night again and a later close make it once, as the close would", async () => {
+    env.at('2026-03-20T10:00:00Z');
+    const id = await newProject({ billingStartDate: '2026-03-20' });
+    await recordPayment(ctx(), id, `pay-${id}`, 90_000);
+    await change(id, '2026-03-20T06:00:00Z', product('telephony', true, 2));
+    await use(id, [{ kind: 'sms', destination: '+380931234567', occurredAt: '2026-03-31T09:00:00Z', segments: 2 }]);
+    env.at('2026-03-31T22:10:00Z'); // 00:10 on 1 April in Kyiv
+    // The transaction of 31 March commits, then its answer is lost: the resend is cancelled by its own first send.
+    const lastDay = arm((c) => writes(c, 'telecom#2026-03-31'), { after: timeout() });
+    await night(id, '2026-03-31');
+    expect(lastDay.fired).toHaveLength(1);
+    expect(txKeys(lastDay.fired[0]!)).toEqual(expect.arrayContaining(['project', 'telecom#2026-03-31', 'statement#2026-03']));
+    await night(id, '2026-03-31');
+    expect(await closeMonths(ctx(), id)).toEqual([]);
+
+    const s = await getStatement(ctx(), id, '2026-03');
+    const ledger = await ledgerOf(id);
+    expect(s).toMatchObject({ from: '2026-03-20', to: '2026-03-31', payments: 90_000, closingBalance: ledger.reduce((a, e) => a + e.amount, 0) });
+    expect(s.charges.telecom).toEqual([{ kind: 'sms', count: 1, amount: expect.any(Number) }]);
+    // What the month's own close reads from the committed ledger gives the same statement.
+    const before = { ...(await project(id)), statementsThrough: undefined, statementClosing: undefined };
+    expect(await statementOf(ctx(), before, '2026-03', null)).toEqual(s);
+    expect((await projectEvents(id)).filter((e) => e.type === 'statement.ready').map((e) => e.data)).toEqual([{ month: '2026-03', closingBalance: s.closingBalance }]);
+    expect(await project(id)).toMatchObject({ statementsThrough: '2026-03', statementClosing: { balance: s.closingBalance, credit: 0 } });
+  });
+
+  it("waits for a grant that expires with the month's last day: a crash before the expiry leaves the month to the next run, which states it with the expiry", async () => {
+    env.at('2026-03-20T10:00:00Z');
+    const id = await newProject({ billingStartDate: '2026-03-20' });
+    await recordPayment(ctx(), id, `pay-${id}`, 90_000);
+    await change(id, '2026-03-20T06:00:00Z', product('telephony', true, 1));
+    const granted = await call(createCredit, 'POST /projects/{projectId}/credits', { auth: ADMIN, params: { projectId: id }, body: { grantId: 'march', amount: 200_000, expiresOn: '2026-03-31', description: 'March credit' } });
+    expect(granted.status).toBe(201);
+    env.at('2026-03-31T22:10:00Z');
+    const expiry = arm((c) => c.name === 'TransactWriteCommand' && JSON.stringify(c.input).includes('credit_expired#march'), { before: hardFailure() });
+    expect((await chargeDay(sqsEvent([{ projectId: id, date: '2026-03-31' }]))).batchItemFailures).toHaveLength(1);
+    expect(expiry.fired).toHaveLength(1);
+    expect((await project(id)).chargedThrough).toBe('2026-03-31');
+    expect((await listStatements(ctx(), id)).statements).toEqual([]);
+
+    await night(id, '2026-03-31'); // the redelivery: the expiry, then the statement
+    const s = await getStatement(ctx(), id, '2026-03');
+    const ledger = await ledgerOf(id);
+    const expired = ledger.filter((e) => e.type === 'credit_expired');
+    expect(expired).toEqual([expect.objectContaining({ date: '2026-03-31' })]);
+    expect(s.creditsExpired).toBe(-expired[0]!.amount);
+    expect(s.creditsExpired).toBeGreaterThan(0);
+    expect(s).toMatchObject({ closingBalance: ledger.reduce((a, e) => a + e.amount, 0), closingCreditBalance: 0 });
+    await night(id, '2026-03-31');
+    expect((await projectEvents(id)).filter((e) => e.type === 'statement.ready')).toHaveLength(1);
   });
 
   it('answers 404 for a month not yet made', async () => {
