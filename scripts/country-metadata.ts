@@ -15,25 +15,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SharedPlan } from '../shared/domain/country';
 
 /** A country's entry in libphonenumber-js's compressed metadata (version 4): positions, not names. */
 type Entry = unknown[];
 export interface MinMetadata { version: number; country_calling_codes: Record<string, string[]>; countries: Record<string, Entry>; nonGeographic?: Record<string, Entry> }
-
-/** What the lookup reads of one country sharing its calling code (shared/domain/country.ts). */
-export interface SharedPlan {
-  /** Possible lengths of a national number. */
-  lengths: number[];
-  /** Leading digits that alone tell this country (a pattern matched at the start). */
-  leading?: string;
-  /** The national number pattern (the main country's, and that of a country without leading digits). */
-  national?: string;
-  /** Number-type patterns with their possible lengths (a country without leading digits). */
-  types?: [pattern: string, lengths: number[]][];
-  /** The main country's national prefix for parsing (stripped from international numbers too) and its transform. */
-  prefix?: string;
-  transform?: string;
-}
 
 export interface CountryTable {
   version: number;

@@ -11,11 +11,17 @@
  */
 import table from './country-metadata.json';
 
-interface SharedPlan {
+/** What the lookup reads of one country sharing its calling code (written by scripts/country-metadata.ts). */
+export interface SharedPlan {
+  /** Possible lengths of a national number. */
   lengths: number[];
+  /** Leading digits that alone tell this country (a pattern matched at the start). */
   leading?: string;
+  /** The national number pattern (the main country's, and that of a country without leading digits). */
   national?: string;
+  /** Number-type patterns with their possible lengths (a country without leading digits). */
   types?: [pattern: string, lengths: number[]][];
+  /** The main country's national prefix for parsing (stripped from international numbers too) and its transform. */
   prefix?: string;
   transform?: string;
 }
