@@ -38,6 +38,12 @@ export async function grantCredit(ctx: StoreContext, projectId: string, input: G
     const effectiveOn = correctionDay(project, input.effectiveOn, todayOf(ctx));
     const expiresOn = input.expiresOn ?? null;
     if (expiresOn !== null && expiresOn < effectiveOn) throw new ValidationFailed(`expiresOn (${expiresOn}) is before effectiveOn (${effectiveOn})`);
+    // Only before a project's billing starts can a last day be at or before chargedThrough (an open
+    // effectiveOn is after it otherwise): such a grant could pay for no day, and would stay active,
+    // counted in creditBalance, until a first night expired it.
+    if (expiresOn !== null && expiresOn <= project.chargedThrough) {
+      throw new Conflict('day_already_charged', `expiresOn (${expiresOn}) is before the project's first billing day (${project.billingStartDate}): the grant could pay for nothing`);
+    }
     const grants = grantsOf(project);
     if (grants.length >= MAX_ACTIVE_GRANTS) throw new Conflict('too_many_grants', `a project has at most ${MAX_ACTIVE_GRANTS} active grants`);
     const seq = (project.grantSeq ?? 0) + 1;

@@ -233,6 +233,17 @@ describe('credit grants', () => {
     await expectBalanced(p, costs(sms) + costs(later));
   });
 
+  it('a grant whose last day is before the project\'s billing starts is refused (409) and stores nothing', async () => {
+    const p = await newProject({ billingStartDate: '2026-03-12', balance: 1000 });
+    const refused = await grant(p, { grantId: 'never', amount: 100, effectiveOn: '2026-03-10', expiresOn: '2026-03-11', description: 'x' });
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'day_already_charged']);
+    expect(await grantsOfApi(p)).toEqual([]);
+    expect((await project(p)).balance).toBe(1000);
+    const first = await grant(p, { grantId: 'first-day', amount: 100, effectiveOn: '2026-03-10', expiresOn: '2026-03-12', description: 'x' });
+    expect(first.status).toBe(201);
+    expect(await creditBalance(p)).toBe(100);
+  });
+
   it('a grant pays only for its days: not before effectiveOn; dates are checked (400, 409) and 50 active at most', async () => {
     const p = await newProject({ billingStartDate: '2026-03-01', balance: 10_000 });
     await chargeThrough(ctx(), p, '2026-03-05');

@@ -164,6 +164,13 @@ export class Grant extends Step {
     const body = { grantId, amount: this.amount, effectiveOn, ...(expiresOn ? { expiresOn } : {}), description };
     const send = () => w.http(createCredit, route, { params: { projectId: p.projectId }, body });
     const r = await send();
+    if (expiresOn !== null && expiresOn <= p.chargedThrough) {
+      // Possible only before billing starts: a grant for no billing day.
+      statusIn(r, [409], `${route} ending before billing starts`);
+      codeIs(r, 'day_already_charged', route);
+      creditTally.refused++;
+      return;
+    }
     const active = p.grants.filter((g) => g.ended === null).length;
     if (active >= 50) { statusIn(r, [409, 201, 200], route); return; } // the model cannot tell used grants apart: never reached in a run
     statusIn(r, r.ambiguous ? [201, 200] : [201], route);
