@@ -3,5 +3,5 @@ import { createWebhook } from '../../shared/billing/create-webhook';
 import { created, httpRoute } from '../../shared/http/route';
 import { storeContext } from '../../shared/composition/api';
 
-export const handler = httpRoute('POST /projects/{projectId}/webhooks').handler(async ({ params, body }) =>
-  created(await createWebhook(storeContext(), params.projectId, body)));
+export const handler = httpRoute('POST /projects/{projectId}/webhooks').handler(async ({ params, body, headers }) =>
+  created(await createWebhook(storeContext(), params.projectId, body, headers['idempotency-key'])));

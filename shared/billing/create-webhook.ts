@@ -2,7 +2,7 @@
  * Making a webhook endpoint: its secret is made here, sealed (KMS on AWS) before it is stored, and
  * answered this once.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { config } from '../config';
 import { newWebhookSecret } from '../delivery/signature';
 import { Conflict, ValidationFailed } from '../domain/errors';
@@ -13,7 +13,7 @@ import { nowIso, type StoreContext } from '../store/context';
 import { keys } from '../store/keys';
 import { getProjectItem } from '../store/projects';
 import { optimisticCommit } from '../store/commit';
-import { listWebhookItems, readWebhooksRev, secretContext, webhookCreateItems, type WebhookItem } from '../store/webhooks';
+import { getWebhookItem, listWebhookItems, readWebhooksRev, secretContext, webhookCreateItems, type WebhookItem } from '../store/webhooks';
 import { MAX_WEBHOOKS, viewOf, type WebhookView } from './webhooks';
 // Links the KMS secret box into the function that seals secrets.
 import '../aws/kms-secret-box';
@@ -23,18 +23,25 @@ import '../aws/kms-secret-box';
  * resolves to is checked at each delivery, where it counts. The secret is made here, sealed before it
  * is stored, and answered this once.
  */
-export async function createWebhook(ctx: StoreContext, projectId: string, input: { url: string; types?: EventType[]; description?: string }): Promise<WebhookView & { secret: string }> {
+export async function createWebhook(ctx: StoreContext, projectId: string, input: { url: string; types?: EventType[]; description?: string }, idempotencyKey?: string): Promise<WebhookView & { secret: string }> {
   await getProjectItem(ctx, projectId);
   const url = checkWebhookUrl(input.url, { allowLoopbackHttp: config().WEBHOOK_ALLOW_LOOPBACK });
   if (!url.ok) throw new ValidationFailed(`url ${url.problems.join('; ')}`, url.problems.map((message) => ({ path: 'url', message })));
-  const webhookId = `wh_${randomBytes(12).toString('base64url')}`;
+  // With an Idempotency-Key the id is the key's: a retry whose first try committed but lost its answer
+  // (the route layer then gives the key back) finds that endpoint instead of making a second one.
+  const webhookId = idempotencyKey === undefined ? `wh_${randomBytes(12).toString('base64url')}` : webhookIdOf(projectId, idempotencyKey);
+  const types = input.types ? [...new Set(input.types)] : null;
   const secret = newWebhookSecret();
   const sealedSecret = await runtime().secrets.seal(secret, secretContext({ projectId, webhookId }));
   // Decided on the count and the revision read; a create that committed meanwhile moved the revision,
   // so this one decides again on the new count (the limit is exact under concurrent creates). The
   // revision is read before the webhooks, never beside them: read in parallel, a create committing
   // between the two reads showed its new revision with the old count, and an 11th webhook got through.
-  return optimisticCommit(ctx.doc, `creating a webhook of project ${projectId}`, async ({ attemptId }) => {
+  return optimisticCommit<WebhookView & { secret: string }>(ctx.doc, `creating a webhook of project ${projectId}`, async ({ attemptId }) => {
+    if (idempotencyKey !== undefined) {
+      const seen = await getWebhookItem(ctx, projectId, webhookId);
+      if (seen) return { done: await madeBefore(seen, url.href, types, input.description) };
+    }
     const rev = await readWebhooksRev(ctx, projectId);
     const [project, existing] = await Promise.all([getProjectItem(ctx, projectId), listWebhookItems(ctx, projectId)]);
     if (existing.length >= MAX_WEBHOOKS) throw new Conflict('too_many_webhooks', `a project has at most ${MAX_WEBHOOKS} webhooks: delete one first`);
@@ -43,7 +50,7 @@ export async function createWebhook(ctx: StoreContext, projectId: string, input:
       projectId,
       webhookId,
       url: url.href,
-      types: input.types ? [...new Set(input.types)] : null,
+      types,
       ...(input.description !== undefined ? { description: input.description } : {}),
       status: 'enabled',
       sealedSecret,
@@ -58,4 +65,16 @@ export async function createWebhook(ctx: StoreContext, projectId: string, input:
       result: { ...viewOf(item), secret },
     };
   });
+}
+
+/** The id of the endpoint an Idempotency-Key makes: the same key of the same project, the same id. */
+function webhookIdOf(projectId: string, idempotencyKey: string): string {
+  return `wh_${createHash('sha256').update(`${projectId}|${idempotencyKey}`).digest('base64url').slice(0, 16)}`;
+}
+
+/** The first answer again (the secret opened: the client may never have seen it), or 409 for other terms. */
+async function madeBefore(seen: WebhookItem, url: string, types: EventType[] | null, description: string | undefined): Promise<WebhookView & { secret: string }> {
+  const same = seen.url === url && JSON.stringify(seen.types) === JSON.stringify(types) && seen.description === description;
+  if (!same) throw new Conflict('idempotency_conflict', 'this Idempotency-Key was used for a different request');
+  return { ...viewOf(seen), secret: await runtime().secrets.open(seen.sealedSecret, secretContext(seen)) };
 }

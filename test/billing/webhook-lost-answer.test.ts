@@ -52,3 +52,29 @@ it('a lost answer to taking an endpoint\'s lease still holds it, instead of wait
   // Another delivery is still kept out.
   expect(await acquireLease(storeContext(), projectId, webhookId, 'lease-2', now + 1, now + 60_001)).toEqual({ busyUntil: now + 60_000 });
 });
+
+it('with an Idempotency-Key, a retry after a create that committed but failed (key given back) makes no second endpoint', async () => {
+  const projectId = await newProject({ billingStartDate: '2026-03-01' });
+  const route = 'POST /projects/{projectId}/webhooks';
+  const body = { url: 'https://hooks.example.com/keyed' };
+  const headers = { 'Idempotency-Key': 'hook-1' };
+  // The transaction commits and its answer is lost, and every read of the receipt fails too: the
+  // request can only fail (5xx), and the route layer gives its key back.
+  let committed = false;
+  setRuntime({ doc: faultyDoc(doc, (cmd) => {
+    if (cmd.name === 'TransactWriteCommand' && !committed) { committed = true; return { after: timeout() }; }
+    return committed && cmd.name === 'GetCommand' ? { before: timeout() } : undefined;
+  }) });
+  const failed = await call(createWebhook, route, { params: { projectId }, headers, body });
+  setRuntime({ doc });
+  expect(committed).toBe(true);
+  expect(failed.status).toBeGreaterThanOrEqual(500);
+  const again = await call(createWebhook, route, { params: { projectId }, headers, body });
+  expect(again.status).toBe(201);
+  const items = await listWebhookItems(storeContext(), projectId);
+  expect(items.map((i) => i.webhookId)).toEqual([again.body.webhookId]);
+  expect(String(again.body.secret)).toMatch(/^whsec_/);
+  // The key names that endpoint: other terms under it are a conflict.
+  const other = await call(createWebhook, route, { params: { projectId }, headers: { 'Idempotency-Key': 'hook-1' }, body: { url: 'https://hooks.example.com/other' } });
+  expect(other.status).toBe(409);
+});

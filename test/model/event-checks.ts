@@ -375,8 +375,6 @@ export interface EventTally {
   givenUp: number;
   /** Drain messages moved to the dead-letter queue (redriven at the end of the run). */
   deadLettered: number;
-  /** Endpoints made beyond one by a retried POST /webhooks. */
-  extraEndpoints: number;
 }
 
 /**
@@ -417,7 +415,7 @@ export async function checkEventsEnd(m: Model, w: World): Promise<EventTally> {
  */
 async function checkDeliveries(m: Model, w: World, problems: string[]): Promise<Omit<EventTally, 'events'>> {
   const ctx = storeContext({ doc: w.raw });
-  const tally = { deliveries: 0, retried: 0, duplicates: 0, givenUp: 0, deadLettered: w.redriven, extraEndpoints: w.extraEndpoints };
+  const tally = { deliveries: 0, retried: 0, duplicates: 0, givenUp: 0, deadLettered: w.redriven };
   for (const r of w.receivers.receipts) if (r.problem) problems.push(`${r.url} got ${r.eventId}: ${r.problem}`);
   for (const hook of m.webhooks) {
     const p = m.projects[hook.projectIdx]!;

@@ -47,7 +47,7 @@ export interface Totals extends Tally {
 export const totals: Totals = {
   runs: 0, steps: 0, faults: 0, events: 0, posted: 0, lost: 0, doubleDebited: 0, doubleChargedDays: 0, days: 0,
   faultsByKind: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
-  projectEvents: { events: 0, deliveries: 0, retried: 0, duplicates: 0, givenUp: 0, deadLettered: 0, extraEndpoints: 0 },
+  projectEvents: { events: 0, deliveries: 0, retried: 0, duplicates: 0, givenUp: 0, deadLettered: 0 },
 };
 
 /** `conflict-cancel 12, throttle 3, ...` */
@@ -65,7 +65,6 @@ export function eventNotes(t: EventTally = totals.projectEvents): string {
   const notes = [
     t.givenUp > 0 ? `${t.givenUp} events given up after every attempt failed` : '',
     t.deadLettered > 0 ? `${t.deadLettered} delivery messages dead-lettered and redriven` : '',
-    t.extraEndpoints > 0 ? `${t.extraEndpoints} extra webhook endpoints made by retried POST /webhooks` : '',
   ].filter((x) => x !== '');
   return notes.join('; ');
 }

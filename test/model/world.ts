@@ -182,8 +182,6 @@ export class World {
   readonly receivers: Receivers;
   /** The project events read after each step, and what each step left (event-checks.ts). */
   readonly book = new EventBook();
-  /** Webhook endpoints made beyond one by a retried POST /webhooks. */
-  extraEndpoints = 0;
   /** Messages moved back from the dead-letter queue at the end of a run. */
   redriven = 0;
   clock: number;
