@@ -49,6 +49,18 @@ beforeAll(async () => {
   env = await billingEnv('2026-03-10T10:00:00Z'); // 12:00 in Kyiv
 });
 
+/** A plan without call tracking and without toll-free numbers. */
+async function narrowPlan(): Promise<string> {
+  const planId = `plan-${++seq}`;
+  const prices = pricesAt(100);
+  await createPlan(ctx(), {
+    planId, name: 'Narrow', currency: 'UAH', ...prices,
+    products: prices.products.filter((p) => p.productId !== 'calltracking'),
+    numbers: Object.fromEntries(Object.entries(prices.numbers).filter(([t]) => t !== 'tollfree')),
+  });
+  return planId;
+}
+
 describe('which days a version may touch', () => {
   it('any day while nobody is on the plan; after today only once somebody is', async () => {
     const planId = await newPlan();
@@ -176,14 +188,7 @@ describe('moving a project', () => {
   });
 
   it('refuses a product or a number that a plan the project already moves to does not price, from before the move', async () => {
-    // A plan without call tracking and without toll-free numbers.
-    const planId = `plan-${++seq}`;
-    const prices = pricesAt(100);
-    await createPlan(ctx(), {
-      planId, name: 'Narrow', currency: 'UAH', ...prices,
-      products: prices.products.filter((p) => p.productId !== 'calltracking'),
-      numbers: Object.fromEntries(Object.entries(prices.numbers).filter(([t]) => t !== 'tollfree')),
-    });
+    const planId = await narrowPlan();
     const id = await projectOn('standard', '2026-03-08');
     await movePlan(ctx(), id, planId, '2026-03-12');
     // Today (before the move) standard prices both, but they would stay on past the move.
@@ -197,17 +202,6 @@ describe('moving a project', () => {
 });
 
 describe('no future day left unpriced (issue 19 §2)', () => {
-  async function narrowPlan(): Promise<string> {
-    // A plan without call tracking and without toll-free numbers.
-    const planId = `plan-${++seq}`;
-    const prices = pricesAt(100);
-    await createPlan(ctx(), {
-      planId, name: 'Narrow', currency: 'UAH', ...prices,
-      products: prices.products.filter((p) => p.productId !== 'calltracking'),
-      numbers: Object.fromEntries(Object.entries(prices.numbers).filter(([t]) => t !== 'tollfree')),
-    });
-    return planId;
-  }
 
   it('refuses a move to a plan lacking a product or a number already dated after the move (409 plan_lacks_product)', async () => {
     const planId = await narrowPlan();
