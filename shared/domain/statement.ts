@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 import { addDays, daysInMonth, type BillingDay } from './billing-days';
-import type { LedgerEntry } from './ledger';
+import type { LedgerEntry, LedgerType } from './ledger';
 import { Money, mulDivRoundHalfUp, sum } from './money';
 import type { UsageKind } from './usage';
 import { Day } from './values';
@@ -129,36 +129,154 @@ function add<K>(map: Map<K, Money>, key: K, amount: Money): void {
   map.set(key, (map.get(key) ?? 0) + amount);
 }
 
+/**
+ * A month's running sums: everything a statement is made of, kept on the project item by every
+ * transaction that books a ledger line, draws a grant or closes a day's telecom (book), so closing
+ * the month reads no ledger. Amounts are as booked (effects on the balance), except `products` and
+ * `numbers`, which count charges (positive), and `gross`: per day, the charges at that day's VAT rate
+ * less the refunds dated on it. `inexact` marks sums that left the exact integers (a hostile month of
+ * days at the telecom limit): booking never fails on it, the statement is then made from the ledger.
+ */
+export interface MonthSums {
+  byType: Partial<Record<LedgerType, Money>>;
+  products: Record<string, { days: number; amount: Money }>;
+  numbers: Record<string, { count: number; amount: Money }>;
+  kinds: Partial<Record<UsageKind, KindTotal>>;
+  drawn: Money;
+  gross: Record<BillingDay, Money>;
+  inexact?: true;
+}
+export type SumsByMonth = Record<Month, MonthSums>;
+
+/** What one transaction books into the sums. */
+export interface Booking {
+  entries?: readonly LedgerEntry[];
+  /** What the grants paid, by the billing day of the charges paid. */
+  drawn?: ReadonlyMap<BillingDay, Money>;
+  /** The telecom by kind of a day the transaction closes. */
+  closedDay?: { day: BillingDay; kinds: ReadonlyMap<UsageKind, KindTotal> };
+}
+
+export function emptySums(): MonthSums {
+  return { byType: {}, products: {}, numbers: {}, kinds: {}, drawn: 0, gross: {} };
+}
+
+const VAT_TYPES: ReadonlySet<LedgerType> = new Set<LedgerType>(['product_daily', 'number_daily', 'discount', 'telecom_daily', 'usage_refund']);
+
+/** The sums after `b`: a new object, `sums` untouched (the caller's read stays the state it read). */
+export function book(sums: SumsByMonth, b: Booking): SumsByMonth {
+  const out: SumsByMonth = { ...sums };
+  const monthFor = (day: BillingDay): MonthSums => {
+    const month = monthOf(day);
+    const was = out[month];
+    if (was === undefined || was === sums[month]) out[month] = was ? cloneSums(was) : emptySums();
+    return out[month]!;
+  };
+  for (const e of b.entries ?? []) bookEntry(monthFor(e.date), e);
+  for (const [day, amount] of b.drawn ?? []) {
+    if (amount === 0) continue;
+    const m = monthFor(day);
+    m.drawn = plus(m, m.drawn, amount);
+  }
+  if (b.closedDay && b.closedDay.kinds.size > 0) {
+    const m = monthFor(b.closedDay.day);
+    for (const [kind, t] of b.closedDay.kinds) {
+      const k = m.kinds[kind] ?? { count: 0, amount: 0 };
+      m.kinds[kind] = { count: k.count + t.count, amount: plus(m, k.amount, t.amount) };
+    }
+  }
+  return out;
+}
+
+/** Books one ledger entry into `m` (in place). */
+function bookEntry(m: MonthSums, e: LedgerEntry): void {
+  m.byType[e.type] = plus(m, m.byType[e.type] ?? 0, e.amount);
+  if (e.type === 'product_daily') {
+    const id = e.productId ?? 'unknown';
+    const p = m.products[id] ?? { days: 0, amount: 0 };
+    m.products[id] = { days: p.days + 1, amount: plus(m, p.amount, -e.amount) };
+  } else if (e.type === 'number_daily') {
+    const type = numberTypeOf(e);
+    const n = m.numbers[type] ?? { count: 0, amount: 0 };
+    m.numbers[type] = { count: n.count + numberDays(e), amount: plus(m, n.amount, -e.amount) };
+  }
+  if (VAT_TYPES.has(e.type)) m.gross[e.date] = plus(m, m.gross[e.date] ?? 0, -e.amount);
+}
+
+function cloneSums(s: MonthSums): MonthSums {
+  return {
+    byType: { ...s.byType }, products: { ...s.products }, numbers: { ...s.numbers }, kinds: { ...s.kinds }, drawn: s.drawn, gross: { ...s.gross },
+    ...(s.inexact ? { inexact: true as const } : {}),
+  };
+}
+
+/** a + b, marking `m` inexact when the result is no exact integer (see MonthSums). */
+function plus(m: MonthSums, a: Money, b: Money): Money {
+  const r = a + b;
+  if (!Number.isSafeInteger(r)) m.inexact = true;
+  return r;
+}
+
+/** The sums of every month up to `month` merged (a statement's), and the months after it left open. */
+export function sumsThrough(sums: SumsByMonth, month: Month): { stated: MonthSums; open: SumsByMonth } {
+  let stated = emptySums();
+  const open: SumsByMonth = {};
+  for (const m of Object.keys(sums).sort()) {
+    if (m > month) open[m] = sums[m]!;
+    else stated = merge(stated, sums[m]!);
+  }
+  return { stated, open };
+}
+
+function merge(a: MonthSums, b: MonthSums): MonthSums {
+  const out = cloneSums(a);
+  if (b.inexact) out.inexact = true;
+  for (const [t, v] of Object.entries(b.byType) as [LedgerType, Money][]) out.byType[t] = plus(out, out.byType[t] ?? 0, v);
+  for (const [id, p] of Object.entries(b.products)) {
+    const q = out.products[id] ?? { days: 0, amount: 0 };
+    out.products[id] = { days: q.days + p.days, amount: plus(out, q.amount, p.amount) };
+  }
+  for (const [type, n] of Object.entries(b.numbers)) {
+    const q = out.numbers[type] ?? { count: 0, amount: 0 };
+    out.numbers[type] = { count: q.count + n.count, amount: plus(out, q.amount, n.amount) };
+  }
+  for (const [kind, k] of Object.entries(b.kinds) as [UsageKind, KindTotal][]) {
+    const q = out.kinds[kind] ?? { count: 0, amount: 0 };
+    out.kinds[kind] = { count: q.count + k.count, amount: plus(out, q.amount, k.amount) };
+  }
+  out.drawn = plus(out, out.drawn, b.drawn);
+  for (const [day, g] of Object.entries(b.gross)) out.gross[day] = plus(out, out.gross[day] ?? 0, g);
+  return out;
+}
+
+/** The sums of a statement's ledger entries (whatever their dates), telecom counters and draws: makeStatement's input. */
+export function sumsOf(entries: readonly LedgerEntry[], telecomByKind: ReadonlyMap<UsageKind, KindTotal>, creditsDrawn: Money): MonthSums {
+  const m = emptySums();
+  for (const e of entries) bookEntry(m, e);
+  return { ...m, kinds: Object.fromEntries(telecomByKind), drawn: creditsDrawn };
+}
+
 /** Every figure of a month from its ledger entries (see the module comment). */
 export function makeStatement(input: StatementInput): Statement {
-  const to = lastDayOf(input.month);
-  const byType = new Map<string, LedgerEntry[]>();
-  for (const e of input.entries) {
-    const list = byType.get(e.type);
-    if (list) list.push(e); else byType.set(e.type, [e]);
-  }
-  const of = (type: string) => byType.get(type) ?? [];
-  const total = (type: string) => sum(of(type).map((e) => e.amount));
+  const { entries, telecomByKind, creditsDrawn, ...rest } = input;
+  return statementOfSums({ ...rest, sums: sumsOf(entries, telecomByKind, creditsDrawn) });
+}
 
-  const products = new Map<string, { days: number; amount: Money }>();
-  for (const e of of('product_daily')) {
-    const id = e.productId ?? 'unknown';
-    const p = products.get(id) ?? { days: 0, amount: 0 };
-    products.set(id, { days: p.days + 1, amount: p.amount - e.amount });
-  }
-  const numbers = new Map<string, { count: number; amount: Money }>();
-  for (const e of of('number_daily')) {
-    const type = numberTypeOf(e);
-    const n = numbers.get(type) ?? { count: 0, amount: 0 };
-    numbers.set(type, { count: n.count + numberDays(e), amount: n.amount - e.amount });
-  }
+/** A statement's header and what it needs beside its sums. */
+export type StatementFrame = Omit<StatementInput, 'entries' | 'telecomByKind' | 'creditsDrawn'>;
+
+/** Every figure of a month from its sums (see MonthSums). */
+export function statementOfSums(input: StatementFrame & { sums: MonthSums }): Statement {
+  const to = lastDayOf(input.month);
+  const s = input.sums;
+  const total = (type: LedgerType) => sum([s.byType[type] ?? 0]);
   const discount = total('discount');
   const telecomTotal = neg(total('telecom_daily'));
 
   const telecom: { kind: string; count: number; amount: Money }[] = [];
   let counted = 0;
   for (const kind of TELECOM_KINDS) {
-    const t = kind === 'other' ? undefined : input.telecomByKind.get(kind);
+    const t = kind === 'other' ? undefined : s.kinds[kind];
     if (!t || (t.count === 0 && t.amount === 0)) continue;
     telecom.push({ kind, count: t.count, amount: t.amount });
     counted += t.amount;
@@ -166,8 +284,9 @@ export function makeStatement(input: StatementInput): Statement {
   // Days closed before kinds were counted: their cost stays in the statement, under `other`.
   if (counted !== telecomTotal) telecom.push({ kind: 'other', count: 0, amount: telecomTotal - counted });
 
-  const productList = [...products].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([productId, p]) => ({ productId, name: input.productName(productId) ?? productId, days: p.days, amount: p.amount }));
-  const numberList = [...numbers].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([type, n]) => ({ type, count: n.count, amount: n.amount }));
+  const byKey = <T>(o: Record<string, T>) => Object.entries(o).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const productList = byKey(s.products).map(([productId, p]) => ({ productId, name: input.productName(productId) ?? productId, days: p.days, amount: p.amount }));
+  const numberList = byKey(s.numbers).map(([type, n]) => ({ type, count: n.count, amount: n.amount }));
   const chargesTotal = sum([...productList.map((p) => p.amount), ...numberList.map((n) => n.amount), neg(discount), ...telecom.map((t) => t.amount)]);
 
   const payments = total('payment');
@@ -187,16 +306,16 @@ export function makeStatement(input: StatementInput): Statement {
     openingBalance: input.openingBalance,
     closingBalance: sum([input.openingBalance, payments, adjustments, refunds, creditsGranted, neg(creditsExpired), neg(creditsVoided), neg(chargesTotal)]),
     openingCreditBalance: input.openingCreditBalance,
-    closingCreditBalance: sum([input.openingCreditBalance, creditsGranted, neg(input.creditsDrawn), neg(creditsExpired), neg(creditsVoided)]),
+    closingCreditBalance: sum([input.openingCreditBalance, creditsGranted, neg(s.drawn), neg(creditsExpired), neg(creditsVoided)]),
     payments,
     adjustments,
     refunds,
     creditsGranted,
-    creditsDrawn: input.creditsDrawn,
+    creditsDrawn: s.drawn,
     creditsExpired,
     creditsVoided,
     charges: { products: productList, numbers: numberList, discount, telecom, total: chargesTotal },
-    vat: vatLines(input.entries, input.vatOn, input.from, to),
+    vat: vatLinesOf(s.gross, input.vatOn, input.from, to),
   };
 }
 
@@ -206,15 +325,17 @@ export function makeStatement(input: StatementInput): Statement {
  * refunds dated on them; `included` the VAT in it.
  */
 export function vatLines(entries: readonly LedgerEntry[], vatOn: (day: BillingDay) => number, from: BillingDay, to: BillingDay): Statement['vat'] {
+  return vatLinesOf(sumsOf(entries, new Map(), 0).gross, vatOn, from, to);
+}
+
+function vatLinesOf(grossByDay: Readonly<Record<BillingDay, Money>>, vatOn: (day: BillingDay) => number, from: BillingDay, to: BillingDay): Statement['vat'] {
   const gross = new Map<number, Money>();
   for (let d = from; d <= to; d = addDays(d, 1)) if (!gross.has(vatOn(d))) gross.set(vatOn(d), 0);
-  for (const e of entries) {
-    if (e.date < from || e.date > to) continue;
-    if (e.type === 'product_daily' || e.type === 'number_daily' || e.type === 'discount' || e.type === 'telecom_daily' || e.type === 'usage_refund') {
-      add(gross, vatOn(e.date), neg(e.amount));
-    }
+  for (const [day, g] of Object.entries(grossByDay).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (day < from || day > to) continue;
+    add(gross, vatOn(day), g);
   }
-  return [...gross].map(([percent, g]) => ({ percent, gross: g, included: vatIncluded(g, percent) }));
+  return [...gross].map(([percent, g]) => ({ percent, gross: sum([g]), included: vatIncluded(sum([g]), percent) }));
 }
 
 /** What the next month's statement opens with. */
