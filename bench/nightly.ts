@@ -34,6 +34,9 @@ import { projectsToChargePage } from '../shared/store/charge-index';
 import { utcIso } from '../shared/domain/timeline-snapshot';
 import { mapLimit } from '../shared/concurrency';
 import { usageItemOf } from '../shared/store/usage';
+import { book, firstDayOf, monthOf, type SumsByMonth } from '../shared/domain/statement';
+import { toLedgerEntry } from '../shared/store/ledger';
+import { telecomItemOf } from '../shared/store/telecom';
 
 const PROJECTS = Number(process.env.BENCH_NIGHTLY_PROJECTS ?? 2_000);
 const HISTORY_DAYS = 30;
@@ -112,6 +115,10 @@ function projectItems(kind: Kind, p: number, night: BillingDay = NIGHT, prefix =
     version: changes.length + (kind === 'history30' ? HISTORY_DAYS - 1 : 0),
     timelineRev: changes.length,
     createdAt,
+    // A project made now keeps month sums (its statements are made of them); with 30 days of history
+    // its previous month is stated, by the charge of that month's last day.
+    monthSums: {},
+    ...(kind === 'history30' ? { statementsThrough: monthOf(addDays(firstDayOf(monthOf(night)), -1)), statementClosing: { balance: PAID, credit: 0 } } : {}),
   });
   // Some usage was debited on D: its 17 events (the close aggregates them for the usage report) and their open telecom total.
   const usage = Array.from({ length: 17 }, (_, i) => usageItemOf(ZONE, {
@@ -170,9 +177,10 @@ const MONTH_ORDINARY: BillingDay = '2026-02-27';
  * products, the discount, two numbers, telecom) and each day's telecom total with its per-kind
  * counters, from the 1st to the day before `night`.
  */
-function monthHistory(projectId: string, night: BillingDay): { ledger: Record<string, unknown>[]; projects: Record<string, unknown>[] } {
+function monthHistory(projectId: string, night: BillingDay): { ledger: Record<string, unknown>[]; projects: Record<string, unknown>[]; monthSums: SumsByMonth } {
   const ledger: Record<string, unknown>[] = [];
   const projects: Record<string, unknown>[] = [];
+  let monthSums: SumsByMonth = {};
   for (let day = `${night.slice(0, 7)}-01`; day < night; day = addDays(day, 1)) {
     const line = (entryId: string, type: string, amount: number, extra: Record<string, unknown> = {}) =>
       ledger.push({ ...keys.ledger(projectId, day, entryId), projectId, createdAt: at(day, 23), entryId, date: day, type, description: type, amount, balanceEffect: type !== 'telecom_daily', ...extra });
@@ -182,9 +190,12 @@ function monthHistory(projectId: string, night: BillingDay): { ledger: Record<st
     line(`charge#${day}#number#${num(1, 1)}`, 'number_daily', -536, { number: num(1, 1), description: `Number ${num(1, 1)} (local), day` });
     line(`charge#${day}#number#${num(1, 2)}`, 'number_daily', -536, { number: num(1, 2), description: `Number ${num(1, 2)} (local), day` });
     line(`telecom#${day}`, 'telecom_daily', -4_200);
-    projects.push({ ...keys.telecom(projectId, day), total: 4_200, events: 17, amount_outgoing_call: 3_000, count_outgoing_call: 10, amount_sms: 1_200, count_sms: 7 });
+    const telecom = { ...keys.telecom(projectId, day), total: 4_200, events: 17, amount_outgoing_call: 3_000, count_outgoing_call: 10, amount_sms: 1_200, count_sms: 7 };
+    projects.push(telecom);
+    // The sums each day's charge booked on the project item.
+    monthSums = book(monthSums, { entries: ledger.filter((l) => l.date === day).map(toLedgerEntry), closedDay: { day, kinds: telecomItemOf(telecom).kinds! } });
   }
-  return { ledger, projects };
+  return { ledger, projects, monthSums };
 }
 
 /**
@@ -202,9 +213,9 @@ async function monthCloseRatio(d: Parameters<Parameters<typeof withDynamo>[1]>[0
       const { projectId, items, usage: events } = projectItems('history30', p, night, `prj_month_${which}`);
       usage.push(...events);
       ids[which].push(projectId);
-      // Its January is stated already: February is the month this night may close.
-      projects.push(...items.map((i) => (i.sk === 'project' ? { ...i, statementsThrough: '2026-01' } : i)));
       const h = monthHistory(projectId, night);
+      // Its January is stated already: February is the month this night may close, from its sums.
+      projects.push(...items.map((i) => (i.sk === 'project' ? { ...i, statementsThrough: '2026-01', monthSums: h.monthSums } : i)));
       projects.push(...h.projects);
       ledger.push(...h.ledger);
     }

@@ -79,7 +79,7 @@ export async function chargeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
           // redelivery charges nothing and looks too (a statement a crash left unmade is made then).
           // An ordinary night reads nothing more.
           const closedLastDay = result.days.some((d) => d.date === lastDayOf(monthOf(d.date)));
-          const later = days === 0 || (closedLastDay && result.monthDue) ? await closeMonths(ctx, projectId, result.chargedThrough) : [];
+          const later = days === 0 || (closedLastDay && result.monthDue) ? await closeMonths(ctx, projectId) : [];
           const statements = [...result.statements, ...later];
           if (statements.length > 0) logger.info('statements made', { projectId, months: statements.map((s) => s.month) });
           metrics.addMetric('StatementsMade', MetricUnit.Count, statements.length);

@@ -48,7 +48,7 @@ import { drawsAdds, grantEnded, grantsOf } from '../store/credits';
 import type { StoreContext } from '../store/context';
 import { ledgerPut, ledgerRef } from '../store/ledger';
 import { eventSeqSet, eventWrites } from '../store/events';
-import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem, plansOf, type ProjectItem } from '../store/projects';
+import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem, plansOf, sumsBooked, sumsSet, type ProjectItem } from '../store/projects';
 import { readTelecom, telecomItemOf, telecomUnchanged, type TelecomItem } from '../store/telecom';
 import { statementPut } from '../store/statements';
 import { countsOfTelecom, type TelecomCounts } from '../store/usage-aggregates';
@@ -58,8 +58,8 @@ import { evaluateRunway } from './alerts';
 import { moveBalance, topupFor } from './money-move';
 import { projectPricesOn } from './prices';
 import { aggregateClosedDays } from './usage-aggregates';
-import { monthClosedBy, monthDue, readMonthClose, statementSet, statementWithDay, type MonthCloseReads } from './statements';
-import type { Month, Statement } from '../domain/statement';
+import { monthClosedBy, monthDue, readMonthClose, statementOfMonthSums, statementSet, statementWithDay, type MonthCloseReads } from './statements';
+import type { Month, Statement, SumsByMonth } from '../domain/statement';
 
 /**
  * Items of a day's transaction besides the product, number and discount lines and the alert events:
@@ -116,7 +116,7 @@ function expiryCommit(ctx: StoreContext, project: ProjectItem, attemptId: string
     entryId: entryIds.creditExpired(g.grantId), date: g.expiresOn!, type: 'credit_expired', description: `Credit ${g.grantId} expired`, amount: -g.remaining, balanceEffect: true,
   }));
   const move = moveBalance(ctx, project, delta, (after) => due.map((g) => draft('credit.expired', { grantId: g.grantId, amount: -g.remaining, balance: after.balance }, `credit_expired#${g.grantId}`)),
-    createdAt, { grants: grants.filter((g) => !gone.has(g.grantId)) });
+    createdAt, { grants: grants.filter((g) => !gone.has(g.grantId)), booked: { entries } });
   return {
     items: [
       ...entries.map((e, i) => ledgerPut(ctx, project.projectId, e, createdAt, i === 0 ? attemptId : undefined)),
@@ -153,11 +153,12 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       if (project.chargedThrough >= last) return { done: { after: project, day: null } };
 
       const day = addDays(project.chargedThrough, 1);
-      // The month's last day: its statement rides in the day's transaction, its reads beside the day's.
+      // The month's last day: its statement rides in the day's transaction. A project keeping month
+      // sums makes it from them; one made before sums were kept reads the month beside the day's reads.
       const closes = monthClosedBy(project, day);
       const [read, { telecom, month }, prices] = await Promise.all([
         readTimeline(ctx, projectId, { untilMs: endOfDay(day, ctx.zone), sessionsFrom: addDays(day, -29), sessionsTo: day }),
-        telecomAndMonth(ctx, project, day, closes),
+        telecomAndMonth(ctx, project, day, project.monthSums === undefined ? closes : null),
         // The day is priced by the version in force on it of the plan the project is on during it.
         projectPricesOn(ctx, plansOf(project), day),
       ]);
@@ -169,14 +170,16 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       // The day's charge is paid from the grants of its days first (what is charged: -delta).
       const drawn = drawCharge(grantsOf(project), -delta, day);
       const drew = drawn.total > 0;
-      const moved0 = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}) });
+      const booked = sumsBooked(project, { entries: lines, drawn: new Map([[day, drawn.total]]), closedDay: { day, kinds: telecom?.kinds ?? new Map() } });
+      const moved0 = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}), ...booked.after });
       const topup = topupFor(ctx, project, moved0.balance, moved0.version);
       const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       // The month's statement, unless a grant expires with the day: that expiry is dated the day and
       // committed after this transaction, so the statement must wait for it (closeMonths makes it then).
-      const statement = closes && month && expiredBy(grantsOf(moved), day).length === 0
-        ? await statementWithDay(ctx, project, closes, month, { lines, drawn: drawn.total }) : null;
+      const made = closes && expiredBy(grantsOf(moved), day).length === 0 ? await monthStatement(ctx, project, closes, month, booked.after.monthSums, { lines, drawn: drawn.total }) : null;
+      const statement = made?.statement ?? null;
       const stated = statement ? statementSet(statement) : { set: [], values: {}, after: {} };
+      const sums = made?.open ? sumsSet(made.open) : booked;
       const createdAt = utcIso(ctx.now());
       const charged: DayCharged = { date: day, amount: costOf(lines), lines, telecomTotal, balance: moved.balance };
       const events = eventWrites(ctx, project, [
@@ -193,8 +196,8 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
           ...lines.map((line) => ledgerPut(ctx, projectId, line, createdAt, line === telecomLine ? attemptId : undefined)),
           telecomUnchanged(ctx, projectId, day, telecom),
           balanceUpdate(ctx.tables.projects, project, delta, {
-            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set, ...stated.set],
-            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values, ...stated.values },
+            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set, ...stated.set, ...sums.set],
+            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values, ...stated.values, ...sums.values },
           }),
           ...drawsAdds(ctx, projectId, draws),
           // The changes read end with the day, so the fold is the state as of its end.
@@ -204,7 +207,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
         ],
         receipt: ledgerRef(ctx, projectId, telecomLine),
         result: {
-          after: { ...moved, eventSeq: events.eventSeq, ...stated.after }, day: charged,
+          after: { ...moved, eventSeq: events.eventSeq, ...stated.after, ...sums.after }, day: charged,
           telecom: telecom ? countsOfTelecom(day, telecom) : null, ...(statement ? { statement } : {}),
         },
       };
@@ -221,6 +224,18 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
     telecomOf.set(step.day.date, step.telecom ?? null);
     if (step.statement) statements.push(step.statement);
   }
+}
+
+/**
+ * The statement of `month`, made by the charge of its last day (`day`): from the month's sums after
+ * the day's booking (`sums`, with the months after it left `open`), or for a project keeping none from
+ * the month's reads and the day's lines. Null when the sums left the exact integers (closeMonths reads
+ * the ledger then).
+ */
+async function monthStatement(ctx: StoreContext, project: ProjectItem, month: Month, reads: MonthCloseReads | null, sums: SumsByMonth | undefined,
+  day: { lines: LedgerEntry[]; drawn: Money }): Promise<{ statement: Statement; open?: SumsByMonth } | null> {
+  if (sums !== undefined) return statementOfMonthSums(ctx, project, month, sums);
+  return reads ? { statement: await statementWithDay(ctx, project, month, reads, day) } : null;
 }
 
 /**

@@ -49,10 +49,10 @@ export async function grantCredit(ctx: StoreContext, projectId: string, input: G
     const seq = (project.grantSeq ?? 0) + 1;
     const grant: ActiveGrant = { grantId: input.grantId, amount: input.amount, remaining: input.amount, effectiveOn, expiresOn, description: input.description, seq };
     const createdAt = nowIso(ctx);
+    const entry: LedgerEntry = { entryId: entryIds.creditGranted(input.grantId), date: effectiveOn, type: 'credit_granted', description: input.description, amount: input.amount, balanceEffect: true };
     const move = moveBalance(ctx, project, input.amount, (after) => [
       draft('credit.granted', { grantId: input.grantId, amount: input.amount, expiresOn, balance: after.balance }, `credit#${input.grantId}`),
-    ], createdAt, { grants: [...grants, grant], grantSeq: seq });
-    const entry: LedgerEntry = { entryId: entryIds.creditGranted(input.grantId), date: effectiveOn, type: 'credit_granted', description: input.description, amount: input.amount, balanceEffect: true };
+    ], createdAt, { grants: [...grants, grant], grantSeq: seq, booked: { entries: [entry] } });
     const item: Omit<GrantItem, 'pk' | 'sk'> = {
       projectId, grantId: input.grantId, amount: input.amount, effectiveOn, expiresOn, description: input.description, seq, createdAt, status: 'active', balanceAfter: move.after.balance, attemptId,
     };

@@ -50,10 +50,10 @@ export async function refundUsage(ctx: StoreContext, projectId: string, eventId:
     if (amount <= 0) throw new Conflict('nothing_to_refund', `event ${eventId} was debited 0 (the balance could not hold its cost): there is nothing to refund`);
     const date = correctionDay(project, input.date, todayOf(ctx));
     const createdAt = nowIso(ctx);
+    const entry: LedgerEntry = { entryId: entryIds.refund(eventId), date, type: 'usage_refund', description: input.description ?? `Refund of ${usage.kind} ${eventId}`, amount, balanceEffect: true };
     const move = moveBalance(ctx, project, amount, (after) => [
       draft('usage.refunded', { eventId, amount, balance: after.balance }, `refund#${eventId}`),
-    ], createdAt);
-    const entry: LedgerEntry = { entryId: entryIds.refund(eventId), date, type: 'usage_refund', description: input.description ?? `Refund of ${usage.kind} ${eventId}`, amount, balanceEffect: true };
+    ], createdAt, { booked: { entries: [entry] } });
     const record = { ...keys.refund(projectId, usage.day, eventId), projectId, eventId, amount, date, ...(input.description !== undefined ? { description: input.description } : {}), balanceAfter: move.after.balance, createdAt, attemptId };
     return {
       items: [

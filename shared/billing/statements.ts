@@ -24,7 +24,10 @@ import { addDays, type BillingDay } from '../domain/billing-days';
 import { NotFound } from '../domain/errors';
 import { draft } from '../domain/events';
 import { planOn, versionOn, type PlanAssignment, type VersionRef } from '../domain/plan';
-import { firstDayOf, lastDayOf, makeStatement, monthOf, nextMonth, openingAfter, type Month, type Statement, type StatementSummary } from '../domain/statement';
+import {
+  firstDayOf, lastDayOf, makeStatement, monthOf, nextMonth, openingAfter, statementOfSums, sumsThrough,
+  type Month, type Statement, type StatementFrame, type StatementSummary, type SumsByMonth,
+} from '../domain/statement';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { readCreditsDrawn } from '../store/credit-draws';
@@ -32,7 +35,7 @@ import { eventWrites } from '../store/events';
 import { keys } from '../store/keys';
 import { readVersionItem } from '../store/plans';
 import { planFor } from './prices';
-import { getProjectItem, plansOf, type ProjectItem } from '../store/projects';
+import { getProjectItem, plansOf, sumsSet, type ProjectItem } from '../store/projects';
 import { findStatement, listStatementSummaries, readLedgerRange, statementPut, statementRef } from '../store/statements';
 import { kindsOfItems, readTelecomDays, readTelecomKinds } from '../store/telecom';
 import type { LedgerEntry } from '../domain/ledger';
@@ -121,18 +124,32 @@ function readFromOf(project: Pick<ProjectItem, 'statementsThrough'>, month: Mont
   return project.statementsThrough ? firstDayOf(month) : BEGINNING;
 }
 
+/** The statement's header, opening and prices: all it needs beside its month's figures. */
+async function frameOf(ctx: StoreContext, project: ProjectItem, month: Month, previous: Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null): Promise<StatementFrame> {
+  const from = month === monthOf(project.billingStartDate) ? project.billingStartDate : firstDayOf(month);
+  const prices = await pricesOfMonth(ctx, plansOf(project), from, lastDayOf(month));
+  return { projectId: project.projectId, projectName: project.name, currency: project.currency, month, from, ...openingAfter(previous), vatOn: prices.vatOn, productName: prices.productName };
+}
+
 /** The statement of `month` as the ledger has it now (the month must be closed for it to be final). */
 export async function statementOf(ctx: StoreContext, project: ProjectItem, month: Month, previous: Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null, reads?: MonthReads): Promise<Statement> {
-  const from = month === monthOf(project.billingStartDate) ? project.billingStartDate : firstDayOf(month);
-  const to = lastDayOf(month);
-  const [read, prices] = await Promise.all([
-    reads ?? readMonth(ctx, project.projectId, readFromOf(project, month), to),
-    pricesOfMonth(ctx, plansOf(project), from, to),
+  const [read, frame] = await Promise.all([
+    reads ?? readMonth(ctx, project.projectId, readFromOf(project, month), lastDayOf(month)),
+    frameOf(ctx, project, month, previous),
   ]);
-  return makeStatement({
-    projectId: project.projectId, projectName: project.name, currency: project.currency, month, from,
-    ...openingAfter(previous), entries: read.entries, telecomByKind: read.telecomByKind, vatOn: prices.vatOn, creditsDrawn: read.drawn.total, productName: prices.productName,
-  });
+  return makeStatement({ ...frame, entries: read.entries, telecomByKind: read.telecomByKind, creditsDrawn: read.drawn.total });
+}
+
+/**
+ * The statement of `month` from `sums` (the project's month sums, booked through the month's last
+ * day), and the sums of the months after it, which stay open. Null when the month's sums left the
+ * exact integers: its statement is then read from the ledger (closeMonths).
+ */
+export async function statementOfMonthSums(ctx: StoreContext, project: ProjectItem, month: Month, sums: SumsByMonth): Promise<{ statement: Statement; open: SumsByMonth } | null> {
+  const { stated, open } = sumsThrough(sums, month);
+  if (stated.inexact) return null;
+  const frame = await frameOf(ctx, project, month, await previousOf(ctx, project));
+  return { statement: statementOfSums({ ...frame, sums: stated }), open };
 }
 
 /**
@@ -200,22 +217,20 @@ export function statementSet(s: Statement): { set: string[]; values: Record<stri
  * made. `chargedThrough` (what the charge just now reached): when it is a month's last day, that
  * month's reads start beside the project's read instead of after it.
  */
-export async function closeMonths(ctx: StoreContext, projectId: string, chargedThrough?: BillingDay): Promise<Statement[]> {
+export async function closeMonths(ctx: StoreContext, projectId: string): Promise<Statement[]> {
   const made: Statement[] = [];
   let after: ProjectItem | undefined;
-  const guess = chargedThrough !== undefined && chargedThrough === lastDayOf(monthOf(chargedThrough)) ? monthOf(chargedThrough) : undefined;
   while (made.length < MAX_MONTHS_PER_CALL) {
     // After a month is made, the project as that commit left it says whether another is due.
     if (after && !monthDue(after)) break;
     const step = await optimisticCommit<{ statement: Statement; after: ProjectItem } | null>(ctx.doc, `closing a month of ${projectId}`, async ({ round, attemptId }) => {
-      const early = round === 0 && !after && guess ? readMonth(ctx, projectId, firstDayOf(guess), lastDayOf(guess)) : undefined;
-      early?.catch(() => undefined);
       const project = round === 0 && after ? after : await getProjectItem(ctx, projectId);
       if (!monthDue(project)) return { done: null };
       const month = nextStatementMonth(project);
-      const reads = early && month === guess && project.statementsThrough ? await early : undefined;
-      const previous = await previousOf(ctx, project);
-      const s = await statementOf(ctx, project, month, previous, reads);
+      const fromSums = project.monthSums !== undefined ? await statementOfMonthSums(ctx, project, month, project.monthSums) : null;
+      const s = fromSums ? fromSums.statement : await statementOf(ctx, project, month, await previousOf(ctx, project));
+      // The stated months leave the sums (also when their statement was read from the ledger).
+      const sums = project.monthSums !== undefined ? sumsSet(fromSums ? fromSums.open : sumsThrough(project.monthSums, month).open) : { set: [], values: {}, after: {} };
       const createdAt = nowIso(ctx);
       const events = eventWrites(ctx, project, [draft('statement.ready', { month, closingBalance: s.closingBalance }, `statement#${month}`)], createdAt);
       const closing = { balance: s.closingBalance, credit: s.closingCreditBalance };
@@ -226,15 +241,15 @@ export async function closeMonths(ctx: StoreContext, projectId: string, chargedT
             Update: {
               TableName: ctx.tables.projects,
               Key: keys.project(projectId),
-              UpdateExpression: 'SET statementsThrough = :month, statementClosing = :closing, eventSeq = :seq, version = :next',
+              UpdateExpression: `SET ${['statementsThrough = :month', 'statementClosing = :closing', 'eventSeq = :seq', 'version = :next', ...sums.set].join(', ')}`,
               ConditionExpression: 'version = :version',
-              ExpressionAttributeValues: { ':month': month, ':closing': closing, ':seq': events.eventSeq, ':next': project.version + 1, ':version': project.version },
+              ExpressionAttributeValues: { ':month': month, ':closing': closing, ':seq': events.eventSeq, ':next': project.version + 1, ':version': project.version, ...sums.values },
             },
           },
           ...events.puts,
         ],
         receipt: statementRef(ctx, projectId, month),
-        result: { statement: s, after: { ...project, statementsThrough: month, statementClosing: closing, eventSeq: events.eventSeq, version: project.version + 1 } },
+        result: { statement: s, after: { ...project, ...sums.after, statementsThrough: month, statementClosing: closing, eventSeq: events.eventSeq, version: project.version + 1 } },
       };
     });
     if (!step) break;

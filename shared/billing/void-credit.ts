@@ -34,10 +34,10 @@ export async function voidCredit(ctx: StoreContext, projectId: string, grantId: 
     const today = todayOf(ctx);
     const createdAt = nowIso(ctx);
     const amount = -live.remaining;
+    const entry: LedgerEntry = { entryId: entryIds.creditVoided(grantId), date: today, type: 'credit_voided', description: `Credit ${grantId} voided`, amount, balanceEffect: true };
     const move = moveBalance(ctx, project, amount, (after) => [
       draft('credit.voided', { grantId, amount, balance: after.balance }, `credit_voided#${grantId}`),
-    ], createdAt, { grants: grants.filter((g) => g.grantId !== grantId) });
-    const entry: LedgerEntry = { entryId: entryIds.creditVoided(grantId), date: today, type: 'credit_voided', description: `Credit ${grantId} voided`, amount, balanceEffect: true };
+    ], createdAt, { grants: grants.filter((g) => g.grantId !== grantId), booked: { entries: [entry] } });
     return {
       items: [grantEnded(ctx, projectId, grantId, 'voided', amount, today), ledgerPut(ctx, projectId, entry, createdAt, attemptId), move.update, ...move.events.puts],
       receipt: ledgerRef(ctx, projectId, entry),

@@ -21,7 +21,7 @@ export function statementPut(ctx: StoreContext, statement: Statement, createdAt:
       Item: {
         ...keys.statement(statement.projectId, statement.month),
         month: statement.month, openingBalance: statement.openingBalance, closingBalance: statement.closingBalance,
-        statement, createdAt, attemptId,
+        document: JSON.stringify(statement), createdAt, attemptId,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
@@ -32,11 +32,20 @@ export function statementRef(ctx: StoreContext, projectId: string, month: Month)
   return { table: ctx.tables.projects, key: keys.statement(projectId, month) };
 }
 
+/**
+ * The statement a stored item holds: `document`, its JSON (one string attribute: the statement is
+ * read and written whole, never by field, and a string costs the SDK and DynamoDB far less to carry
+ * than a tree of maps), or `statement`, the map items made before it was kept as JSON.
+ */
+export function statementOfItem(item: Record<string, unknown>): Statement {
+  return Statement.parse(typeof item.document === 'string' ? JSON.parse(item.document) : item.statement);
+}
+
 /** The statement of `month`, or null when it is not made yet. */
 export async function findStatement(ctx: StoreContext, projectId: string, month: Month): Promise<Statement | null> {
   const out = await withRetries(() => ctx.doc.send(new GetCommand({ TableName: ctx.tables.projects, Key: keys.statement(projectId, month), ConsistentRead: true })));
   // Parsed back through its schema: a stored map keeps no order, the answer shows the documented one.
-  return out.Item ? Statement.parse(out.Item.statement) : null;
+  return out.Item ? statementOfItem(out.Item) : null;
 }
 
 /** Every statement's month and balances, newest first (a dozen small items a year). */

@@ -16,9 +16,10 @@ import { withRetries, type TransactItem } from './transactions';
 
 /**
  * A day's running total as read: absent until the first event of the day is debited. `late`: the
- * late events counted on the day, by their own day (see telecomAdd), for the close's usage aggregates.
+ * late events counted on the day, by their own day (see telecomAdd), for the close's usage aggregates;
+ * `kinds`: its per-kind counters, which the close books into the month's sums.
  */
-export interface TelecomItem { total: Money; events?: number; late?: Map<BillingDay, number> }
+export interface TelecomItem { total: Money; events?: number; late?: Map<BillingDay, number>; kinds?: Map<UsageKind, KindAdd> }
 
 /** A stored telecom item as read (see TelecomItem). */
 export function telecomItemOf(item: Record<string, unknown>): TelecomItem {
@@ -26,7 +27,7 @@ export function telecomItemOf(item: Record<string, unknown>): TelecomItem {
   for (const name of Object.keys(item)) {
     if (name.startsWith(LATE_ATTRIBUTE_PREFIX)) late.set(name.slice(LATE_ATTRIBUTE_PREFIX.length), Number(item[name]));
   }
-  return { total: Number(item.total ?? 0), ...(item.events !== undefined ? { events: Number(item.events) } : {}), late };
+  return { total: Number(item.total ?? 0), ...(item.events !== undefined ? { events: Number(item.events) } : {}), late, kinds: kindsOfItems([item]) };
 }
 
 export async function readTelecom(ctx: StoreContext, projectId: string, day: BillingDay): Promise<TelecomItem | null> {

@@ -3,12 +3,19 @@
  * a project whose last day the model closed has exactly one statement and one `statement.ready`
  * (with its closing balance), and no other month has either; each statement opens with the closing
  * of the one before (0 for the first), moves by exactly the amounts of the ledger entries dated in
- * it, and its telecom is what the model debited on the month's closed days.
+ * it, and its telecom is what the model debited on the month's closed days. Every figure equals the
+ * statement the ledger gives (statementOf reads the month's entries, telecom counters and draws): the
+ * month's sums, which every money transaction books, lost nothing and counted nothing twice.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BillingDay } from '../../shared/domain/billing-days';
 import { lastDayOf, monthOf, nextMonth, Statement } from '../../shared/domain/statement';
 import { keys } from '../../shared/store/keys';
+import { statementOf } from '../../shared/billing/statements';
+import { statementOfItem } from '../../shared/store/statements';
+import { getProjectItem } from '../../shared/store/projects';
+import { storeContext } from '../../shared/store/context';
 import { eventsOf, ModelMismatch } from './checks';
 import type { Model, ProjectModel } from './model';
 import type { World } from './world';
@@ -27,7 +34,7 @@ async function statementsOf(w: World, projectId: string): Promise<Statement[]> {
     ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':prefix': keys.statementPrefix },
     ConsistentRead: true,
   }));
-  return (out.Items ?? []).map((i) => Statement.parse(i.statement));
+  return (out.Items ?? []).map(statementOfItem);
 }
 
 /** Statements checked over the runs of this process (model.test.ts prints it: the check is not vacuous). */
@@ -60,6 +67,11 @@ export async function checkStatements(m: Model, w: World): Promise<number> {
       if (kinds.reduce((a, t) => a + t.count, 0) !== events) problems.push(`project ${p.idx} ${s.month}: ${kinds.reduce((a, t) => a + t.count, 0)} telecom events, the model counted ${events}`);
       const r = ready.find((x) => x.month === s.month);
       if (r && r.closingBalance !== s.closingBalance) problems.push(`project ${p.idx} ${s.month}: statement.ready says ${r.closingBalance}, the statement ${s.closingBalance}`);
+      const item = await getProjectItem(storeContext({ doc: w.raw }), p.projectId);
+      const previous = i === 0 ? null : statements[i - 1]!;
+      // As a project keeping no sums would have it stated: from the ledger, its first month from the beginning.
+      const fromLedger = await statementOf(storeContext({ doc: w.raw }), { ...item, statementsThrough: previous?.month, monthSums: undefined }, s.month, previous);
+      if (!isDeepStrictEqual(fromLedger, s)) problems.push(`project ${p.idx} ${s.month}: the statement is ${JSON.stringify(s)}, its ledger gives ${JSON.stringify(fromLedger)}`);
       opening = s.closingBalance;
     }
   }
