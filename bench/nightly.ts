@@ -37,6 +37,7 @@ import { usageItemOf } from '../shared/store/usage';
 import { book, firstDayOf, monthOf, type SumsByMonth } from '../shared/domain/statement';
 import { toLedgerEntry } from '../shared/store/ledger';
 import { telecomItemOf } from '../shared/store/telecom';
+import { monthSumsItem } from '../shared/store/month-sums';
 
 const PROJECTS = Number(process.env.BENCH_NIGHTLY_PROJECTS ?? 2_000);
 const HISTORY_DAYS = 30;
@@ -117,7 +118,7 @@ function projectItems(kind: Kind, p: number, night: BillingDay = NIGHT, prefix =
     createdAt,
     // A project made now keeps month sums (its statements are made of them); with 30 days of history
     // its previous month is stated, by the charge of that month's last day.
-    monthSums: {},
+    sumsKept: true,
     ...(kind === 'history30' ? { statementsThrough: monthOf(addDays(firstDayOf(monthOf(night)), -1)), statementClosing: { balance: PAID, credit: 0 } } : {}),
   });
   // Some usage was debited on D: its 17 events (the close aggregates them for the usage report) and their open telecom total.
@@ -175,9 +176,9 @@ const MONTH_ORDINARY: BillingDay = '2026-02-27';
 /**
  * The month's ledger before `night` as the nightly charge would have left it: 6 lines a day (two
  * products, the discount, two numbers, telecom) and each day's telecom total with its per-kind
- * counters, from the 1st to the day before `night`.
+ * counters, from the 1st to the day before `night`, and the month's sums item those charges booked.
  */
-function monthHistory(projectId: string, night: BillingDay): { ledger: Record<string, unknown>[]; projects: Record<string, unknown>[]; monthSums: SumsByMonth } {
+function monthHistory(projectId: string, night: BillingDay): { ledger: Record<string, unknown>[]; projects: Record<string, unknown>[] } {
   const ledger: Record<string, unknown>[] = [];
   const projects: Record<string, unknown>[] = [];
   let monthSums: SumsByMonth = {};
@@ -192,16 +193,19 @@ function monthHistory(projectId: string, night: BillingDay): { ledger: Record<st
     line(`telecom#${day}`, 'telecom_daily', -4_200);
     const telecom = { ...keys.telecom(projectId, day), total: 4_200, events: 17, amount_outgoing_call: 3_000, count_outgoing_call: 10, amount_sms: 1_200, count_sms: 7 };
     projects.push(telecom);
-    // The sums each day's charge booked on the project item.
+    // The sums each day's charge booked.
     monthSums = book(monthSums, { entries: ledger.filter((l) => l.date === day).map(toLedgerEntry), closedDay: { day, kinds: telecomItemOf(telecom).kinds! } });
   }
-  return { ledger, projects, monthSums };
+  const month = monthOf(night);
+  if (monthSums[month]) projects.push(monthSumsItem(projectId, month, monthSums[month]));
+  return { ledger, projects };
 }
 
 /**
  * The first night of a month against an ordinary one, on projects alike but for the day: both have
- * 30 days of timeline and the month's ledger so far; the first also makes February's statement (it
- * reads the month's 162 ledger lines, 27 telecom items, the plan) in its own transaction.
+ * 30 days of timeline and the month's ledger so far; the first also makes February's statement in
+ * the day's transaction (from the month's sums item, which both kinds' charges add to; the ledger's
+ * 162 lines and 27 telecom items are there, as they would be, but not read).
  */
 async function monthCloseRatio(d: Parameters<Parameters<typeof withDynamo>[1]>[0]): Promise<{ ratio: number; closeMs: number; ordinaryMs: number }> {
   const ids: Record<'close' | 'ordinary', string[]> = { close: [], ordinary: [] };
@@ -215,7 +219,7 @@ async function monthCloseRatio(d: Parameters<Parameters<typeof withDynamo>[1]>[0
       ids[which].push(projectId);
       const h = monthHistory(projectId, night);
       // Its January is stated already: February is the month this night may close, from its sums.
-      projects.push(...items.map((i) => (i.sk === 'project' ? { ...i, statementsThrough: '2026-01', monthSums: h.monthSums } : i)));
+      projects.push(...items.map((i) => (i.sk === 'project' ? { ...i, statementsThrough: '2026-01' } : i)));
       projects.push(...h.projects);
       ledger.push(...h.ledger);
     }

@@ -77,7 +77,7 @@ export async function failTopup(ctx: StoreContext, projectId: string, topupId: s
     const createdAt = nowIso(ctx);
     const own: EventDraft[] = [draft('topup.failed', { topupId, amount: rule.outstanding.amount, reason }, `topup.failed#${topupId}`)];
     if (disabled) own.push(draft('topup.disabled', { failures }, `topup.disabled#${topupId}`));
-    const move = moveBalance(ctx, project, 0, () => own, createdAt, { settledTopup: settled });
+    const move = moveBalance(ctx, project, 0, () => own, createdAt, { settledTopup: settled, booked: {} });
     return {
       items: [
         { Put: { TableName: ctx.tables.projects, Item: { ...keys.topup(projectId, topupId), projectId, topupId, reason, createdAt, attemptId }, ConditionExpression: 'attribute_not_exists(pk)' } },

@@ -48,7 +48,8 @@ import { drawsAdds, grantEnded, grantsOf } from '../store/credits';
 import type { StoreContext } from '../store/context';
 import { ledgerPut, ledgerRef } from '../store/ledger';
 import { eventSeqSet, eventWrites } from '../store/events';
-import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem, plansOf, sumsBooked, sumsSet, type ProjectItem } from '../store/projects';
+import { afterBalanceUpdate, alertRulesOf, balanceUpdate, getProjectItem, plansOf, type ProjectItem } from '../store/projects';
+import { sumsAdds } from '../store/month-sums';
 import { readTelecom, telecomItemOf, telecomUnchanged, type TelecomItem } from '../store/telecom';
 import { statementPut } from '../store/statements';
 import { countsOfTelecom, type TelecomCounts } from '../store/usage-aggregates';
@@ -58,14 +59,14 @@ import { evaluateRunway } from './alerts';
 import { moveBalance, topupFor } from './money-move';
 import { projectPricesOn } from './prices';
 import { aggregateClosedDays } from './usage-aggregates';
-import { monthClosedBy, monthDue, readMonthClose, statementOfMonthSums, statementSet, statementWithDay, type MonthCloseReads } from './statements';
-import type { Month, Statement, SumsByMonth } from '../domain/statement';
+import { monthClosedBy, monthDue, readMonthClose, statementFrom, statementSet, type MonthCloseReads } from './statements';
+import type { Month, Statement } from '../domain/statement';
 
 /**
  * Items of a day's transaction besides the product, number and discount lines and the alert events:
- * telecom line and check, project, snapshot, the draws item and an auto top-up's event.
+ * telecom line and check, project, snapshot, the draws item, the month's sums and an auto top-up's event.
  */
-const FIXED_ITEMS = 6;
+const FIXED_ITEMS = 7;
 
 /** Items the month's statement adds to the transaction of its last day: the statement and its statement.ready event. */
 const STATEMENT_ITEMS = 2;
@@ -121,7 +122,7 @@ function expiryCommit(ctx: StoreContext, project: ProjectItem, attemptId: string
     items: [
       ...entries.map((e, i) => ledgerPut(ctx, project.projectId, e, createdAt, i === 0 ? attemptId : undefined)),
       ...due.map((g) => grantEnded(ctx, project.projectId, g.grantId, 'expired', -g.remaining, g.expiresOn!)),
-      move.update,
+      move.update, ...move.sums,
       ...move.events.puts,
     ],
     receipt: ledgerRef(ctx, project.projectId, entries[0]!),
@@ -153,12 +154,11 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       if (project.chargedThrough >= last) return { done: { after: project, day: null } };
 
       const day = addDays(project.chargedThrough, 1);
-      // The month's last day: its statement rides in the day's transaction. A project keeping month
-      // sums makes it from them; one made before sums were kept reads the month beside the day's reads.
+      // The month's last day: its statement rides in the day's transaction, its reads beside the day's.
       const closes = monthClosedBy(project, day);
       const [read, { telecom, month }, prices] = await Promise.all([
         readTimeline(ctx, projectId, { untilMs: endOfDay(day, ctx.zone), sessionsFrom: addDays(day, -29), sessionsTo: day }),
-        telecomAndMonth(ctx, project, day, project.monthSums === undefined ? closes : null),
+        telecomAndMonth(ctx, project, day, closes),
         // The day is priced by the version in force on it of the plan the project is on during it.
         projectPricesOn(ctx, plansOf(project), day),
       ]);
@@ -170,16 +170,15 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
       // The day's charge is paid from the grants of its days first (what is charged: -delta).
       const drawn = drawCharge(grantsOf(project), -delta, day);
       const drew = drawn.total > 0;
-      const booked = sumsBooked(project, { entries: lines, drawn: new Map([[day, drawn.total]]), closedDay: { day, kinds: telecom?.kinds ?? new Map() } });
-      const moved0 = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}), ...booked.after });
+      const kinds = telecom?.kinds ?? new Map();
+      const moved0 = afterBalanceUpdate(project, delta, { chargedThrough: day, ...(drew ? { grants: drawn.grants } : {}) });
       const topup = topupFor(ctx, project, moved0.balance, moved0.version);
       const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       // The month's statement, unless a grant expires with the day: that expiry is dated the day and
       // committed after this transaction, so the statement must wait for it (closeMonths makes it then).
-      const made = closes && expiredBy(grantsOf(moved), day).length === 0 ? await monthStatement(ctx, project, closes, month, booked.after.monthSums, { lines, drawn: drawn.total }) : null;
-      const statement = made?.statement ?? null;
+      const statement = closes && month && expiredBy(grantsOf(moved), day).length === 0
+        ? await statementFrom(ctx, project, closes, month, { lines, kinds, drawn: drawn.total, date: day }) : null;
       const stated = statement ? statementSet(statement) : { set: [], values: {}, after: {} };
-      const sums = made?.open ? sumsSet(made.open) : booked;
       const createdAt = utcIso(ctx.now());
       const charged: DayCharged = { date: day, amount: costOf(lines), lines, telecomTotal, balance: moved.balance };
       const events = eventWrites(ctx, project, [
@@ -196,10 +195,11 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
           ...lines.map((line) => ledgerPut(ctx, projectId, line, createdAt, line === telecomLine ? attemptId : undefined)),
           telecomUnchanged(ctx, projectId, day, telecom),
           balanceUpdate(ctx.tables.projects, project, delta, {
-            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set, ...stated.set, ...sums.set],
-            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values, ...stated.values, ...sums.values },
+            set: ['chargedThrough = :ct', ...seq.set, ...(drew ? ['grants = :grants'] : []), ...topup.set, ...stated.set],
+            values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values, ...stated.values },
           }),
           ...drawsAdds(ctx, projectId, draws),
+          ...(project.sumsKept ? sumsAdds(ctx, projectId, { entries: lines, closedDay: { day, kinds } }) : []),
           // The changes read end with the day, so the fold is the state as of its end.
           snapshotPut(ctx, projectId, day, foldChanges(read.base?.state ?? emptySnapshot(), read.changes)),
           ...(statement ? [statementPut(ctx, statement, createdAt, attemptId)] : []),
@@ -207,7 +207,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
         ],
         receipt: ledgerRef(ctx, projectId, telecomLine),
         result: {
-          after: { ...moved, eventSeq: events.eventSeq, ...stated.after, ...sums.after }, day: charged,
+          after: { ...moved, eventSeq: events.eventSeq, ...stated.after }, day: charged,
           telecom: telecom ? countsOfTelecom(day, telecom) : null, ...(statement ? { statement } : {}),
         },
       };
@@ -227,24 +227,16 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
 }
 
 /**
- * The statement of `month`, made by the charge of its last day (`day`): from the month's sums after
- * the day's booking (`sums`, with the months after it left `open`), or for a project keeping none from
- * the month's reads and the day's lines. Null when the sums left the exact integers (closeMonths reads
- * the ledger then).
- */
-async function monthStatement(ctx: StoreContext, project: ProjectItem, month: Month, reads: MonthCloseReads | null, sums: SumsByMonth | undefined,
-  day: { lines: LedgerEntry[]; drawn: Money }): Promise<{ statement: Statement; open?: SumsByMonth } | null> {
-  if (sums !== undefined) return statementOfMonthSums(ctx, project, month, sums);
-  return reads ? { statement: await statementWithDay(ctx, project, month, reads, day) } : null;
-}
-
-/**
  * The day's telecom item, and on a month's last day (`closes`) the reads of the month's statement,
  * whose query of the month's telecom items holds the day's: one request, not two.
  */
 async function telecomAndMonth(ctx: StoreContext, project: ProjectItem, day: BillingDay, closes: Month | null): Promise<{ telecom: TelecomItem | null; month: MonthCloseReads | null }> {
   if (!closes) return { telecom: await readTelecom(ctx, project.projectId, day), month: null };
+  if (project.sumsKept) {
+    const [telecom, month] = await Promise.all([readTelecom(ctx, project.projectId, day), readMonthClose(ctx, project, closes)]);
+    return { telecom, month };
+  }
   const month = await readMonthClose(ctx, project, closes);
-  const item = month.telecomDays.get(day);
+  const item = 'telecomDays' in month ? month.telecomDays.get(day) : undefined;
   return { telecom: item ? telecomItemOf(item) : null, month };
 }

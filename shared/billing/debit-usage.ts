@@ -36,13 +36,13 @@ import { mapLimit } from '../concurrency';
 import type { BillingDay } from '../domain/billing-days';
 import { errorMessage } from '../domain/errors';
 import { balanceDrafts, draft, eventRoom, spendCapDrafts, type AlertRules, type DaySpend, type EventDraft } from '../domain/events';
-import { addDraws, drawCharge, drawnByDay, type ActiveGrant, type DrawsByDay } from '../domain/credits';
+import { addDraws, drawCharge, type ActiveGrant, type DrawsByDay } from '../domain/credits';
 import { chargedEvents, countedDay, nextDebitChunk, type DebitChunk, type Shortfall } from '../domain/usage';
 import { logger } from '../logger';
 import { guard, optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { eventWrites } from '../store/events';
-import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, sumsBooked, type ProjectItem } from '../store/projects';
+import { afterBalanceUpdate, alertRulesOf, balanceUpdate, findProjectItem, type ProjectItem } from '../store/projects';
 import { drawsAdds, grantsOf } from '../store/credits';
 import { topupFor } from './money-move';
 import { kindsCountedOn, readTelecom, telecomAdd } from '../store/telecom';
@@ -150,9 +150,7 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
       const debitedAt = nowIso(ctx);
       const drawn = grants.length > 0 ? chunkDraws(grants, charged, project.chargedThrough) : null;
       const drew = drawn !== null && drawn.byDay.size > 0;
-      // What the grants paid goes into the month's sums (the statement's creditsDrawn).
-      const sums = drew ? sumsBooked(project, { drawn: drawnByDay(drawn.byDay) }) : { set: [], values: {}, after: {} };
-      const moved0 = afterBalanceUpdate(project, chunk.delta, drew ? { grants: drawn.grants, ...sums.after } : {});
+      const moved0 = afterBalanceUpdate(project, chunk.delta, drew ? { grants: drawn.grants } : {});
       const topup = topupFor(ctx, project, moved0.balance, moved0.version);
       const moved = topup.set.length > 0 ? { ...moved0, autoTopup: topup.rule } : moved0;
       const cap = spendCapDrafts(await daySpends(ctx, projectId, rules, chunk), rules.dailySpendCap, project.alertState ?? {}, project.chargedThrough);
@@ -168,8 +166,8 @@ export async function debitProject(ctx: StoreContext, projectId: string, items: 
             ...(chunk.shortfalls.has(e.eventId) ? { debited: chunk.shortfalls.get(e.eventId)!.debited } : {}),
           }, i === 0 ? attemptId : undefined), 'already_debited', e.eventId)),
           balanceUpdate(ctx.tables.projects, project, chunk.delta, {
-            set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : []), ...topup.set, ...sums.set],
-            values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values, ...sums.values },
+            set: [...(events.events.length > 0 ? ['eventSeq = :eventSeq'] : []), ...(capChanged ? ['alertState = :alertState'] : []), ...(drew ? ['grants = :grants'] : []), ...topup.set],
+            values: { ...(events.events.length > 0 ? { ':eventSeq': events.eventSeq } : {}), ...(capChanged ? { ':alertState': alertState } : {}), ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values },
           }),
           ...[...chunk.perDay].map(([day, t]) => guard(telecomAdd(ctx, projectId, day, t.total, t.events, kindsCountedOn(charged, day, project.chargedThrough), chunk.late.get(day), { exact: true }), 'day_total_full', day)),
           ...(drew ? drawsAdds(ctx, projectId, drawn.byDay) : []),

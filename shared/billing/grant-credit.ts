@@ -57,7 +57,7 @@ export async function grantCredit(ctx: StoreContext, projectId: string, input: G
       projectId, grantId: input.grantId, amount: input.amount, effectiveOn, expiresOn, description: input.description, seq, createdAt, status: 'active', balanceAfter: move.after.balance, attemptId,
     };
     return {
-      items: [grantPut(ctx, item), ledgerPut(ctx, projectId, entry, createdAt), move.update, ...move.events.puts],
+      items: [grantPut(ctx, item), ledgerPut(ctx, projectId, entry, createdAt), move.update, ...move.sums, ...move.events.puts],
       receipt: grantRef(ctx, projectId, input.grantId),
       result: { status: 201 as const, body: firstAnswer({ ...item, pk: '', sk: '' }) },
     };

@@ -7,7 +7,7 @@
  * and what they paid is recorded on that day.
  */
 import type { BillingDay } from '../domain/billing-days';
-import { addDraws, drawCharge, drawnByDay, type DrawsByDay } from '../domain/credits';
+import { addDraws, drawCharge, type DrawsByDay } from '../domain/credits';
 import { Conflict } from '../domain/errors';
 import { draft } from '../domain/events';
 import { entryIds, type LedgerEntry } from '../domain/ledger';
@@ -46,13 +46,13 @@ export async function makeAdjustment(ctx: StoreContext, projectId: string, input
     const entry: LedgerEntry = { entryId: entryIds.adjustment(input.adjustmentId), date, type: 'adjustment', description: input.description, amount: input.amount, balanceEffect: true };
     const move = moveBalance(ctx, project, input.amount, (after) => [
       draft('adjustment.made', { adjustmentId: input.adjustmentId, amount: input.amount, balance: after.balance }, `adjustment#${input.adjustmentId}`),
-    ], createdAt, { booked: { entries: [entry], drawn: drawnByDay(draws) }, ...(drawn && drawn.total > 0 ? { grants: drawn.grants } : {}) });
+    ], createdAt, { booked: { entries: [entry] }, ...(drawn && drawn.total > 0 ? { grants: drawn.grants } : {}) });
     const record: AdjustmentRecord = { adjustmentId: input.adjustmentId, amount: input.amount, description: input.description, date, balanceAfter: move.after.balance, attemptId };
     return {
       items: [
         { Put: { TableName: ctx.tables.projects, Item: { ...keys.adjustment(projectId, input.adjustmentId), projectId, createdAt, ...record }, ConditionExpression: 'attribute_not_exists(pk)' } },
         ledgerPut(ctx, projectId, entry, createdAt),
-        move.update,
+        move.update, ...move.sums,
         ...drawsAdds(ctx, projectId, draws),
         ...move.events.puts,
       ],

@@ -13,7 +13,8 @@ import { topupDecision, type TopupRule } from '../domain/topup';
 import { nowIso, todayOf, type StoreContext } from '../store/context';
 import { eventWrites, type EventWrites } from '../store/events';
 import { topupIdOf } from '../store/keys';
-import { afterBalanceUpdate, alertRulesOf, balanceUpdate, sumsBooked, type ProjectItem } from '../store/projects';
+import { afterBalanceUpdate, alertRulesOf, balanceUpdate, type ProjectItem } from '../store/projects';
+import { sumsAdds } from '../store/month-sums';
 import type { Booking } from '../domain/statement';
 import type { TransactItem } from '../store/transactions';
 
@@ -38,27 +39,29 @@ export interface Move {
   events: EventWrites;
   /** The project's update: balance, status, version, grants (when given), event count. */
   update: TransactItem;
+  /** What the booked lines add to their month's sums (none for a project that keeps none). */
+  sums: TransactItem[];
 }
 
 /**
  * The move of `project`'s balance by `delta`, its own event drafts first, then the alerts it crosses and
  * the auto top-up it causes. `grants`/`grantSeq`, when given, replace what the project item holds;
  * `settledTopup`, the rule as this write leaves it after settling its outstanding top-up (the next one
- * may then be requested at once). `booked`: the ledger lines and draws the transaction writes, for
- * the month's sums (every transaction that writes them must say so: the statement is made of them).
+ * may then be requested at once). `booked`: the ledger lines the transaction writes, for the month's
+ * sums (required, `{}` for none: a line missing from the sums is missing from the statement).
  */
 export function moveBalance(ctx: StoreContext, project: ProjectItem, delta: Money, own: (after: ProjectItem) => EventDraft[], occurredAt: string,
-  opts: { grants?: ActiveGrant[]; grantSeq?: number; settledTopup?: TopupRule; booked?: Booking } = {}): Move {
-  const sums = sumsBooked(project, opts.booked ?? {});
-  const extra: Partial<ProjectItem> = { ...(opts.grants ? { grants: opts.grants } : {}), ...(opts.grantSeq !== undefined ? { grantSeq: opts.grantSeq } : {}), ...(opts.booked ? sums.after : {}) };
+  opts: { booked: Booking; grants?: ActiveGrant[]; grantSeq?: number; settledTopup?: TopupRule }): Move {
+  const extra: Partial<ProjectItem> = { ...(opts.grants ? { grants: opts.grants } : {}), ...(opts.grantSeq !== undefined ? { grantSeq: opts.grantSeq } : {}) };
   const moved0 = afterBalanceUpdate(project, delta, extra);
   const topup = topupFor(ctx, project, moved0.balance, moved0.version, opts.settledTopup);
   const moved = { ...moved0, ...(topup.set.length > 0 ? { autoTopup: topup.rule } : {}) };
   const events = eventWrites(ctx, project, [...own(moved), ...balanceDrafts(project, moved, alertRulesOf(project), moved.version), ...topup.drafts], occurredAt);
-  const set: string[] = [...topup.set, ...(opts.booked ? sums.set : [])];
-  const values: Record<string, unknown> = { ...topup.values, ...(opts.booked ? sums.values : {}) };
+  const set: string[] = [...topup.set];
+  const values: Record<string, unknown> = { ...topup.values };
   if (events.events.length > 0) { set.push('eventSeq = :eventSeq'); values[':eventSeq'] = events.eventSeq; }
   if (opts.grants) { set.push('grants = :grants'); values[':grants'] = opts.grants; }
   if (opts.grantSeq !== undefined) { set.push('grantSeq = :grantSeq'); values[':grantSeq'] = opts.grantSeq; }
-  return { after: { ...moved, eventSeq: events.eventSeq }, events, update: balanceUpdate(ctx.tables.projects, project, delta, { set, values }) };
+  const sums = project.sumsKept ? sumsAdds(ctx, project.projectId, opts.booked) : [];
+  return { after: { ...moved, eventSeq: events.eventSeq }, events, update: balanceUpdate(ctx.tables.projects, project, delta, { set, values }), sums };
 }

@@ -48,16 +48,16 @@ export async function recordPayment(ctx: StoreContext, projectId: string, paymen
     const createdAt = nowIso(ctx);
     const rule = project.autoTopup;
     const settles = rule?.outstanding?.topupId === paymentId;
+    const entry: LedgerEntry = { entryId: entryIds.payment(paymentId), date, type: 'payment', description: `Payment ${paymentId}`, amount, balanceEffect: true };
     const move = moveBalance(ctx, project, amount, (after) => [
       draft('payment.received', { paymentId, amount, balance: after.balance, ...(settles ? { topupId: paymentId } : {}) }, `payment#${paymentId}`),
-    ], createdAt, settles ? { settledTopup: { ...rule!, outstanding: null, failures: 0 } } : {});
+    ], createdAt, { booked: { entries: [entry] }, ...(settles ? { settledTopup: { ...rule!, outstanding: null, failures: 0 } } : {}) });
     const after = move.after;
-    const entry: LedgerEntry = { entryId: entryIds.payment(paymentId), date, type: 'payment', description: `Payment ${paymentId}`, amount, balanceEffect: true };
     return {
       items: [
         guard(paymentPut(ctx, { projectId, paymentId, amount, date, balanceAfter: after.balance, createdAt, attemptId }), 'duplicate'),
         ledgerPut(ctx, projectId, entry, createdAt),
-        move.update,
+        move.update, ...move.sums,
         ...move.events.puts,
       ],
       receipt: paymentRef(ctx, paymentId),

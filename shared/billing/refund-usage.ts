@@ -59,7 +59,7 @@ export async function refundUsage(ctx: StoreContext, projectId: string, eventId:
       items: [
         { Put: { TableName: ctx.tables.projects, Item: record, ConditionExpression: 'attribute_not_exists(pk)' } },
         ledgerPut(ctx, projectId, entry, createdAt),
-        move.update,
+        move.update, ...move.sums,
         ...move.events.puts,
       ],
       receipt: { table: ctx.tables.projects, key: keys.refund(projectId, usage.day, eventId) },

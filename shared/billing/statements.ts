@@ -25,9 +25,11 @@ import { NotFound } from '../domain/errors';
 import { draft } from '../domain/events';
 import { planOn, versionOn, type PlanAssignment, type VersionRef } from '../domain/plan';
 import {
-  firstDayOf, lastDayOf, makeStatement, monthOf, nextMonth, openingAfter, statementOfSums, sumsThrough,
-  type Month, type Statement, type StatementFrame, type StatementSummary, type SumsByMonth,
+  book, firstDayOf, lastDayOf, makeStatement, mergeSums, monthOf, nextMonth, openingAfter, statementOfSums,
+  type KindTotal, type Month, type MonthSums, type Statement, type StatementFrame, type StatementSummary,
 } from '../domain/statement';
+import type { UsageKind } from '../domain/usage';
+import { readMonthSums } from '../store/month-sums';
 import { optimisticCommit } from '../store/commit';
 import { nowIso, type StoreContext } from '../store/context';
 import { readCreditsDrawn } from '../store/credit-draws';
@@ -35,7 +37,7 @@ import { eventWrites } from '../store/events';
 import { keys } from '../store/keys';
 import { readVersionItem } from '../store/plans';
 import { planFor } from './prices';
-import { getProjectItem, plansOf, sumsSet, type ProjectItem } from '../store/projects';
+import { getProjectItem, plansOf, type ProjectItem } from '../store/projects';
 import { findStatement, listStatementSummaries, readLedgerRange, statementPut, statementRef } from '../store/statements';
 import { kindsOfItems, readTelecomDays, readTelecomKinds } from '../store/telecom';
 import type { LedgerEntry } from '../domain/ledger';
@@ -141,18 +143,6 @@ export async function statementOf(ctx: StoreContext, project: ProjectItem, month
 }
 
 /**
- * The statement of `month` from `sums` (the project's month sums, booked through the month's last
- * day), and the sums of the months after it, which stay open. Null when the month's sums left the
- * exact integers: its statement is then read from the ledger (closeMonths).
- */
-export async function statementOfMonthSums(ctx: StoreContext, project: ProjectItem, month: Month, sums: SumsByMonth): Promise<{ statement: Statement; open: SumsByMonth } | null> {
-  const { stated, open } = sumsThrough(sums, month);
-  if (stated.inexact) return null;
-  const frame = await frameOf(ctx, project, month, await previousOf(ctx, project));
-  return { statement: statementOfSums({ ...frame, sums: stated }), open };
-}
-
-/**
  * The month the charge of `day` closes and may state in its own transaction: `day` is the last day
  * of the month whose statement is due next. Null otherwise (an ordinary day, or months behind: those
  * are closeMonths' to make, oldest first).
@@ -162,39 +152,55 @@ export function monthClosedBy(project: Pick<ProjectItem, 'statementsThrough' | '
   return day === lastDayOf(month) ? month : null;
 }
 
-/** What the statement of a month made by the charge of its last day reads, beside that charge's own reads. */
-export interface MonthCloseReads {
-  /** The month's entries booked so far (the day's charge not yet: it is the transaction being built). */
-  entries: MonthReads['entries'];
-  /** The month's telecom items by day, the last day's included (the charge's own read of it). */
-  telecomDays: Map<BillingDay, Record<string, unknown>>;
-  drawn: MonthReads['drawn'];
+/**
+ * What a month's statement reads, each one request, all at once (beside the day's own reads when the
+ * charge of its last day makes it): the month's sums (one item) for a project that keeps them, its
+ * ledger entries and telecom items for one made before; the grants' draws; the previous closing.
+ */
+export type MonthCloseReads = {
+  drawn: Awaited<ReturnType<typeof readCreditsDrawn>>;
   previous: Pick<Statement, 'closingBalance' | 'closingCreditBalance'> | null;
-}
+} & (
+  | { sums: MonthSums }
+  /** The month's entries booked so far; its telecom items by day. */
+  | { entries: LedgerEntry[]; telecomDays: Map<BillingDay, Record<string, unknown>> }
+);
 
-/** The reads of the month's statement (see MonthCloseReads), each one request, all at once. */
 export async function readMonthClose(ctx: StoreContext, project: ProjectItem, month: Month): Promise<MonthCloseReads> {
   const from = readFromOf(project, month);
   const to = lastDayOf(month);
-  const [entries, telecomDays, drawn, previous] = await Promise.all([
-    readLedgerRange(ctx, project.projectId, from, to),
-    readTelecomDays(ctx, project.projectId, from, to),
+  const [drawn, previous] = [
     // A project never granted credit has no draws to read (grantSeq counts every grant made).
     project.grantSeq ? readCreditsDrawn(ctx, project.projectId, from, to) : Promise.resolve({ total: 0, byGrant: new Map<string, Money>() }),
     previousOf(ctx, project),
-  ]);
-  return { entries, telecomDays, drawn, previous };
+  ];
+  if (project.sumsKept) {
+    const [sums, d, p] = await Promise.all([readMonthSums(ctx, project.projectId, monthOf(from), month), drawn, previous]);
+    return { sums, drawn: d, previous: p };
+  }
+  const [entries, telecomDays, d, p] = await Promise.all([readLedgerRange(ctx, project.projectId, from, to), readTelecomDays(ctx, project.projectId, from, to), drawn, previous]);
+  return { entries, telecomDays, drawn: d, previous: p };
 }
 
 /**
- * The statement of `month` with the charge of its last day in it: `lines` that charge's ledger lines,
- * `drawn` what its grants paid of it. Equal to what closeMonths makes once that charge is committed.
+ * The statement of `month` from its reads and, when the charge of its last day makes it, that day
+ * (`lines` its ledger lines, `kinds` its telecom by kind, `drawn` what its grants paid of it): equal to
+ * what closeMonths makes once that charge is committed. Null when the month's sums left the exact
+ * integers: closeMonths then reads it from the ledger.
  */
-export function statementWithDay(ctx: StoreContext, project: ProjectItem, month: Month, reads: MonthCloseReads, day: { lines: readonly LedgerEntry[]; drawn: Money }): Promise<Statement> {
+export async function statementFrom(ctx: StoreContext, project: ProjectItem, month: Month, reads: MonthCloseReads,
+  day: { lines: readonly LedgerEntry[]; kinds: ReadonlyMap<UsageKind, KindTotal>; drawn: Money; date: BillingDay } | null = null): Promise<Statement | null> {
+  const drawn = reads.drawn.total + (day?.drawn ?? 0);
+  if ('sums' in reads) {
+    const booked = day ? book({}, { entries: day.lines, closedDay: { day: day.date, kinds: day.kinds } })[month] : undefined;
+    const sums = booked ? mergeSums(reads.sums, booked) : reads.sums;
+    if (sums.inexact) return null;
+    return statementOfSums({ ...(await frameOf(ctx, project, month, reads.previous)), sums: { ...sums, drawn } });
+  }
   return statementOf(ctx, project, month, reads.previous, {
-    entries: [...reads.entries, ...day.lines],
+    entries: [...reads.entries, ...(day?.lines ?? [])],
     telecomByKind: kindsOfItems(reads.telecomDays.values()),
-    drawn: { total: reads.drawn.total + day.drawn, byGrant: reads.drawn.byGrant },
+    drawn: { total: drawn, byGrant: reads.drawn.byGrant },
   });
 }
 
@@ -227,10 +233,9 @@ export async function closeMonths(ctx: StoreContext, projectId: string): Promise
       const project = round === 0 && after ? after : await getProjectItem(ctx, projectId);
       if (!monthDue(project)) return { done: null };
       const month = nextStatementMonth(project);
-      const fromSums = project.monthSums !== undefined ? await statementOfMonthSums(ctx, project, month, project.monthSums) : null;
-      const s = fromSums ? fromSums.statement : await statementOf(ctx, project, month, await previousOf(ctx, project));
-      // The stated months leave the sums (also when their statement was read from the ledger).
-      const sums = project.monthSums !== undefined ? sumsSet(fromSums ? fromSums.open : sumsThrough(project.monthSums, month).open) : { set: [], values: {}, after: {} };
+      const reads = await readMonthClose(ctx, project, month);
+      // Sums past exact integers (see MonthSums): the ledger, read now, says what they could not.
+      const s = await statementFrom(ctx, project, month, reads) ?? await statementOf(ctx, project, month, reads.previous);
       const createdAt = nowIso(ctx);
       const events = eventWrites(ctx, project, [draft('statement.ready', { month, closingBalance: s.closingBalance }, `statement#${month}`)], createdAt);
       const closing = { balance: s.closingBalance, credit: s.closingCreditBalance };
@@ -241,15 +246,15 @@ export async function closeMonths(ctx: StoreContext, projectId: string): Promise
             Update: {
               TableName: ctx.tables.projects,
               Key: keys.project(projectId),
-              UpdateExpression: `SET ${['statementsThrough = :month', 'statementClosing = :closing', 'eventSeq = :seq', 'version = :next', ...sums.set].join(', ')}`,
+              UpdateExpression: 'SET statementsThrough = :month, statementClosing = :closing, eventSeq = :seq, version = :next',
               ConditionExpression: 'version = :version',
-              ExpressionAttributeValues: { ':month': month, ':closing': closing, ':seq': events.eventSeq, ':next': project.version + 1, ':version': project.version, ...sums.values },
+              ExpressionAttributeValues: { ':month': month, ':closing': closing, ':seq': events.eventSeq, ':next': project.version + 1, ':version': project.version },
             },
           },
           ...events.puts,
         ],
         receipt: statementRef(ctx, projectId, month),
-        result: { statement: s, after: { ...project, ...sums.after, statementsThrough: month, statementClosing: closing, eventSeq: events.eventSeq, version: project.version + 1 } },
+        result: { statement: s, after: { ...project, statementsThrough: month, statementClosing: closing, eventSeq: events.eventSeq, version: project.version + 1 } },
       };
     });
     if (!step) break;

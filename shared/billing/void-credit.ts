@@ -39,7 +39,7 @@ export async function voidCredit(ctx: StoreContext, projectId: string, grantId: 
       draft('credit.voided', { grantId, amount, balance: after.balance }, `credit_voided#${grantId}`),
     ], createdAt, { grants: grants.filter((g) => g.grantId !== grantId), booked: { entries: [entry] } });
     return {
-      items: [grantEnded(ctx, projectId, grantId, 'voided', amount, today), ledgerPut(ctx, projectId, entry, createdAt, attemptId), move.update, ...move.events.puts],
+      items: [grantEnded(ctx, projectId, grantId, 'voided', amount, today), ledgerPut(ctx, projectId, entry, createdAt, attemptId), move.update, ...move.sums, ...move.events.puts],
       receipt: ledgerRef(ctx, projectId, entry),
       result: { ...toGrant(item, new Map()), status: 'voided' as const, remaining: 0 },
     };

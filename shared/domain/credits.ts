@@ -101,17 +101,6 @@ export function drawCharge(grants: readonly ActiveGrant[], cost: Money, day: Bil
 /** What grants paid, per billing day, per grant. */
 export type DrawsByDay = Map<BillingDay, Map<string, Money>>;
 
-/** What the grants paid in all, by day. */
-export function drawnByDay(draws: DrawsByDay): Map<BillingDay, Money> {
-  const out = new Map<BillingDay, Money>();
-  for (const [day, byGrant] of draws) {
-    let total = 0;
-    for (const a of byGrant.values()) total += a;
-    out.set(day, total);
-  }
-  return out;
-}
-
 /** Adds `draws` made for charges counted on `day` into `into`. */
 export function addDraws(into: DrawsByDay, day: BillingDay, draws: ReadonlyMap<string, Money>): void {
   if (draws.size === 0) return;

@@ -130,12 +130,13 @@ function add<K>(map: Map<K, Money>, key: K, amount: Money): void {
 }
 
 /**
- * A month's running sums: everything a statement is made of, kept on the project item by every
- * transaction that books a ledger line, draws a grant or closes a day's telecom (book), so closing
- * the month reads no ledger. Amounts are as booked (effects on the balance), except `products` and
- * `numbers`, which count charges (positive), and `gross`: per day, the charges at that day's VAT rate
- * less the refunds dated on it. `inexact` marks sums that left the exact integers (a hostile month of
- * days at the telecom limit): booking never fails on it, the statement is then made from the ledger.
+ * A month's running sums: everything a statement is made of, kept by every transaction that books a
+ * ledger line or closes a day's telecom (book; shared/store/month-sums.ts), so closing the month reads
+ * no ledger. Amounts are as booked (effects on the balance), except `products` and `numbers`, which
+ * count charges (positive), and `gross`: per day, the charges at that day's VAT rate less the refunds
+ * dated on it. `drawn` (what the grants paid) is read from the days' draws at the close. `inexact`
+ * marks sums that left the exact integers (a hostile month of days at the telecom limit): the
+ * statement is then read from the ledger.
  */
 export interface MonthSums {
   byType: Partial<Record<LedgerType, Money>>;
@@ -151,8 +152,6 @@ export type SumsByMonth = Record<Month, MonthSums>;
 /** What one transaction books into the sums. */
 export interface Booking {
   entries?: readonly LedgerEntry[];
-  /** What the grants paid, by the billing day of the charges paid. */
-  drawn?: ReadonlyMap<BillingDay, Money>;
   /** The telecom by kind of a day the transaction closes. */
   closedDay?: { day: BillingDay; kinds: ReadonlyMap<UsageKind, KindTotal> };
 }
@@ -173,11 +172,6 @@ export function book(sums: SumsByMonth, b: Booking): SumsByMonth {
     return out[month]!;
   };
   for (const e of b.entries ?? []) bookEntry(monthFor(e.date), e);
-  for (const [day, amount] of b.drawn ?? []) {
-    if (amount === 0) continue;
-    const m = monthFor(day);
-    m.drawn = plus(m, m.drawn, amount);
-  }
   if (b.closedDay && b.closedDay.kinds.size > 0) {
     const m = monthFor(b.closedDay.day);
     for (const [kind, t] of b.closedDay.kinds) {
@@ -223,12 +217,13 @@ export function sumsThrough(sums: SumsByMonth, month: Month): { stated: MonthSum
   const open: SumsByMonth = {};
   for (const m of Object.keys(sums).sort()) {
     if (m > month) open[m] = sums[m]!;
-    else stated = merge(stated, sums[m]!);
+    else stated = mergeSums(stated, sums[m]!);
   }
   return { stated, open };
 }
 
-function merge(a: MonthSums, b: MonthSums): MonthSums {
+/** The sums of two stretches of booking, added. */
+export function mergeSums(a: MonthSums, b: MonthSums): MonthSums {
   const out = cloneSums(a);
   if (b.inexact) out.inexact = true;
   for (const [t, v] of Object.entries(b.byType) as [LedgerType, Money][]) out.byType[t] = plus(out, out.byType[t] ?? 0, v);

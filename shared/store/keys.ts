@@ -21,6 +21,8 @@ export const keys = {
   /** A project's statement of a calendar month (shared/store/statements.ts): sorted by month. */
   statement: (projectId: string, month: string) => ({ pk: `project#${projectId}`, sk: `statement#${month}` }),
   statementPrefix: 'statement#',
+  /** A project's running sums of a calendar month (shared/store/month-sums.ts). */
+  monthSums: (projectId: string, month: string) => ({ pk: `project#${projectId}`, sk: `sums#${month}` }),
   /** The usage report's aggregate of one closed day, by the events' own day (shared/store/usage-aggregates.ts). */
   usageAggregate: (projectId: string, date: string) => ({ pk: `project#${projectId}`, sk: `usage-agg#${date}` }),
   usageAggregatePrefix: 'usage-agg#',

@@ -14,7 +14,6 @@ import { creditBalanceOf, type ActiveGrant } from '../domain/credits';
 import type { Money } from '../domain/money';
 import type { TopupRule } from '../domain/topup';
 import type { PlanAssignment } from '../domain/plan';
-import { book, type Booking, type SumsByMonth } from '../domain/statement';
 import { statusFor, type Project, type ProjectStatus } from '../domain/project';
 import type { StoreContext } from './context';
 import { chargeShardOf, keys } from './keys';
@@ -66,12 +65,11 @@ export interface ProjectItem {
   /** That statement's closing balances: what the next one opens with, without reading it. */
   statementClosing?: { balance: Money; credit: Money };
   /**
-   * The running sums of the months not yet stated (domain/statement.ts MonthSums), booked by every
-   * transaction that writes a ledger line, draws a grant or closes a day: a month's statement is made
-   * from them without reading its ledger. Absent on a project made before sums were kept (its
-   * statements read the ledger); `{}` on a new one.
+   * True on a project made since month sums are kept (shared/store/month-sums.ts): its transactions
+   * book them and its statements are made of them. Absent on one made before: its statements read the
+   * ledger.
    */
-  monthSums?: SumsByMonth;
+  sumsKept?: true;
 }
 
 export function alertRulesOf(item: Pick<ProjectItem, 'alerts'>): AlertRules {
@@ -124,7 +122,7 @@ export function newProjectItem(p: {
     attemptId: p.attemptId,
     plans: p.plans,
     timelineRev: 1,
-    monthSums: {},
+    sumsKept: true,
     ...(p.requestHash !== undefined ? { requestHash: p.requestHash } : {}),
   };
 }
@@ -181,20 +179,6 @@ export function balanceUpdate(table: string, item: ProjectItem, delta: Money, ex
 export function afterBalanceUpdate(item: ProjectItem, delta: Money, extra: Partial<ProjectItem> = {}): ProjectItem {
   const balance = item.balance + delta;
   return { ...item, ...extra, balance, status: statusFor(balance, item.creditLimit), version: item.version + 1 };
-}
-
-/**
- * What a transaction books into the project's month sums: the SET of the project update and the item's
- * part after it. Nothing for a project that keeps no sums (see ProjectItem.monthSums).
- */
-export function sumsBooked(project: Pick<ProjectItem, 'monthSums'>, booking: Booking): { set: string[]; values: Record<string, unknown>; after: Pick<ProjectItem, 'monthSums'> } {
-  if (project.monthSums === undefined) return { set: [], values: {}, after: {} };
-  return sumsSet(book(project.monthSums, booking));
-}
-
-/** The SET that stores `sums` as the project's month sums. */
-export function sumsSet(sums: SumsByMonth): { set: string[]; values: Record<string, unknown>; after: Pick<ProjectItem, 'monthSums'> } {
-  return { set: ['monthSums = :monthSums'], values: { ':monthSums': sums }, after: { monthSums: sums } };
 }
 
 /** The Update that replaces a project's alert rules, conditioned on the version read. */

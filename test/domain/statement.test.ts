@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { addDays, type BillingDay } from '../../shared/domain/billing-days';
 import type { LedgerEntry } from '../../shared/domain/ledger';
 import {
-  firstDayOf, lastDayOf, makeStatement, monthOf, nextMonth, numberTypeOf, openingAfter, statementRows, vatIncluded,
-  type KindTotal, type StatementInput,
+  book, firstDayOf, lastDayOf, makeStatement, mergeSums, monthOf, nextMonth, numberTypeOf, openingAfter, statementOfSums, statementRows, sumsThrough, vatIncluded,
+  type KindTotal, type StatementInput, type SumsByMonth,
 } from '../../shared/domain/statement';
 import type { UsageKind } from '../../shared/domain/usage';
 
@@ -39,7 +39,7 @@ function entryOf(m: Movement, i: number): LedgerEntry {
 
 /** The month's telecom split over the kinds as the per-day counters would hold it (all of it, or not). */
 function kindsOf(entries: readonly LedgerEntry[], complete: boolean): Map<UsageKind, KindTotal> {
-  const total = -entries.filter((e) => e.type === 'telecom_daily').reduce((s, e) => s + e.amount, 0);
+  const total = 0 - entries.filter((e) => e.type === 'telecom_daily').reduce((s, e) => s + e.amount, 0);
   const calls = Math.floor(total / 2);
   const counted = complete ? total : Math.floor(total / 3);
   const map = new Map<UsageKind, KindTotal>();
@@ -96,6 +96,47 @@ describe('vatIncluded', () => {
       const v = vatIncluded(g, p);
       // |v - g p/(100+p)| <= 1/2  <=>  |2v(100+p) - 2gp| <= 100+p
       expect(Math.abs(2 * v * (100 + p) - 2 * g * p)).toBeLessThanOrEqual(100 + p);
+    }));
+  });
+});
+
+describe('month sums', () => {
+  it('booked transaction by transaction, in any split and across months, give the statement the month\'s ledger gives', () => {
+    fc.assert(fc.property(monthArb.chain((month) => fc.record({
+      month: fc.constant(month),
+      // This month's movements and the next month's (booked in between, never in this statement).
+      moves: fc.array(movement(daysOf(month)), { maxLength: 60 }),
+      later: fc.array(movement(daysOf(nextMonth(month))), { maxLength: 10 }),
+      // Where the bookings are cut into transactions, and in which order they commit.
+      cuts: fc.array(fc.nat(), { maxLength: 20 }),
+      seed: fc.nat(),
+      vat: rates,
+      drawn: fc.integer({ min: 0, max: 1e6 }),
+    })), ({ month, moves, later, cuts, seed, vat, drawn }) => {
+      const entries = moves.map(entryOf);
+      const next = later.map((m, i) => entryOf(m, 1000 + i));
+      const all = [...entries, ...next].sort((a, b) => ((a.entryId.length * 31 + seed) % 7) - ((b.entryId.length * 31 + seed) % 7));
+      const bounds = [...new Set(cuts.map((c) => c % (all.length + 1)))].sort((a, b) => a - b);
+      let sums: SumsByMonth = {};
+      let from = 0;
+      for (const to of [...bounds, all.length]) {
+        sums = book(sums, { entries: all.slice(from, to) });
+        from = to;
+      }
+      // Each day's telecom by kind, booked by the charge that closes the day (here all on the 1st).
+      const kinds = kindsOf(entries, true);
+      sums = book(sums, { closedDay: { day: firstDayOf(month), kinds } });
+      const input = inputFor(month, entries, { openingBalance: 0, openingCreditBalance: 0 }, vat, true, drawn);
+      const { entries: _e, telecomByKind: _k, creditsDrawn: _d, ...frame } = input;
+      const { stated, open } = sumsThrough(sums, month);
+      expect(statementOfSums({ ...frame, sums: { ...stated, drawn } })).toEqual(makeStatement(input));
+      // The next month's bookings stay open, whole.
+      expect(Object.keys(open)).toEqual(next.length > 0 ? [nextMonth(month)] : []);
+      // Merging is adding: the month's sums in two halves merge to the whole.
+      const half = Math.floor(entries.length / 2);
+      const parts = [book({}, { entries: entries.slice(0, half) })[month], book({}, { entries: entries.slice(half) })[month]];
+      const whole = book({}, { entries })[month];
+      if (parts[0] && parts[1] && whole) expect(mergeSums(parts[0], parts[1])).toEqual(whole);
     }));
   });
 });

@@ -70,7 +70,7 @@ export async function checkStatements(m: Model, w: World): Promise<number> {
       const item = await getProjectItem(storeContext({ doc: w.raw }), p.projectId);
       const previous = i === 0 ? null : statements[i - 1]!;
       // As a project keeping no sums would have it stated: from the ledger, its first month from the beginning.
-      const fromLedger = await statementOf(storeContext({ doc: w.raw }), { ...item, statementsThrough: previous?.month, monthSums: undefined }, s.month, previous);
+      const fromLedger = await statementOf(storeContext({ doc: w.raw }), { ...item, statementsThrough: previous?.month, sumsKept: undefined }, s.month, previous);
       if (!isDeepStrictEqual(fromLedger, s)) problems.push(`project ${p.idx} ${s.month}: the statement is ${JSON.stringify(s)}, its ledger gives ${JSON.stringify(fromLedger)}`);
       opening = s.closingBalance;
     }

@@ -284,10 +284,11 @@ describe('a day with more numbers than a transaction holds', () => {
     await chargeThrough(ctx(), id, '2026-03-09');
     const lines = await linesOf(id, '2026-03-09');
     expect(lines.filter((e) => e.type === 'number_daily')).toHaveLength(MAX_NUMBER_LINES);
-    // 4 products + discount + numbers + telecom line = lines; + telecom check, project, snapshot, day.charged
-    // = 98, and room for project.blocked, the credit grants' draws item and an auto top-up's event makes 100.
+    // 4 products + discount + numbers + telecom line = lines; + telecom check, project, snapshot, the
+    // month's sums, day.charged = 98, and room for project.blocked, the credit grants' draws item and an
+    // auto top-up's event makes 100.
     expect((await projectEvents(id)).filter((e) => e.type === 'day.charged')).toHaveLength(1);
-    expect(lines.length + 3 + 1 + 1 + 2).toBe(MAX_TRANSACTION_ITEMS);
+    expect(lines.length + 4 + 1 + 1 + 2).toBe(MAX_TRANSACTION_ITEMS);
   });
 
   it('charges more numbers as one line per type, same total', async () => {
