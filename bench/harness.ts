@@ -4,6 +4,7 @@
  * runtime pointed at them, quiet logs (stdout carries only the bench lines), and a few timing helpers.
  */
 import './quiet';
+import { readFileSync } from 'node:fs';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTables, startDynamoLocal, type DynamoLocal, type TableNames } from '../local/dynamo';
 import { resetConfig } from '../shared/config';
@@ -38,6 +39,12 @@ export interface BenchDynamo {
   doc: DynamoDBDocumentClient;
   /** A store context on these tables with the given clock. */
   ctx(now: () => number): StoreContext;
+  /**
+   * The CPU milliseconds DynamoDB Local's Java process has used so far (Linux's /proc; NaN elsewhere):
+   * the emulator, not paygo, is what a bench on these machines mostly waits for, and its CPU per unit
+   * of work says where that time goes without the wall clock's queueing.
+   */
+  emulatorCpuMs(): number;
 }
 
 /**
@@ -61,12 +68,24 @@ export async function withDynamo<T>(now: () => number, fn: (d: BenchDynamo) => P
     const d = doc;
     // Every project is on a plan: a fresh deployment starts with `standard` (as the stack's seed does).
     await seedStandardPlan(storeContext({ doc: d, now }), DEFAULT_PLAN.currency);
-    return await fn({ endpoint: dynamo.endpoint, tables, doc: d, ctx: (clock) => storeContext({ doc: d, now: clock }) });
+    return await fn({ endpoint: dynamo.endpoint, tables, doc: d, ctx: (clock) => storeContext({ doc: d, now: clock }), emulatorCpuMs: () => processCpuMs(dynamo.pid) });
   } finally {
     doc?.destroy();
     resetRuntime();
     await dynamo.stop();
     live.delete(dynamo);
+  }
+}
+
+/** User + system CPU of process `pid` in ms, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
   }
 }
 

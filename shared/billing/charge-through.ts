@@ -25,9 +25,10 @@
  * its own, conditioned on the version like the day's, so a crash between the two is finished by the
  * next run and a repeat expires nothing twice.
  *
- * A month's last day carries the month's statement (./statements.ts): its put, statement.ready and the
- * project's statementsThrough in the day's transaction, its reads beside the day's (two items of the
- * room, see dayLineRoom). Not when a grant expires with the day: the statement must hold that expiry,
+ * Every day's transaction also ADDs its lines and its telecom by kind to the month's sums
+ * (shared/store/month-sums.ts). A month's last day carries the month's statement (./statements.ts):
+ * its put, statement.ready and the project's statementsThrough in the day's transaction, its reads
+ * (the month's sums item) beside the day's (two items of the room, see dayLineRoom). Not when a grant expires with the day: the statement must hold that expiry,
  * so the charge-day handler closes the month after it (closeMonths), as it does for months behind.
  *
  * After the last day, runway.low is decided on the forecast (./alerts.ts).

@@ -5,7 +5,7 @@
  * A month is closed in ONE transaction: the statement's put (`attribute_not_exists`), its
  * `statement.ready` event, and the project item's `statementsThrough` and event count, conditioned on
  * the version read. Usually that transaction is the charge of the month's last day itself
- * (charge-through.ts, with monthClosedBy, readMonthClose, statementWithDay): no second transaction, no
+ * (charge-through.ts, with monthClosedBy, readMonthClose, statementFrom): no second transaction, no
  * second read of the project, and no state in which the day is charged but the month not stated.
  * closeMonths makes it in a transaction of its own when the charge could not: a grant expiring with
  * the last day (its expiry, dated that day, commits after the charge), or months behind. A second
@@ -13,12 +13,15 @@
  * put), reads again, finds the month made and does nothing. A run that died after charging the last
  * day but before such a close leaves its message to SQS, whose redelivery (or the next night) makes it.
  *
- * What closing a month reads, whatever the project's size: the project item, the previous statement,
- * the month's ledger entries (a few lines per day, never one per event), the days' telecom counters
- * (one small item per day, the per-kind parts kept by the debit), the grants' draws of the month and
- * the plan versions in force (their items only, never a tariff). Every figure is then a sum, so the
- * same month always gives the same statement: late events and corrections are dated in an open day,
- * never in a closed month.
+ * What closing a month reads, whatever the project's size: the month's sums (one item,
+ * shared/store/month-sums.ts, which every transaction that writes a ledger line and every day's close
+ * add to), the grants' draws of the month (one small item per day with draws, only for a project ever
+ * granted credit), the previous closing (on the project item) and the plan versions in force (their
+ * items only, never a tariff, kept per warm function). A project made before sums were kept reads the
+ * month's ledger entries (a few lines per day, never one per event) and the days' telecom counters
+ * instead, as does a month whose sums left the exact integers. Every figure is a sum of the month's
+ * ledger either way, so the same month always gives the same statement: late events and corrections
+ * are dated in an open day, never in a closed month.
  */
 import { addDays, type BillingDay } from '../domain/billing-days';
 import { NotFound } from '../domain/errors';

@@ -76,9 +76,19 @@ export function sumsOfItem(item: Record<string, unknown>): MonthSums {
   return s;
 }
 
-/** The sums of the months `from`..`to` merged (one query of a few small items; usually one). */
+/**
+ * The sums of the months `from`..`to` merged (one query of a few small items; usually one). Sums
+ * DynamoDB holds past 2^53 (it keeps 38 digits; the SDK refuses to read them as numbers) come back
+ * `inexact`, so the month's statement is read from its ledger.
+ */
 export async function readMonthSums(ctx: Pick<StoreContext, 'doc' | 'tables'>, projectId: string, from: Month, to: Month): Promise<MonthSums> {
-  const items = await readDayItems(ctx, projectId, keys.monthSums, from, to);
+  let items: Record<string, unknown>[];
+  try {
+    items = await readDayItems(ctx, projectId, keys.monthSums, from, to);
+  } catch (err) {
+    if (err instanceof Error && /MAX_SAFE_INTEGER/.test(err.message)) return { ...emptySums(), inexact: true };
+    throw err;
+  }
   const byMonth = Object.fromEntries(items.map((i) => [String(i.sk).slice('sums#'.length), sumsOfItem(i)]));
   return sumsThrough(byMonth, to).stated;
 }
