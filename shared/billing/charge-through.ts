@@ -27,9 +27,10 @@
  *
  * Every day's transaction also ADDs its lines and its telecom by kind to the month's sums
  * (shared/store/month-sums.ts). A month's last day carries the month's statement (./statements.ts):
- * its put, statement.ready and the project's statementsThrough in the day's transaction, its reads
- * (the month's sums item) beside the day's (two items of the room, see dayLineRoom). Not when a grant expires with the day: the statement must hold that expiry,
- * so the charge-day handler closes the month after it (closeMonths), as it does for months behind.
+ * its put, statement.ready and the project's statementsThrough in the day's transaction (two items of
+ * the room, see dayLineRoom), its reads (the month's sums item) beside the day's. Not when a grant
+ * expires with the day: the statement must hold that expiry, so the charge-day handler closes the
+ * month after it (closeMonths), as it does for months behind.
  *
  * After the last day, runway.low is decided on the forecast (./alerts.ts).
  * After the last day, and after a run that found nothing left to charge (a retry after a crash), the
@@ -200,7 +201,7 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
             values: { ':ct': day, ...seq.values, ...(drew ? { ':grants': drawn.grants } : {}), ...topup.values, ...stated.values },
           }),
           ...drawsAdds(ctx, projectId, draws),
-          ...(project.sumsKept ? sumsAdds(ctx, projectId, { entries: lines, closedDay: { day, kinds } }) : []),
+          ...sumsAdds(ctx, project, { entries: lines, closedDay: { day, kinds } }),
           // The changes read end with the day, so the fold is the state as of its end.
           snapshotPut(ctx, projectId, day, foldChanges(read.base?.state ?? emptySnapshot(), read.changes)),
           ...(statement ? [statementPut(ctx, statement, createdAt, attemptId)] : []),
@@ -228,8 +229,9 @@ export async function chargeThrough(ctx: StoreContext, projectId: string, date: 
 }
 
 /**
- * The day's telecom item, and on a month's last day (`closes`) the reads of the month's statement,
- * whose query of the month's telecom items holds the day's: one request, not two.
+ * The day's telecom item, and on a month's last day (`closes`) the reads of the month's statement
+ * beside it. For a project keeping no sums, the month's query of its telecom items holds the day's:
+ * one request, not two.
  */
 async function telecomAndMonth(ctx: StoreContext, project: ProjectItem, day: BillingDay, closes: Month | null): Promise<{ telecom: TelecomItem | null; month: MonthCloseReads | null }> {
   if (!closes) return { telecom: await readTelecom(ctx, project.projectId, day), month: null };

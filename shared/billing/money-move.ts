@@ -62,6 +62,6 @@ export function moveBalance(ctx: StoreContext, project: ProjectItem, delta: Mone
   if (events.events.length > 0) { set.push('eventSeq = :eventSeq'); values[':eventSeq'] = events.eventSeq; }
   if (opts.grants) { set.push('grants = :grants'); values[':grants'] = opts.grants; }
   if (opts.grantSeq !== undefined) { set.push('grantSeq = :grantSeq'); values[':grantSeq'] = opts.grantSeq; }
-  const sums = project.sumsKept ? sumsAdds(ctx, project.projectId, opts.booked) : [];
+  const sums = sumsAdds(ctx, project, opts.booked);
   return { after: { ...moved, eventSeq: events.eventSeq }, events, update: balanceUpdate(ctx.tables.projects, project, delta, { set, values }), sums };
 }

@@ -211,17 +211,6 @@ function plus(m: MonthSums, a: Money, b: Money): Money {
   return r;
 }
 
-/** The sums of every month up to `month` merged (a statement's), and the months after it left open. */
-export function sumsThrough(sums: SumsByMonth, month: Month): { stated: MonthSums; open: SumsByMonth } {
-  let stated = emptySums();
-  const open: SumsByMonth = {};
-  for (const m of Object.keys(sums).sort()) {
-    if (m > month) open[m] = sums[m]!;
-    else stated = mergeSums(stated, sums[m]!);
-  }
-  return { stated, open };
-}
-
 /** The sums of two stretches of booking, added. */
 export function mergeSums(a: MonthSums, b: MonthSums): MonthSums {
   const out = cloneSums(a);
@@ -319,10 +308,6 @@ export function statementOfSums(input: StatementFrame & { sums: MonthSums }): St
  * the charges of the days at that rate (products, numbers and telecom, less the discount) less the
  * refunds dated on them; `included` the VAT in it.
  */
-export function vatLines(entries: readonly LedgerEntry[], vatOn: (day: BillingDay) => number, from: BillingDay, to: BillingDay): Statement['vat'] {
-  return vatLinesOf(sumsOf(entries, new Map(), 0).gross, vatOn, from, to);
-}
-
 function vatLinesOf(grossByDay: Readonly<Record<BillingDay, Money>>, vatOn: (day: BillingDay) => number, from: BillingDay, to: BillingDay): Statement['vat'] {
   const gross = new Map<number, Money>();
   for (let d = from; d <= to; d = addDays(d, 1)) if (!gross.has(vatOn(d))) gross.set(vatOn(d), 0);

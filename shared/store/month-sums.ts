@@ -15,11 +15,12 @@
  */
 import type { BillingDay } from '../domain/billing-days';
 import type { LedgerType } from '../domain/ledger';
-import { book, emptySums, sumsThrough, type Booking, type Month, type MonthSums } from '../domain/statement';
+import { book, emptySums, mergeSums, type Booking, type Month, type MonthSums } from '../domain/statement';
 import type { UsageKind } from '../domain/usage';
 import type { StoreContext } from './context';
 import { readDayItems } from './day-items';
 import { keys } from './keys';
+import type { ProjectItem } from './projects';
 import type { TransactItem } from './transactions';
 
 /** The attributes that hold `s` (see the module comment). */
@@ -38,9 +39,14 @@ export function monthSumsItem(projectId: string, month: Month, s: MonthSums): Re
   return { ...keys.monthSums(projectId, month), ...Object.fromEntries(attributesOf(s)) };
 }
 
-/** The Updates that ADD a booking to its months' sums: one per month it books in (almost always one). */
-export function sumsAdds(ctx: StoreContext, projectId: string, booking: Booking): TransactItem[] {
+/**
+ * The Updates that ADD a booking to its months' sums: one per month it books in (almost always one);
+ * none for a project that keeps no sums (ProjectItem.sumsKept).
+ */
+export function sumsAdds(ctx: StoreContext, project: Pick<ProjectItem, 'projectId' | 'sumsKept'>, booking: Booking): TransactItem[] {
   const out: TransactItem[] = [];
+  if (!project.sumsKept) return out;
+  const { projectId } = project;
   for (const [month, s] of Object.entries(book({}, booking))) {
     const adds = attributesOf(s);
     if (adds.length === 0) continue;
@@ -61,7 +67,7 @@ export function sumsAdds(ctx: StoreContext, projectId: string, booking: Booking)
 }
 
 /** The sums a stored item holds (see the module comment); `drawn` is 0 (not kept here). */
-export function sumsOfItem(item: Record<string, unknown>): MonthSums {
+function sumsOfItem(item: Record<string, unknown>): MonthSums {
   const s = emptySums();
   for (const [name, raw] of Object.entries(item)) {
     const cut = name.indexOf('#');
@@ -89,6 +95,5 @@ export async function readMonthSums(ctx: Pick<StoreContext, 'doc' | 'tables'>, p
     if (err instanceof Error && /MAX_SAFE_INTEGER/.test(err.message)) return { ...emptySums(), inexact: true };
     throw err;
   }
-  const byMonth = Object.fromEntries(items.map((i) => [String(i.sk).slice('sums#'.length), sumsOfItem(i)]));
-  return sumsThrough(byMonth, to).stated;
+  return items.map(sumsOfItem).reduce(mergeSums, emptySums());
 }
